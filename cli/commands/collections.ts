@@ -1,0 +1,53 @@
+import { CairnError } from '../../core/index.ts';
+import { openStore } from '../../store/index.ts';
+import type { Command } from '../context.ts';
+
+export const collectionsCommand: Command = {
+  name: 'collections',
+  summary: 'List, create, show or delete collections',
+  usage: 'cairn collections list | create <name> [--description text] | show <name> | delete <name>',
+  options: { description: { type: 'string', description: 'description for create' } },
+  async run(ctx) {
+    const [action = 'list', name] = ctx.args;
+    const store = openStore({ dataDir: ctx.config.dataDir });
+    try {
+      const needName = (): string => {
+        if (!name) throw new CairnError('USAGE', `cairn collections ${action} needs a collection name`);
+        return name;
+      };
+      switch (action) {
+        case 'list': {
+          const rows = store.collections
+            .list()
+            .map((c) => ({ ...c, documents: store.documents.count(c.id), chunks: store.chunks.count(c.id) }));
+          if (ctx.json) ctx.stdout(JSON.stringify({ collections: rows }));
+          else if (rows.length === 0) ctx.stdout('no collections yet; `cairn ingest <path>` creates one');
+          else for (const c of rows) ctx.stdout(`${c.name}\t${c.documents} documents\t${c.chunks} chunks`);
+          return 0;
+        }
+        case 'create': {
+          const description = typeof ctx.flags.description === 'string' ? ctx.flags.description : undefined;
+          const created = store.collections.create({ name: needName(), ...(description ? { description } : {}) });
+          ctx.stdout(ctx.json ? JSON.stringify({ collection: created }) : `created collection ${created.name}`);
+          return 0;
+        }
+        case 'show': {
+          const c = store.collections.require(needName());
+          const out = { ...c, documents: store.documents.count(c.id), chunks: store.chunks.count(c.id) };
+          ctx.stdout(ctx.json ? JSON.stringify({ collection: out }) : JSON.stringify(out, null, 2));
+          return 0;
+        }
+        case 'delete': {
+          const deleted = store.collections.remove(needName());
+          if (!deleted) throw new CairnError('COLLECTION_NOT_FOUND', `No collection named "${name}"`);
+          ctx.stdout(ctx.json ? JSON.stringify({ deleted: name }) : `deleted collection ${name}`);
+          return 0;
+        }
+        default:
+          throw new CairnError('USAGE', `unknown action "${action}"; use list, create, show or delete`);
+      }
+    } finally {
+      store.close();
+    }
+  },
+};

@@ -1,0 +1,22 @@
+import type { Command } from '../context.ts';
+import { askCommand } from './ask.ts';
+import { collectionsCommand } from './collections.ts';
+import { evalCommand } from './eval.ts';
+import { ingestCommand } from './ingest.ts';
+import { keysCommand } from './keys.ts';
+import { modelsCommand } from './models.ts';
+import { reindexCommand } from './reindex.ts';
+import { searchCommand } from './search.ts';
+import { serveCommand } from './serve.ts';
+
+export const COMMANDS: Command[] = [
+  serveCommand,
+  ingestCommand,
+  reindexCommand,
+  searchCommand,
+  askCommand,
+  collectionsCommand,
+  modelsCommand,
+  keysCommand,
+  evalCommand,
+];

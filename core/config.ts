@@ -1,0 +1,274 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { CairnError } from './errors.ts';
+
+/**
+ * One typed config object: defaults ← cairn.config.json ← CAIRN_* environment ← flags.
+ * Each room owns one section; unknown keys are errors so typos are caught, not ignored.
+ */
+const chunkingSchema = z
+  .strictObject({
+    splitter: z.enum(['auto', 'recursive', 'sentence', 'token', 'markdown']).default('auto'),
+    size: z.number().int().positive().default(512),
+    overlap: z.number().int().nonnegative().default(64),
+    unit: z.enum(['tokens', 'chars']).default('tokens'),
+  })
+  .refine((c) => c.overlap < c.size, { message: 'overlap must be smaller than size', path: ['overlap'] });
+
+const serverSchema = z.strictObject({
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8787),
+  corsOrigins: z.array(z.string()).default([]),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(100 * 1024 * 1024),
+  maxFileBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(50 * 1024 * 1024),
+  maxFilesPerRequest: z.number().int().positive().default(100),
+  maxDecompressedBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(200 * 1024 * 1024),
+  rateLimitPerMinute: z.number().int().positive().default(600),
+  maxConcurrentAsks: z.number().int().positive().default(4),
+  maxQueuedAsks: z.number().int().nonnegative().default(32),
+  requestTimeoutMs: z.number().int().positive().default(120_000),
+  sseHeartbeatMs: z.number().int().positive().default(15_000),
+  shutdownGraceMs: z.number().int().nonnegative().default(10_000),
+});
+
+const modelsSchema = z.strictObject({
+  /** Where downloaded models live; default `<dataDir>/models`. */
+  cacheDir: z.string().nullable().default(null),
+  embedder: z.string().nullable().default('Xenova/bge-small-en-v1.5'),
+  reranker: z.string().nullable().default('Xenova/ms-marco-MiniLM-L-6-v2'),
+  generator: z.string().nullable().default('hf:Qwen/Qwen2.5-1.5B-Instruct-GGUF:Q4_K_M'),
+  gpu: z.enum(['auto', 'cuda', 'vulkan', 'metal', 'cpu']).default('auto'),
+  threads: z.number().int().nonnegative().default(0),
+  contextSize: z.number().int().positive().default(4096),
+  sequences: z.number().int().positive().default(2),
+  embedBatchSize: z.number().int().positive().default(32),
+  dtype: z.enum(['fp32', 'fp16', 'q8']).default('fp32'),
+  device: z.enum(['cpu', 'cuda']).default('cpu'),
+  openaiBaseUrl: z.string().nullable().default(null),
+  openaiApiKey: z.string().nullable().default(null),
+  requestTimeoutMs: z.number().int().positive().default(60_000),
+});
+
+const ingestSchema = z.strictObject({
+  chunking: chunkingSchema.default({ splitter: 'auto', size: 512, overlap: 64, unit: 'tokens' }),
+  maxFileBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(100 * 1024 * 1024),
+  maxPages: z.number().int().positive().default(5000),
+  maxChunksPerDocument: z.number().int().positive().default(100_000),
+  pdfPasswords: z.record(z.string(), z.string()).default({}),
+  jsonlTextField: z.string().default('text'),
+  allowPrivateUrls: z.boolean().default(false),
+  fetchTimeoutMs: z.number().int().positive().default(30_000),
+  maxRedirects: z.number().int().nonnegative().default(5),
+  crawlDepth: z.number().int().nonnegative().default(0),
+  crawlMaxPages: z.number().int().positive().default(50),
+  include: z.array(z.string()).default([]),
+  exclude: z.array(z.string()).default(['**/node_modules/**', '**/.git/**']),
+});
+
+const indexSchema = z.strictObject({
+  kind: z.enum(['auto', 'flat', 'hnsw', 'ivf']).default('auto'),
+  autoFlatBelow: z.number().int().positive().default(20_000),
+  hnswM: z.number().int().positive().default(16),
+  hnswEfConstruction: z.number().int().positive().default(200),
+  hnswEf: z.number().int().positive().default(64),
+  ivfNprobe: z.number().int().positive().default(16),
+  ivfQuantize: z.boolean().default(false),
+});
+
+const retrievalSchema = z.strictObject({
+  mode: z.enum(['bm25', 'dense', 'hybrid']).default('hybrid'),
+  k: z.number().int().positive().default(8),
+  fusion: z.enum(['rrf', 'convex']).default('rrf'),
+  rrfK: z.number().positive().default(60),
+  convexWeight: z.number().min(0).max(1).default(0.5),
+  rerank: z.boolean().default(true),
+  rerankTopN: z.number().int().positive().default(50),
+  contextWindow: z.number().int().nonnegative().default(1),
+  maxQueryChars: z.number().int().positive().default(2000),
+});
+
+const answerSchema = z.strictObject({
+  retrieve: z.enum(['always', 'never', 'auto']).default('always'),
+  reflect: z.boolean().default(true),
+  threshold: z.number().default(1.2),
+  weights: z
+    .strictObject({ isrel: z.number().default(1), issup: z.number().default(1), isuse: z.number().default(0.5) })
+    .default({ isrel: 1, issup: 1, isuse: 0.5 }),
+  maxTokens: z.number().int().positive().default(512),
+  temperature: z.number().min(0).max(2).default(0.2),
+  maxQuestionChars: z.number().int().positive().default(4000),
+  timeoutMs: z.number().int().positive().default(120_000),
+});
+
+export const configSchema = z.strictObject({
+  dataDir: z.string().default('./data'),
+  offline: z.boolean().default(false),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  server: serverSchema.default(serverSchema.parse({})),
+  models: modelsSchema.default(modelsSchema.parse({})),
+  ingest: ingestSchema.default(ingestSchema.parse({})),
+  index: indexSchema.default(indexSchema.parse({})),
+  retrieval: retrievalSchema.default(retrievalSchema.parse({})),
+  answer: answerSchema.default(answerSchema.parse({})),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+export interface LoadConfigOptions {
+  /** Working folder where cairn.config.json is looked for. */
+  cwd?: string;
+  /** Explicit config file (--config); must exist. */
+  file?: string;
+  env?: Record<string, string | undefined>;
+  /** Values from command-line flags, as a nested partial object. */
+  flags?: Record<string, unknown>;
+}
+
+type EnvKind = 'string' | 'number' | 'boolean' | 'list' | 'nullable';
+
+/** Environment variables and the config paths they set, with how to read their text. */
+const ENV_MAP: Record<string, [string, EnvKind]> = {
+  CAIRN_DATA_DIR: ['dataDir', 'string'],
+  CAIRN_DATA: ['dataDir', 'string'],
+  CAIRN_OFFLINE: ['offline', 'boolean'],
+  CAIRN_LOG_LEVEL: ['logLevel', 'string'],
+  CAIRN_HOST: ['server.host', 'string'],
+  CAIRN_PORT: ['server.port', 'number'],
+  CAIRN_CORS_ORIGINS: ['server.corsOrigins', 'list'],
+  CAIRN_MODELS_DIR: ['models.cacheDir', 'string'],
+  CAIRN_EMBEDDER: ['models.embedder', 'nullable'],
+  CAIRN_RERANKER: ['models.reranker', 'nullable'],
+  CAIRN_GENERATOR: ['models.generator', 'nullable'],
+  CAIRN_GPU: ['models.gpu', 'string'],
+  CAIRN_THREADS: ['models.threads', 'number'],
+  CAIRN_OPENAI_BASE_URL: ['models.openaiBaseUrl', 'nullable'],
+  CAIRN_OPENAI_API_KEY: ['models.openaiApiKey', 'nullable'],
+};
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const fileLayer = readConfigFile(
+    options.file ? path.resolve(cwd, options.file) : path.join(cwd, 'cairn.config.json'),
+    Boolean(options.file),
+  );
+  const envLayer = readEnv(options.env ?? {});
+  const merged = deepMerge(deepMerge(fileLayer, envLayer), options.flags ?? {});
+  const config = parseConfig(merged);
+  return { ...config, dataDir: path.resolve(cwd, config.dataDir) };
+}
+
+export function parseConfig(input: unknown): Config {
+  const result = configSchema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const key = issue ? describeIssuePath(issue) : '(unknown)';
+  const message = issue ? `${key}: ${issue.message}` : 'invalid configuration';
+  throw new CairnError('CONFIG_INVALID', `Invalid config key ${message}`, { key, issues: result.error.issues });
+}
+
+function describeIssuePath(issue: z.core.$ZodIssue): string {
+  const base = issue.path.join('.');
+  if (issue.code === 'unrecognized_keys') {
+    return [base, issue.keys.join(', ')].filter(Boolean).join('.');
+  }
+  return base || '(root)';
+}
+
+function readConfigFile(file: string, required: boolean): Record<string, unknown> {
+  if (!existsSync(file)) {
+    if (required) throw new CairnError('CONFIG_UNREADABLE', `Config file not found: ${file}`, { file });
+    return {};
+  }
+  let raw: string;
+  try {
+    raw = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CairnError('CONFIG_UNREADABLE', `Cannot read config file ${file}: ${(error as Error).message}`, { file });
+  }
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (!isPlainObject(parsed)) throw new Error('top level must be an object');
+    return parsed;
+  } catch (error) {
+    throw new CairnError('CONFIG_UNREADABLE', `Config file ${file} is not valid JSON: ${(error as Error).message}`, { file });
+  }
+}
+
+function readEnv(env: Record<string, string | undefined>): Record<string, unknown> {
+  const layer: Record<string, unknown> = {};
+  for (const [name, [keyPath, kind]] of Object.entries(ENV_MAP)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    setPath(layer, keyPath, parseEnvValue(value, kind));
+  }
+  return layer;
+}
+
+/** Text from the environment read as the kind its key expects; zod then reports a bad value by key. */
+function parseEnvValue(value: string, kind: EnvKind): unknown {
+  switch (kind) {
+    case 'boolean':
+      if (/^(1|true|yes|on)$/i.test(value)) return true;
+      if (/^(0|false|no|off)$/i.test(value)) return false;
+      return value;
+    case 'number':
+      return /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+    case 'list':
+      return value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
+    case 'nullable':
+      return /^(none|null)$/i.test(value) ? null : value;
+    default:
+      return value;
+  }
+}
+
+export function setPath(target: Record<string, unknown>, keyPath: string, value: unknown): void {
+  const keys = keyPath.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (!isPlainObject(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1] as string] = value;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    const current = out[key];
+    out[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+  }
+  return out;
+}
+
+/** The models cache folder, resolved against the data folder when not set. */
+export function modelsDir(config: Config): string {
+  return config.models.cacheDir ? path.resolve(config.dataDir, config.models.cacheDir) : path.join(config.dataDir, 'models');
+}

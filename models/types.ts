@@ -1,0 +1,65 @@
+import type { ErrorCode } from '../core/index.ts';
+
+/** The three model roles. Every backend implements one of these and nothing more. */
+
+export type EmbedRole = 'query' | 'passage';
+
+export interface Embedder {
+  /** Stable id stored with each vector (model reference plus anything that changes its output). */
+  readonly id: string;
+  readonly dimensions: number;
+  /** Inputs longer than this many tokens are truncated, never an error. */
+  readonly maxTokens: number;
+  embed(texts: string[], role: EmbedRole): Promise<Float32Array[]>;
+  /** Token count with the model's own tokenizer, for token-budget splitting. */
+  countTokens?(text: string): number;
+  dispose?(): Promise<void>;
+}
+
+export interface Reranker {
+  readonly id: string;
+  /** One score per passage, in order; higher is better; sigmoid so comparable across calls. */
+  score(query: string, passages: string[]): Promise<number[]>;
+  dispose?(): Promise<void>;
+}
+
+export interface ChatTurn {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface GenerateRequest {
+  messages: ChatTurn[];
+  maxTokens?: number;
+  temperature?: number;
+  stop?: string[];
+  signal?: AbortSignal;
+}
+
+export interface GeneratedToken {
+  text: string;
+  /** Log-probability of the token where the backend reports it. */
+  logprob?: number;
+}
+
+/** A JSON schema object, as accepted by llama.cpp grammars and OpenAI `response_format`. */
+export type JsonSchema = Record<string, unknown>;
+
+export interface Completion {
+  text: string;
+  /** Parsed JSON when a schema was given. */
+  json?: unknown;
+  tokens: number;
+  /** Mean token log-probability where the backend reports it. */
+  meanLogprob?: number;
+}
+
+export interface Generator {
+  readonly id: string;
+  stream(request: GenerateRequest): AsyncIterable<GeneratedToken>;
+  complete(request: GenerateRequest, schema?: JsonSchema): Promise<Completion>;
+  dispose?(): Promise<void>;
+}
+
+/** A model that could not be had is a value, not an exception: callers report what they ran without. */
+export type Availability<T> = { ok: true; model: T } | { ok: false; code: ErrorCode; reason: string };

@@ -1,0 +1,165 @@
+import type { Chunk } from '../core/index.ts';
+import type { Db } from './database.ts';
+import { blobToVector } from './documents.ts';
+import { parseJson } from './rows.ts';
+
+interface ChunkRow {
+  rowid: number;
+  id: string;
+  document_id: string;
+  collection_id: string;
+  ordinal: number;
+  text: string;
+  char_start: number;
+  char_end: number;
+  page: number | null;
+  headings: string;
+  token_count: number;
+  metadata: string;
+}
+
+const CHUNK_COLUMNS =
+  'rowid, id, document_id, collection_id, ordinal, text, char_start, char_end, page, headings, token_count, metadata';
+
+function toChunk(row: ChunkRow): Chunk {
+  return {
+    id: row.id,
+    rowid: row.rowid,
+    documentId: row.document_id,
+    collectionId: row.collection_id,
+    ordinal: row.ordinal,
+    text: row.text,
+    start: row.char_start,
+    end: row.char_end,
+    page: row.page,
+    headings: parseJson<string[]>(row.headings, []),
+    tokenCount: row.token_count,
+    metadata: parseJson<Record<string, unknown>>(row.metadata, {}),
+  };
+}
+
+export interface StoredVector {
+  rowid: number;
+  vector: Float32Array;
+}
+
+export function createChunksRepo(db: Db) {
+  const byDocument = db.prepare<[string], ChunkRow>(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE document_id = ? ORDER BY ordinal`);
+  const byId = db.prepare<[string], ChunkRow>(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE id = ?`);
+  const byRowid = db.prepare<[number], ChunkRow>(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE rowid = ?`);
+  const neighbours = db.prepare<[string, number, number], ChunkRow>(
+    `SELECT ${CHUNK_COLUMNS} FROM chunks WHERE document_id = ? AND ordinal BETWEEN ? AND ? ORDER BY ordinal`,
+  );
+
+  /** Chunks by rowid, in the order asked; missing rowids are skipped. */
+  function getMany(rowids: number[]): Chunk[] {
+    if (rowids.length === 0) return [];
+    const found = new Map<number, Chunk>();
+    for (let i = 0; i < rowids.length; i += 500) {
+      const slice = rowids.slice(i, i + 500);
+      const rows = db
+        .prepare<number[], ChunkRow>(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE rowid IN (${slice.map(() => '?').join(',')})`)
+        .all(...slice);
+      for (const row of rows) found.set(row.rowid, toChunk(row));
+    }
+    return rowids.flatMap((rowid) => {
+      const chunk = found.get(rowid);
+      return chunk ? [chunk] : [];
+    });
+  }
+
+  return {
+    byDocument: (documentId: string): Chunk[] => byDocument.all(documentId).map(toChunk),
+    get: (id: string): Chunk | null => {
+      const row = byId.get(id);
+      return row ? toChunk(row) : null;
+    },
+    getByRowid: (rowid: number): Chunk | null => {
+      const row = byRowid.get(rowid);
+      return row ? toChunk(row) : null;
+    },
+    getMany,
+    neighbours: (documentId: string, from: number, to: number): Chunk[] => neighbours.all(documentId, from, to).map(toChunk),
+    count: (collectionId: string): number =>
+      (db.prepare('SELECT count(*) AS n FROM chunks WHERE collection_id = ?').get(collectionId) as { n: number }).n,
+    /** Every chunk of a collection, streamed in rowid order with its lexical fields (for in-memory indexes). */
+    *iterateSearchFields(collectionId: string): Generator<{ rowid: number; searchTitle: string; searchText: string }> {
+      const stmt = db.prepare<[string], { rowid: number; search_title: string; search_text: string }>(
+        'SELECT rowid, search_title, search_text FROM chunks WHERE collection_id = ? ORDER BY rowid',
+      );
+      for (const row of stmt.iterate(collectionId)) {
+        yield { rowid: row.rowid, searchTitle: row.search_title, searchText: row.search_text };
+      }
+    },
+    /** Chunks of a collection that have no vector for the model: what `cairn reindex` embeds. */
+    pendingForModel: (collectionId: string, modelId: string, limit = 1000): Chunk[] =>
+      db
+        .prepare<[string, string, number], ChunkRow>(
+          `SELECT ${CHUNK_COLUMNS} FROM chunks c WHERE c.collection_id = ?
+           AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.chunk_rowid = c.rowid AND v.model_id = ?) ORDER BY c.rowid LIMIT ?`,
+        )
+        .all(collectionId, modelId, limit)
+        .map(toChunk),
+  };
+}
+
+export type ChunksRepo = ReturnType<typeof createChunksRepo>;
+
+export function createVectorsRepo(db: Db) {
+  const insert = db.prepare(
+    'INSERT OR REPLACE INTO vectors (chunk_rowid, collection_id, model_id, dimensions, vector) VALUES (?, ?, ?, ?, ?)',
+  );
+  return {
+    /** Writes vectors for existing chunks in one transaction. */
+    put: db.transaction((collectionId: string, modelId: string, items: StoredVector[]) => {
+      for (const { rowid, vector } of items) {
+        insert.run(rowid, collectionId, modelId, vector.length, Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
+      }
+    }),
+    get: (rowid: number, modelId: string): Float32Array | null => {
+      const row = db.prepare('SELECT vector FROM vectors WHERE chunk_rowid = ? AND model_id = ?').get(rowid, modelId) as
+        | { vector: Buffer }
+        | undefined;
+      return row ? blobToVector(row.vector) : null;
+    },
+    *iterate(collectionId: string, modelId: string): Generator<StoredVector> {
+      const stmt = db.prepare<[string, string], { chunk_rowid: number; vector: Buffer }>(
+        'SELECT chunk_rowid, vector FROM vectors WHERE collection_id = ? AND model_id = ? ORDER BY chunk_rowid',
+      );
+      for (const row of stmt.iterate(collectionId, modelId)) yield { rowid: row.chunk_rowid, vector: blobToVector(row.vector) };
+    },
+    count: (collectionId: string, modelId?: string): number =>
+      modelId === undefined
+        ? (db.prepare('SELECT count(*) AS n FROM vectors WHERE collection_id = ?').get(collectionId) as { n: number }).n
+        : (
+            db
+              .prepare('SELECT count(*) AS n FROM vectors WHERE collection_id = ? AND model_id = ?')
+              .get(collectionId, modelId) as {
+              n: number;
+            }
+          ).n,
+    /** Models that have vectors in a collection, with their dimensions. */
+    models: (collectionId: string): { modelId: string; dimensions: number; count: number }[] =>
+      db
+        .prepare(
+          'SELECT model_id AS modelId, dimensions, count(*) AS count FROM vectors WHERE collection_id = ? GROUP BY model_id, dimensions',
+        )
+        .all(collectionId) as { modelId: string; dimensions: number; count: number }[],
+    /** The highest change sequence for a (collection, model): what an ANN index file records. */
+    lastChange: (collectionId: string, modelId: string): number =>
+      (
+        db
+          .prepare('SELECT coalesce(max(seq), 0) AS seq FROM vector_changes WHERE collection_id = ? AND model_id = ?')
+          .get(collectionId, modelId) as { seq: number }
+      ).seq,
+    /** Changes after a sequence number, in order. */
+    changesSince: (collectionId: string, modelId: string, seq: number): { seq: number; rowid: number; op: 'add' | 'remove' }[] =>
+      db
+        .prepare(
+          'SELECT seq, chunk_rowid AS rowid, op FROM vector_changes WHERE collection_id = ? AND model_id = ? AND seq > ? ORDER BY seq',
+        )
+        .all(collectionId, modelId, seq) as { seq: number; rowid: number; op: 'add' | 'remove' }[],
+  };
+}
+
+export type VectorsRepo = ReturnType<typeof createVectorsRepo>;

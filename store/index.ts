@@ -1,0 +1,66 @@
+import { createApiKeysRepo } from './api-keys.ts';
+import { createChatsRepo } from './chats.ts';
+import { createChunksRepo, createVectorsRepo } from './chunks.ts';
+import { createCollectionsRepo } from './collections.ts';
+import { type Db, databaseFile, ensureDataDir, type Migration, openDatabase, schemaVersion } from './database.ts';
+import { createDocumentsRepo } from './documents.ts';
+import { createJobsRepo } from './jobs.ts';
+
+export type { ApiKeysRepo } from './api-keys.ts';
+export { hashKey } from './api-keys.ts';
+export type { ChatsRepo } from './chats.ts';
+export type { ChunksRepo, StoredVector, VectorsRepo } from './chunks.ts';
+export type { CollectionsRepo, CreateCollectionInput } from './collections.ts';
+export { COLLECTION_NAME, DEFAULT_SETTINGS } from './collections.ts';
+export type { Db, Migration } from './database.ts';
+export { databaseFile, ensureDataDir, latestVersion, loadMigrations, migrate, openDatabase, schemaVersion } from './database.ts';
+export type { DocumentsRepo, ListDocumentsOptions, NewChunk, NewDocument, NewVectors, WriteResult } from './documents.ts';
+export { blobToVector, vectorToBlob } from './documents.ts';
+export type { JobsRepo } from './jobs.ts';
+
+export interface Store {
+  db: Db;
+  file: string;
+  collections: ReturnType<typeof createCollectionsRepo>;
+  documents: ReturnType<typeof createDocumentsRepo>;
+  chunks: ReturnType<typeof createChunksRepo>;
+  vectors: ReturnType<typeof createVectorsRepo>;
+  jobs: ReturnType<typeof createJobsRepo>;
+  apiKeys: ReturnType<typeof createApiKeysRepo>;
+  chats: ReturnType<typeof createChatsRepo>;
+  schemaVersion(): number;
+  close(): void;
+}
+
+export interface OpenStoreOptions {
+  /** The data folder; the database is `<dataDir>/cairn.db`. */
+  dataDir?: string;
+  /** Or an explicit database file (':memory:' for tests). */
+  file?: string;
+  migrations?: Migration[];
+}
+
+export function openStore(options: OpenStoreOptions): Store {
+  let file = options.file;
+  if (!file) {
+    if (!options.dataDir) throw new Error('openStore needs dataDir or file');
+    ensureDataDir(options.dataDir);
+    file = databaseFile(options.dataDir);
+  }
+  const db = openDatabase(options.migrations ? { file, migrations: options.migrations } : { file });
+  return {
+    db,
+    file,
+    collections: createCollectionsRepo(db),
+    documents: createDocumentsRepo(db),
+    chunks: createChunksRepo(db),
+    vectors: createVectorsRepo(db),
+    jobs: createJobsRepo(db),
+    apiKeys: createApiKeysRepo(db),
+    chats: createChatsRepo(db),
+    schemaVersion: () => schemaVersion(db),
+    close: () => {
+      if (db.open) db.close();
+    },
+  };
+}
