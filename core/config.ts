@@ -90,6 +90,17 @@ const indexSchema = z.strictObject({
   hnswEf: z.number().int().positive().default(64),
   ivfNprobe: z.number().int().positive().default(16),
   ivfQuantize: z.boolean().default(false),
+  metric: z.enum(['cosine', 'ip', 'l2']).default('cosine'),
+  /** Below this fraction of the collection, a filtered hnsw search is answered exactly over the allowed set. */
+  hnswExactFilterBelow: z.number().min(0).max(1).default(0.05),
+  /** 'auto' loads the hnswlib build compiled for this CPU (`npm run build:native`) when present. */
+  hnswNative: z.enum(['auto', 'off']).default('auto'),
+  /** IVF lists; 0 = about 4·√N. */
+  ivfNlist: z.number().int().nonnegative().default(0),
+  ivfRescore: z.number().int().positive().default(8),
+  ivfIterations: z.number().int().positive().default(8),
+  /** An index caught up by more changes than this is saved right away. */
+  saveAfterChanges: z.number().int().positive().default(1000),
 });
 
 const retrievalSchema = z.strictObject({
@@ -109,12 +120,31 @@ const answerSchema = z.strictObject({
   reflect: z.boolean().default(true),
   threshold: z.number().default(1.2),
   weights: z
-    .strictObject({ isrel: z.number().default(1), issup: z.number().default(1), isuse: z.number().default(0.5) })
-    .default({ isrel: 1, issup: 1, isuse: 0.5 }),
+    .strictObject({
+      isrel: z.number().default(1),
+      issup: z.number().default(1),
+      isuse: z.number().default(0.5),
+      /** Weight of exp(mean token logprob), counted only where the backend reports log-probabilities. */
+      likelihood: z.number().default(1),
+    })
+    .default({ isrel: 1, issup: 1, isuse: 0.5, likelihood: 1 }),
+  /** ISREL: a passage is kept when (1 - rerankWeight)·grader + rerankWeight·rerank ≥ relevanceThreshold. */
+  relevanceThreshold: z.number().min(0).max(1).default(0.5),
+  rerankWeight: z.number().min(0).max(1).default(0.5),
+  /** What to do with unsupported sentences: drop them, or regenerate once from the supporting passages. */
+  revise: z.enum(['remove', 'regenerate']).default('remove'),
   maxTokens: z.number().int().positive().default(512),
   temperature: z.number().min(0).max(2).default(0.2),
   maxQuestionChars: z.number().int().positive().default(4000),
+  /** Per generator call (each stream or grader call), so a stalled backend never hangs an answer. */
   timeoutMs: z.number().int().positive().default(120_000),
+  /** Earlier chat turns used to condense a follow-up question. */
+  historyTurns: z.number().int().nonnegative().default(6),
+  /** Passages shown with an abstention. */
+  closestPassages: z.number().int().nonnegative().default(3),
+  /** Extractive answerer: weighted share of question words a sentence must contain, and sentences per answer. */
+  extractiveMinOverlap: z.number().min(0).max(1).default(0.25),
+  extractiveSentences: z.number().int().positive().default(2),
 });
 
 export const configSchema = z.strictObject({

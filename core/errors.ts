@@ -39,6 +39,7 @@ export const ERRORS = {
   UPSTREAM_FAILED: { status: 502, message: 'An upstream model server failed' },
   GENERATOR_FAILED: { status: 502, message: 'The generator failed' },
   GRADER_OUTPUT_INVALID: { status: 502, message: 'The grader returned output that does not fit its schema' },
+  CANCELLED: { status: 499, message: 'The request was cancelled' },
   // ingestion
   UNSUPPORTED_TYPE: { status: 415, message: 'This file type is not supported' },
   BINARY_FILE: { status: 415, message: 'The file is binary, not text' },
@@ -51,6 +52,7 @@ export const ERRORS = {
   URL_BLOCKED: { status: 403, message: 'The URL points to a private or forbidden address' },
   FETCH_FAILED: { status: 502, message: 'The URL could not be fetched' },
   TOO_LARGE: { status: 413, message: 'The source exceeds a size limit' },
+  EMBED_FAILED: { status: 502, message: 'The embedder failed on a batch of chunks' },
   // indexes
   INDEX_CORRUPT: { status: 500, message: 'An index file is corrupt' },
   INDEX_MISMATCH: { status: 500, message: 'An index file belongs to another model or collection' },

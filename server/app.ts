@@ -1,13 +1,81 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { cors } from 'hono/cors';
+import { routePath } from 'hono/route';
 import type { AppDeps } from './deps.ts';
+import type { AppEnv } from './env.ts';
 import { createErrorHandler, notFoundHandler } from './errors.ts';
-import { createHealthRoutes } from './routes/health.ts';
+import { createAuth } from './middleware/auth.ts';
+import { createBodyLimit, createConcurrencyLimiter, createRateLimit, createRequestTimeout } from './middleware/limits.ts';
+import type { RouteDoc } from './openapi.ts';
+import { askDocs, createAskRoutes } from './routes/ask.ts';
+import { chatDocs, createChatRoutes } from './routes/chats.ts';
+import { collectionDocs, createCollectionRoutes } from './routes/collections.ts';
+import { createDocsRoutes, docsDocs } from './routes/docs.ts';
+import { createDocumentRoutes, documentDocs } from './routes/documents.ts';
+import { createHealthRoutes, healthDocs } from './routes/health.ts';
+import { createJobRoutes, jobDocs } from './routes/jobs.ts';
+import { createMetricsRoutes, metricsDocs } from './routes/metrics.ts';
+import { createOpenAiRoutes, openAiDocs } from './routes/openai.ts';
+import { createSearchRoutes, searchDocs } from './routes/search.ts';
+
+export const ROUTE_DOCS: RouteDoc[] = [
+  ...healthDocs,
+  ...metricsDocs,
+  ...docsDocs,
+  ...collectionDocs,
+  ...documentDocs,
+  ...searchDocs,
+  ...askDocs,
+  ...jobDocs,
+  ...chatDocs,
+  ...openAiDocs,
+];
+
+/** Counts and times every request by its route pattern, so /metrics stays low-cardinality. */
+function createRequestMetrics(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  return async function measureRequest(c, next) {
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      const route = c.res.status === 404 ? 'unmatched' : routePath(c, -1);
+      deps.metrics.observeRequest(c.req.method, route, c.res.status, (performance.now() - started) / 1000);
+    }
+  };
+}
+
+function skipFor(paths: string[], middleware: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> {
+  return async function unlessExempt(c, next) {
+    if (paths.includes(c.req.path)) return next();
+    return middleware(c, next);
+  };
+}
 
 /** The hono application: one sub-app per resource, errors turned into HTTP once. */
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const { config } = deps;
+  const asks = createConcurrencyLimiter(config.server.maxConcurrentAsks, config.server.maxQueuedAsks);
+  const app = new Hono<AppEnv>();
   app.onError(createErrorHandler(deps.logger));
   app.notFound(notFoundHandler);
+  app.use(createRequestMetrics(deps));
+  if (config.server.corsOrigins.length > 0) {
+    const origins = config.server.corsOrigins;
+    app.use(cors({ origin: origins.includes('*') ? '*' : origins, exposeHeaders: ['Retry-After', 'Location'], maxAge: 600 }));
+  }
+  app.use(createAuth({ store: deps.store, openWithoutKeys: deps.openWithoutKeys }));
+  app.use(skipFor(['/health'], createRateLimit(config.server.rateLimitPerMinute)));
+  app.use(createBodyLimit(config.server.maxBodyBytes));
+  app.use(createRequestTimeout(config.server.requestTimeoutMs));
   app.route('/health', createHealthRoutes(deps));
+  app.route('/metrics', createMetricsRoutes(deps, asks));
+  app.route('/', createDocsRoutes(ROUTE_DOCS));
+  app.route('/v1/collections', createCollectionRoutes(deps));
+  app.route('/v1/collections/:collection/documents', createDocumentRoutes(deps));
+  app.route('/v1/collections/:collection/search', createSearchRoutes(deps));
+  app.route('/v1/collections/:collection/ask', createAskRoutes(deps, asks));
+  app.route('/v1/jobs', createJobRoutes(deps));
+  app.route('/v1/chats', createChatRoutes(deps));
+  app.route('/v1', createOpenAiRoutes(deps, asks));
   return app;
 }

@@ -1,16 +1,24 @@
 import type { Config, Logger } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
+import type { JobWorker } from './jobs/worker.ts';
+import type { Metrics } from './metrics.ts';
+import type { Services } from './services.ts';
 
-export interface ComponentStatus {
-  available: boolean;
-  detail: string;
-}
+export type { ComponentStatus } from './services.ts';
 
 /** Everything the app needs, built once by the caller and passed in (tests pass fakes). */
 export interface AppDeps {
   config: Config;
   store: Store;
   logger: Logger;
-  /** What runs and what does not: reported by /health so nothing degrades silently. */
-  components: () => Promise<Record<string, ComponentStatus>>;
+  services: Services;
+  jobs: JobWorker;
+  metrics: Metrics;
+  /**
+   * True when the server may run without API keys (bound to loopback): with no active key every
+   * request is allowed. Anywhere else a key is always required.
+   */
+  openWithoutKeys: boolean;
+  /** Aborted when the server shuts down: long-lived streams (job events) end then. */
+  shutdown?: AbortSignal;
 }

@@ -2,19 +2,25 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { CairnError, type Logger, toCairnError } from '../core/index.ts';
 
+export interface ErrorBody {
+  error: { code: string; message: string; details: Record<string, unknown> };
+}
+
+/** The one error shape on the wire, for JSON responses and for `error` events of a stream. */
+export function errorBody(error: unknown, logger?: Logger): ErrorBody {
+  const cairnError = toCairnError(error);
+  if (cairnError.code === 'INTERNAL') logger?.error(`unhandled error: ${(error as Error)?.stack ?? cairnError.message}`);
+  return { error: { code: cairnError.code, message: cairnError.message, details: cairnError.details ?? {} } };
+}
+
 /** The one place errors become HTTP: `{"error": {"code", "message", "details"}}` with the table's status. */
 export function createErrorHandler(logger: Logger) {
   return function onError(error: Error, c: Context) {
     const cairnError = toCairnError(error);
-    if (cairnError.code === 'INTERNAL') logger.error(`unhandled error: ${error.stack ?? error.message}`);
     const headers: Record<string, string> = {};
     const retryAfter = cairnError.details?.retryAfterSeconds;
     if (typeof retryAfter === 'number') headers['Retry-After'] = String(retryAfter);
-    return c.json(
-      { error: { code: cairnError.code, message: cairnError.message, details: cairnError.details ?? {} } },
-      cairnError.status as ContentfulStatusCode,
-      headers,
-    );
+    return c.json(errorBody(error, logger), cairnError.status as ContentfulStatusCode, headers);
   };
 }
 

@@ -1,69 +1,133 @@
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { serve } from '@hono/node-server';
 import { CairnError, type Config, type Logger } from '../core/index.ts';
-import { openStore, type Store } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
 import { createApp } from './app.ts';
-import type { AppDeps, ComponentStatus } from './deps.ts';
+import type { AppDeps } from './deps.ts';
+import { createJobWorker, type JobWorker } from './jobs/worker.ts';
+import { createMetrics } from './metrics.ts';
+import { createRuntime, type Runtime } from './runtime.ts';
 
 export interface RunningServer {
   url: string;
   port: number;
   store: Store;
-  /** Stops accepting connections, lets in-flight requests finish, then closes the database. */
+  jobs: JobWorker;
+  /** Whether requests without a key are allowed (loopback, no active key). */
+  open: boolean;
+  /**
+   * Stops accepting connections, lets in-flight requests finish (up to the grace period), stops
+   * the job worker at a safe point, then closes the ANN manager, the models and the database.
+   */
   close(): Promise<void>;
 }
 
-export function defaultComponents(config: Config): () => Promise<Record<string, ComponentStatus>> {
-  return async () => ({
-    store: { available: true, detail: 'SQLite' },
-    embedder: {
-      available: false,
-      detail: `${config.models.embedder ?? 'none configured'}: model loading not built yet (BM25 only)`,
-    },
-    reranker: { available: false, detail: `${config.models.reranker ?? 'none configured'}: not built yet` },
-    generator: { available: false, detail: `${config.models.generator ?? 'none configured'}: not built yet (extractive)` },
-  });
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
-export async function startServer(config: Config, logger: Logger, extra: Partial<AppDeps> = {}): Promise<RunningServer> {
-  const store = openStore({ dataDir: config.dataDir });
-  const deps: AppDeps = { config, store, logger, components: defaultComponents(config), ...extra };
+type NodeServer = ReturnType<typeof serve> & { closeAllConnections?(): void; closeIdleConnections?(): void };
+
+/** Binding anywhere but loopback without an API key would expose every document: refuse. */
+export function checkExposure(config: Config, store: Store): { open: boolean } {
+  const keys = store.apiKeys.activeCount();
+  if (keys > 0) return { open: false };
+  if (isLoopback(config.server.host)) return { open: true };
+  throw new CairnError(
+    'CONFIG_INVALID',
+    `Refusing to serve on ${config.server.host} without API keys: create one with \`cairn keys create <name>\`, or bind to 127.0.0.1`,
+    { host: config.server.host },
+  );
+}
+
+export async function startServer(config: Config, logger: Logger, runtime?: Runtime): Promise<RunningServer> {
+  const rt = runtime ?? (await createRuntime(config, logger));
+  let exposure: { open: boolean };
+  try {
+    exposure = checkExposure(config, rt.store);
+  } catch (error) {
+    await rt.close();
+    throw error;
+  }
+  const metrics = createMetrics();
+  const jobs = createJobWorker({ store: rt.store, logger, metrics, ingest: rt.services.ingest, uploadsDir: rt.uploadsDir });
+  const shutdown = new AbortController();
+  const deps: AppDeps = {
+    config,
+    store: rt.store,
+    logger,
+    services: rt.services,
+    jobs,
+    metrics,
+    openWithoutKeys: isLoopback(config.server.host),
+    shutdown: shutdown.signal,
+  };
   const app = createApp(deps);
-  let server: ReturnType<typeof serve>;
+  let server: NodeServer;
   try {
     server = await listen(app.fetch, config.server.host, config.server.port);
   } catch (error) {
-    store.close();
+    await rt.close();
     throw error;
   }
+  const closeIdle = trackConnections(server);
+  rt.warm?.();
+  jobs.resume();
   const port = (server.address() as AddressInfo).port;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
   let closing: Promise<void> | null = null;
   return {
     url: `http://${host}:${port}`,
     port,
-    store,
+    store: rt.store,
+    jobs,
+    open: exposure.open,
     close: () => {
-      closing ??= new Promise<void>((resolve) => {
-        const force = setTimeout(() => {
-          if ('closeAllConnections' in server) (server as { closeAllConnections(): void }).closeAllConnections();
-        }, config.server.shutdownGraceMs);
-        force.unref();
-        if ('closeIdleConnections' in server) (server as { closeIdleConnections(): void }).closeIdleConnections();
-        server.close(() => {
-          clearTimeout(force);
-          store.close();
-          resolve();
-        });
-      });
+      closing ??= (async () => {
+        const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+        shutdown.abort();
+        // Keep-alive connections become idle as their last request finishes: close them then,
+        // not when the client's keep-alive timer runs out.
+        const sweep = setInterval(closeIdle, 50);
+        closeIdle();
+        const force = setTimeout(() => server.closeAllConnections?.(), config.server.shutdownGraceMs);
+        await Promise.all([jobs.stop(), drained]);
+        clearInterval(sweep);
+        clearTimeout(force);
+        await rt.close();
+      })();
       return closing;
     },
   };
 }
 
-function listen(fetch: Parameters<typeof serve>[0]['fetch'], hostname: string, port: number): Promise<ReturnType<typeof serve>> {
+/**
+ * Returns a function that closes every connection with no request in flight. Node's own
+ * closeIdleConnections misses a connection whose streamed response was cut off by the client.
+ */
+function trackConnections(server: NodeServer): () => void {
+  const sockets = new Set<Socket>();
+  const inFlight = new Map<Socket, number>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      inFlight.delete(socket);
+    });
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    inFlight.set(req.socket, (inFlight.get(req.socket) ?? 0) + 1);
+    res.once('close', () => inFlight.set(req.socket, (inFlight.get(req.socket) ?? 1) - 1));
+  });
+  return () => {
+    for (const socket of sockets) if (!inFlight.get(socket)) socket.destroy();
+  };
+}
+
+function listen(fetch: Parameters<typeof serve>[0]['fetch'], hostname: string, port: number): Promise<NodeServer> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, hostname, port });
+    const server = serve({ fetch, hostname, port }) as NodeServer;
     server.once('listening', () => resolve(server));
     server.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') {

@@ -82,6 +82,11 @@ export function createChunksRepo(db: Db) {
     neighbours: (documentId: string, from: number, to: number): Chunk[] => neighbours.all(documentId, from, to).map(toChunk),
     count: (collectionId: string): number =>
       (db.prepare('SELECT count(*) AS n FROM chunks WHERE collection_id = ?').get(collectionId) as { n: number }).n,
+    /** Count and highest rowid of a collection's chunks: rowids are AUTOINCREMENT and chunks are replaced, never edited, so any change moves one of them (what in-memory indexes compare). */
+    changeStamp: (collectionId: string): { count: number; maxRowid: number } =>
+      db
+        .prepare('SELECT count(*) AS count, coalesce(max(rowid), 0) AS maxRowid FROM chunks WHERE collection_id = ?')
+        .get(collectionId) as { count: number; maxRowid: number },
     /** Every chunk of a collection, streamed in rowid order with its lexical fields (for in-memory indexes). */
     *iterateSearchFields(collectionId: string): Generator<{ rowid: number; searchTitle: string; searchText: string }> {
       const stmt = db.prepare<[string], { rowid: number; search_title: string; search_text: string }>(
@@ -121,6 +126,18 @@ export function createVectorsRepo(db: Db) {
         | { vector: Buffer }
         | undefined;
       return row ? blobToVector(row.vector) : null;
+    },
+    /** Vectors of one model for many chunks (missing ones are absent): ANN re-scoring and catch-up. */
+    getMany: (rowids: number[], modelId: string): Map<number, Float32Array> => {
+      const found = new Map<number, Float32Array>();
+      for (let i = 0; i < rowids.length; i += 500) {
+        const slice = rowids.slice(i, i + 500);
+        const rows = db
+          .prepare(`SELECT chunk_rowid, vector FROM vectors WHERE model_id = ? AND chunk_rowid IN (${slice.map(() => '?').join(',')})`)
+          .all(modelId, ...slice) as { chunk_rowid: number; vector: Buffer }[];
+        for (const row of rows) found.set(row.chunk_rowid, blobToVector(row.vector));
+      }
+      return found;
     },
     *iterate(collectionId: string, modelId: string): Generator<StoredVector> {
       const stmt = db.prepare<[string, string], { chunk_rowid: number; vector: Buffer }>(

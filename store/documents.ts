@@ -90,6 +90,9 @@ export function createDocumentsRepo(db: Db) {
     'INSERT INTO vectors (chunk_rowid, collection_id, model_id, dimensions, vector) VALUES (?, ?, ?, ?, ?)',
   );
   const setStatus = db.prepare('UPDATE documents SET status = ?, updated_at = ? WHERE id = ?');
+  const headerById = db.prepare<[string], { source: string; title: string; chunk_count: number }>(
+    'SELECT source, title, chunk_count FROM documents WHERE id = ?',
+  );
 
   function writeChunks(doc: NewDocument, chunks: NewChunk[]): number[] {
     const rowids: number[] = [];
@@ -201,6 +204,15 @@ export function createDocumentsRepo(db: Db) {
           .all(collectionId)
           .map((r) => [r.source, r.content_hash]),
       ),
+    /** Source, title and chunk count of documents by id, without their text (what search results show). */
+    headers: (ids: string[]): Map<string, { source: string; title: string; chunkCount: number }> => {
+      const out = new Map<string, { source: string; title: string; chunkCount: number }>();
+      for (const id of ids) {
+        const row = headerById.get(id);
+        if (row) out.set(id, { source: row.source, title: row.title, chunkCount: row.chunk_count });
+      }
+      return out;
+    },
     setStatus: (id: string, status: DocumentStatus): void => {
       setStatus.run(status, now(), id);
     },

@@ -100,6 +100,12 @@ export function createJobsRepo(db: Db) {
     return require(id);
   }
 
+  /** Puts an interrupted job back in the queue (server shutdown): the next start runs it again. */
+  function requeue(id: string): Job {
+    db.prepare("UPDATE jobs SET status = 'queued', finished_at = NULL, updated_at = ? WHERE id = ?").run(now(), id);
+    return require(id);
+  }
+
   return {
     get,
     require,
@@ -107,6 +113,7 @@ export function createJobsRepo(db: Db) {
     start,
     progress,
     finish,
+    requeue,
     list: (options: { status?: JobStatus; collectionId?: string; limit?: number } = {}): Job[] => {
       const where: string[] = [];
       const params: unknown[] = [];

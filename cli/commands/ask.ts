@@ -1,8 +1,164 @@
-import { notBuilt } from './not-built.ts';
+import type { Config, Logger } from '../../core/index.ts';
+import { CairnError } from '../../core/index.ts';
+import { type AnswerEvent, type AnswerResult, answer, type RetrieveMode, type SearchFn } from '../../generation/index.ts';
+import { createAnnManager } from '../../indexer/ann/index.ts';
+import type { Availability, Embedder, Generator, Reranker } from '../../models/index.ts';
+import { search } from '../../retrieval/index.ts';
+import { openStore, type Store } from '../../store/index.ts';
+import type { Command, CommandContext } from '../context.ts';
 
-export const askCommand = notBuilt(
-  'ask',
-  'Ask a question; answers with citations',
-  'cairn ask "<question>" [--collection c] [--chat id]',
-  'issue 7, answering',
-);
+interface RegistryLike {
+  embedder(ref: string): Promise<Availability<Embedder>>;
+  reranker(ref: string): Promise<Availability<Reranker>>;
+  generator(ref: string): Promise<Availability<Generator>>;
+  dispose(): Promise<void>;
+}
+
+export interface AnswerModels {
+  generator: Generator | null;
+  embedder: Embedder | null;
+  reranker: Reranker | null;
+  /** What could not be had, and why: printed so nothing is silently degraded. */
+  notes: string[];
+  dispose(): Promise<void>;
+}
+
+/** The collection's models (its settings, else the configured defaults) from the registry; missing ones are notes. */
+export async function resolveAnswerModels(
+  config: Config,
+  logger: Logger,
+  store: Store,
+  collection: string,
+): Promise<AnswerModels> {
+  const settings = store.collections.get(collection)?.settings;
+  const models = (await import('../../models/index.ts')) as unknown as {
+    createModelRegistry?: (opts: { config: Config; logger: Logger }) => RegistryLike;
+  };
+  const out: AnswerModels = { generator: null, embedder: null, reranker: null, notes: [], dispose: async () => undefined };
+  if (typeof models.createModelRegistry !== 'function') {
+    out.notes.push('the model registry is not available in this build: BM25 retrieval and extractive answers');
+    return out;
+  }
+  const registry = models.createModelRegistry({ config, logger });
+  out.dispose = () => registry.dispose();
+  const pick = async <T>(role: string, ref: string | null | undefined, load: (r: string) => Promise<Availability<T>>) => {
+    if (!ref) return null;
+    const found = await load(ref);
+    if (found.ok) return found.model;
+    // The registry has logged the full reason (which files it looked for); one line here says what it means.
+    out.notes.push(`${role} ${ref} unavailable (${found.code})`);
+    return null;
+  };
+  out.generator = await pick('generator', settings?.generator ?? config.models.generator, (r) => registry.generator(r));
+  out.embedder = await pick('embedder', settings?.embedder ?? config.models.embedder, (r) => registry.embedder(r));
+  if (config.retrieval.rerank)
+    out.reranker = await pick('reranker', settings?.reranker ?? config.models.reranker, (r) => registry.reranker(r));
+  return out;
+}
+
+/** retrieval's search bound to the store, the ANN manager and the models. */
+export function bindSearch(
+  config: Config,
+  logger: Logger,
+  store: Store,
+  models: AnswerModels,
+): { search: SearchFn; close(): Promise<void> } {
+  const ann = createAnnManager({ store, dataDir: config.dataDir, config: config.index, logger });
+  return {
+    search: (request) => search({ store, config, ann, embedder: models.embedder, reranker: models.reranker }, request),
+    close: () => ann.close(),
+  };
+}
+
+function readRetrieve(value: unknown): RetrieveMode | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'always' || value === 'never' || value === 'auto') return value;
+  throw new CairnError('USAGE', `--retrieve must be always, never or auto, not "${String(value)}"`);
+}
+
+export function formatCitations(result: AnswerResult): string[] {
+  return result.citations.map((c) => {
+    const page = c.page === null ? '' : ` p.${c.page}`;
+    const quote = c.quote.length > 160 ? `${c.quote.slice(0, 157)}...` : c.quote;
+    return `[${c.marker}] ${c.source}${page} (chars ${c.start}-${c.end}): "${quote.replace(/\s+/g, ' ')}"`;
+  });
+}
+
+function printResult(ctx: CommandContext, result: AnswerResult, streamed: string): void {
+  if (streamed.trim() !== result.answer.trim()) {
+    if (streamed) ctx.stdout(`\n[${result.decision}]`);
+    ctx.stdout(result.answer);
+  } else if (streamed) ctx.stdout('');
+  const lines = formatCitations(result);
+  if (lines.length > 0) ctx.stdout(`\nsources:\n${lines.join('\n')}`);
+  if (result.decision === 'abstained' && result.closestPassages.length > 0) {
+    ctx.stdout('\nclosest passages:');
+    for (const p of result.closestPassages)
+      ctx.stdout(`  ${p.source}${p.page === null ? '' : ` p.${p.page}`}: ${p.text.slice(0, 160).replace(/\s+/g, ' ')}`);
+  }
+  const score = result.score ? `, score ${result.score.total} (threshold ${result.score.threshold})` : '';
+  ctx.stderr(
+    `\n${result.decision}${result.abstainReason ? ` (${result.abstainReason})` : ''}${score}; answered by ${result.models.generate}`,
+  );
+  for (const note of [...result.notes, ...result.retrieval.notes]) ctx.stderr(`note: ${note}`);
+  if (result.error) ctx.stderr(`error: ${result.error.code}: ${result.error.message} (the answer above is incomplete)`);
+  if (result.chatId) ctx.stderr(`chat ${result.chatId} (continue with --chat ${result.chatId})`);
+}
+
+export const askCommand: Command = {
+  name: 'ask',
+  summary: 'Ask a question; answers with citations',
+  usage: 'cairn ask "<question>" [--collection c] [--chat id] [--no-reflect] [--retrieve always|never|auto] [--json]',
+  options: {
+    collection: { type: 'string', short: 'c', description: 'collection name (default "default")' },
+    chat: { type: 'string', description: 'continue this chat' },
+    'no-reflect': { type: 'boolean', description: 'skip the Self-RAG checks (faster, unchecked)' },
+    retrieve: { type: 'string', description: 'always | never | auto (default from config)' },
+    k: { type: 'string', description: 'passages to retrieve' },
+  },
+  async run(ctx) {
+    const question = ctx.args.join(' ').trim();
+    if (!question) throw new CairnError('USAGE', 'cairn ask needs a question: cairn ask "<question>"');
+    const collection = typeof ctx.flags.collection === 'string' ? ctx.flags.collection : 'default';
+    const k = typeof ctx.flags.k === 'string' ? Number(ctx.flags.k) : undefined;
+    if (k !== undefined && !(Number.isInteger(k) && k > 0))
+      throw new CairnError('USAGE', `--k must be a positive integer, not "${ctx.flags.k}"`);
+    const retrieve = readRetrieve(ctx.flags.retrieve);
+    const store = openStore({ dataDir: ctx.config.dataDir });
+    const models = await resolveAnswerModels(ctx.config, ctx.logger, store, collection);
+    const bound = bindSearch(ctx.config, ctx.logger, store, models);
+    const controller = new AbortController();
+    const onSigint = () => controller.abort();
+    process.once('SIGINT', onSigint);
+    try {
+      if (!ctx.json) for (const note of models.notes) ctx.stderr(`note: ${note}`);
+      let streamed = '';
+      const onEvent = (event: AnswerEvent) => {
+        if (event.type !== 'token' || ctx.json) return;
+        streamed += event.text;
+        process.stdout.write(event.text);
+      };
+      const result = await answer(
+        { store, config: ctx.config, generator: models.generator, search: bound.search, logger: ctx.logger },
+        {
+          collection,
+          question,
+          signal: controller.signal,
+          ...(typeof ctx.flags.chat === 'string' ? { chatId: ctx.flags.chat } : {}),
+          ...(ctx.flags['no-reflect'] === true ? { reflect: false } : {}),
+          ...(retrieve ? { retrieve } : {}),
+          ...(k !== undefined ? { k } : {}),
+        },
+        onEvent,
+      );
+      if (ctx.json) ctx.stdout(JSON.stringify({ result, modelNotes: models.notes }));
+      else printResult(ctx, result, streamed);
+      return result.error ? 1 : 0;
+    } finally {
+      process.off('SIGINT', onSigint);
+      await bound.close();
+      await models.dispose();
+      store.close();
+    }
+  },
+};

@@ -1,8 +1,200 @@
-import { notBuilt } from './not-built.ts';
+import { CairnError, type Config, type Logger, type Passage } from '../../core/index.ts';
+import { createAnnManager } from '../../indexer/ann/index.ts';
+import { createModelRegistry, type Embedder, type ModelRegistry, type Reranker } from '../../models/index.ts';
+import { type MetadataCondition, type SearchFilter, type SearchMode, type SearchResult, search } from '../../retrieval/index.ts';
+import { openStore } from '../../store/index.ts';
+import type { Command, CommandContext } from '../context.ts';
 
-export const searchCommand = notBuilt(
-  'search',
-  'Search a collection',
-  'cairn search "<query>" [--collection c] [--mode bm25|dense|hybrid] [--k n]',
-  'issue 6, retrieval',
-);
+export interface SearchModels {
+  embedder: Embedder | null;
+  reranker: Reranker | null;
+  /** Why a model is missing, for the result's notes. */
+  notes: string[];
+  dispose(): Promise<void>;
+}
+
+/**
+ * Loads only the models a search will use: no embedder when the mode is bm25 or the collection has
+ * no vectors, no reranker unless reranking is on. A missing model is a note, never an error.
+ */
+export async function loadSearchModels(
+  config: Config,
+  logger: Logger,
+  want: { embedder: string | null; reranker: string | null },
+): Promise<SearchModels> {
+  const notes: string[] = [];
+  let registry: ModelRegistry | null = null;
+  const open = () => {
+    registry ??= createModelRegistry({ config, logger });
+    return registry;
+  };
+  let embedder: Embedder | null = null;
+  let reranker: Reranker | null = null;
+  if (want.embedder) {
+    const found = await open().embedder(want.embedder);
+    if (found.ok) embedder = found.model;
+    else notes.push(`embedder ${want.embedder} unavailable (${found.code})`);
+  }
+  if (want.reranker) {
+    const found = await open().reranker(want.reranker);
+    if (found.ok) reranker = found.model;
+    else notes.push(`reranker ${want.reranker} unavailable (${found.code})`);
+  }
+  return { embedder, reranker, notes, dispose: async () => registry?.dispose() };
+}
+
+const FILTER_ARG = /^([A-Za-z][\w.:-]*?)\s*(>=|<=|=|>|<)\s*(.*)$/s;
+const LIST_KEYS: Record<string, keyof SearchFilter> = {
+  document: 'documentIds',
+  documentIds: 'documentIds',
+  mime: 'mime',
+  language: 'language',
+  lang: 'language',
+  tag: 'tags',
+  tags: 'tags',
+};
+
+/** CLI text to a metadata value: numbers and booleans as such, and equality also matches the text. */
+function metadataValue(op: string, raw: string): MetadataCondition {
+  const typed = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw === 'true' ? true : raw === 'false' ? false : raw;
+  if (op === '=') return typed === raw ? raw : { in: [typed, raw] };
+  const bound = typeof typed === 'boolean' ? raw : typed;
+  return { '>': { gt: bound }, '>=': { gte: bound }, '<': { lt: bound }, '<=': { lte: bound } }[op] as MetadataCondition;
+}
+
+function addDate(filter: SearchFilter, key: 'created' | 'updated', op: string, value: string): void {
+  if (op === '=') {
+    filter[key] = { from: value, to: value };
+    return;
+  }
+  filter[key] = { ...filter[key], ...(op.startsWith('>') ? { from: value } : { to: value }) };
+}
+
+/**
+ * `--filter` arguments (`key=value`, `key>=value` …) to a SearchFilter: document, source (glob),
+ * mime, language, tag (repeatable or comma-separated), created/updated with = >= <= > <, and
+ * `metadata.<key>` (or `meta.<key>`) with any of them. Other keys reach validation, which names them.
+ */
+export function parseFilterArgs(args: string[]): SearchFilter {
+  const filter: Record<string, unknown> & SearchFilter = {};
+  for (const arg of args) {
+    const match = FILTER_ARG.exec(arg);
+    if (!match) throw new CairnError('USAGE', `--filter "${arg}" is not key=value (or key>=value, key<=value)`);
+    const [, key = '', op = '=', value = ''] = match;
+    const listKey = LIST_KEYS[key];
+    if (listKey && op === '=') {
+      const list = (filter[listKey] as string[] | undefined) ?? [];
+      filter[listKey] = [
+        ...list,
+        ...value
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean),
+      ] as never;
+    } else if (key === 'source' && op === '=') filter.source = value;
+    else if ((key === 'created' || key === 'updated') && value) addDate(filter, key, op, value);
+    else if (key.startsWith('metadata.') || key.startsWith('meta.')) {
+      const name = key.slice(key.indexOf('.') + 1);
+      filter.metadata = { ...filter.metadata, [name]: metadataValue(op, value) };
+    } else filter[key] = value;
+  }
+  return filter;
+}
+
+function formatPassage(p: Passage, i: number): string {
+  const where = [p.source, p.page !== null ? `page ${p.page}` : null].filter(Boolean).join(', ');
+  const scores = Object.entries(p.scores)
+    .map(([stage, score]) => `${stage} ${Number(score).toFixed(4)}`)
+    .join(' · ');
+  const heading = p.headings.length > 0 ? `\n   ${p.headings.join(' › ')}` : '';
+  const text = p.text.replace(/\s+/g, ' ').trim();
+  return `${i + 1}. ${p.title || p.source} (${where}) [${scores}]${heading}\n   ${text.length > 400 ? `${text.slice(0, 400)}…` : text}`;
+}
+
+export function formatResult(result: SearchResult): string {
+  const ran = Object.entries(result.ran)
+    .filter(([, v]) => v)
+    .map(([stage, v]) => (typeof v === 'string' ? `${stage} (${v})` : stage));
+  const lines = result.passages.length > 0 ? result.passages.map(formatPassage) : ['no results'];
+  lines.push(`ran: ${ran.join(', ') || 'nothing'} in ${result.timings.total ?? 0} ms`);
+  for (const note of result.notes) lines.push(`note: ${note}`);
+  return lines.join('\n');
+}
+
+function flagString(ctx: CommandContext, name: string): string | undefined {
+  const v = ctx.flags[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function readMode(ctx: CommandContext): SearchMode {
+  const mode = flagString(ctx, 'mode') ?? ctx.config.retrieval.mode;
+  if (mode !== 'bm25' && mode !== 'dense' && mode !== 'hybrid')
+    throw new CairnError('USAGE', `--mode must be bm25, dense or hybrid, not "${mode}"`);
+  return mode;
+}
+
+export function readRerank(ctx: CommandContext): boolean {
+  if (ctx.flags['no-rerank'] === true) return false;
+  return ctx.flags.rerank === true || ctx.config.retrieval.rerank;
+}
+
+function readK(ctx: CommandContext): number {
+  const raw = flagString(ctx, 'k');
+  if (raw === undefined) return ctx.config.retrieval.k;
+  if (!/^\d+$/.test(raw)) throw new CairnError('USAGE', `--k must be a positive integer, not "${raw}"`);
+  return Number(raw);
+}
+
+async function runSearch(ctx: CommandContext): Promise<number> {
+  const query = ctx.args.join(' ');
+  if (query.trim() === '') throw new CairnError('USAGE', 'cairn search needs a query: cairn search "<query>"');
+  const collectionName = flagString(ctx, 'collection') ?? 'default';
+  const filterArgs = ctx.flags.filter;
+  const filter = parseFilterArgs(Array.isArray(filterArgs) ? filterArgs : typeof filterArgs === 'string' ? [filterArgs] : []);
+  const mode = readMode(ctx);
+  const rerank = readRerank(ctx);
+  const store = openStore({ dataDir: ctx.config.dataDir });
+  const ann = createAnnManager({ store, dataDir: ctx.config.dataDir, config: ctx.config.index, logger: ctx.logger });
+  let models: SearchModels | null = null;
+  try {
+    const collection = store.collections.require(collectionName);
+    const hasVectors = store.vectors.count(collection.id) > 0;
+    models = await loadSearchModels(ctx.config, ctx.logger, {
+      embedder: mode !== 'bm25' && hasVectors ? (collection.settings.embedder ?? ctx.config.models.embedder) : null,
+      reranker: rerank ? (collection.settings.reranker ?? ctx.config.models.reranker) : null,
+    });
+    const request = { collection: collection.id, query, mode, k: readK(ctx), rerank, filter };
+    const result = await search(
+      { store, config: ctx.config, ann, embedder: models.embedder, reranker: models.reranker },
+      request,
+    );
+    result.notes.unshift(...models.notes);
+    if (mode !== 'bm25' && !hasVectors) result.notes.unshift('the collection has no vectors');
+    ctx.stdout(ctx.json ? JSON.stringify(result) : formatResult(result));
+    return 0;
+  } finally {
+    await models?.dispose();
+    await ann.close();
+    store.close();
+  }
+}
+
+export const searchCommand: Command = {
+  name: 'search',
+  summary: 'Search a collection',
+  usage:
+    'cairn search "<query>" [--collection c] [--mode bm25|dense|hybrid] [--rerank|--no-rerank] [--k n] [--filter key=value ...] [--json]',
+  options: {
+    collection: { type: 'string', short: 'c', description: 'collection name (default "default")' },
+    mode: { type: 'string', description: 'bm25, dense or hybrid (default from config: hybrid)' },
+    rerank: { type: 'boolean', description: 'rerank with the cross-encoder (the default when one is configured)' },
+    'no-rerank': { type: 'boolean', description: 'skip reranking' },
+    k: { type: 'string', description: 'number of passages (default 8)' },
+    filter: {
+      type: 'string',
+      multiple: true,
+      description: 'document=, source=<glob>, mime=, language=, tag=, created>=, updated<=, metadata.<key>=|>=|<=',
+    },
+  },
+  run: runSearch,
+};

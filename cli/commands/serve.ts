@@ -10,17 +10,27 @@ export const serveCommand: Command = {
     host: { type: 'string', description: 'address to bind (default 127.0.0.1)', config: 'server.host' },
   },
   async run(ctx) {
-    const { config } = ctx;
-    const server = await startServer(config, ctx.logger);
-    ctx.logger.info(`Cairn serving on ${server.url} (data folder ${config.dataDir})`);
+    const { config, logger } = ctx;
+    const server = await startServer(config, logger);
+    logger.info(`Cairn serving on ${server.url} (data folder ${config.dataDir})`);
+    logger.info(`API description: ${server.url}/docs`);
+    if (server.open) {
+      logger.warn('no API keys: the server is open to anyone on this machine (create one with `cairn keys create <name>`)');
+    }
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
-        ctx.logger.info(`${signal}: finishing in-flight requests and closing the database`);
-        server.close().then(resolve, resolve);
+        logger.info(`${signal}: finishing in-flight requests, pausing jobs at a safe point, closing the database`);
+        // A second Ctrl-C while draining means "now".
+        process.once(signal, () => process.exit(130));
+        server.close().then(resolve, (error: Error) => {
+          logger.error(`shutdown: ${error.message}`);
+          resolve();
+        });
       };
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));
     });
+    logger.info('stopped');
     return 0;
   },
 };

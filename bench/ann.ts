@@ -1,0 +1,268 @@
+/**
+ * ANN benchmark: clustered synthetic vectors (Gaussian mixture, unit-normalized), held-out
+ * queries, ground truth from exact flat search. Cairn's hnsw (host build when it can be built,
+ * else portable) against raw stock hnswlib-node with identical parameters and usearch; ivf with
+ * and without SQ8; filtered search at 1%. Options: --n 100000 (--n 1000000 for the big run),
+ * --queries 300, --dims 384, --hard-n 30000 (0 skips the harder mixture), --skip-ivf, --seconds 2.
+ */
+import { createRequire } from 'node:module';
+import { parseArgs } from 'node:util';
+import { loadHnswBackend } from '../indexer/ann/hnsw-backend.ts';
+import { createFlatIndex, createHnswIndex, createIvfIndex, type SearchHit, type VectorIndex } from '../indexer/ann/index.ts';
+import { createRandom } from '../indexer/ann/kmeans.ts';
+import { buildNativeHnsw } from '../indexer/ann/native-build.ts';
+
+const require = createRequire(import.meta.url);
+const { values } = parseArgs({
+  options: {
+    n: { type: 'string', default: '100000' },
+    queries: { type: 'string', default: '300' },
+    dims: { type: 'string', default: '384' },
+    'hard-n': { type: 'string', default: '30000' },
+    'skip-ivf': { type: 'boolean', default: false },
+    seconds: { type: 'string', default: '2' },
+    m: { type: 'string', default: '16' },
+    'ef-construction': { type: 'string', default: '200' },
+  },
+});
+const N = Number(values.n);
+const Q = Number(values.queries);
+const D = Number(values.dims);
+const M = Number(values.m);
+const EFC = Number(values['ef-construction']);
+const SECONDS = Number(values.seconds);
+const K = 10;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+interface Data {
+  base: Float32Array[];
+  queries: Float32Array[];
+  truth: number[][];
+}
+
+function gaussian(random: () => number): number {
+  return Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
+}
+
+/** A mixture of `clusters` Gaussians around random unit centres, spread `spread`, normalized. */
+function mixture(n: number, clusters: number, spread: number, seed: number): Float32Array[] {
+  const random = createRandom(seed);
+  const centres = Array.from({ length: clusters }, () => Float32Array.from({ length: D }, () => gaussian(random)));
+  return Array.from({ length: n }, () => {
+    const centre = centres[Math.floor(random() * clusters)]!;
+    const v = Float32Array.from({ length: D }, (_, j) => centre[j]! / Math.sqrt(D) + (spread * gaussian(random)) / Math.sqrt(D));
+    const length = Math.hypot(...v);
+    return v.map((x) => x / length);
+  });
+}
+
+function makeData(n: number, spread: number, seed: number): Data {
+  const all = mixture(n + Q, Math.max(10, Math.round(Math.sqrt(n) / 2)), spread, seed);
+  const base = all.slice(0, n);
+  const queries = all.slice(n);
+  const flat = createFlatIndex({ dimensions: D, metric: 'cosine', capacity: n });
+  flat.add(
+    base.map((_, i) => i),
+    base,
+  );
+  let nnCos = 0;
+  const truth = queries.map((q) => {
+    const hits = flat.search(q, K);
+    nnCos += (hits[0]?.score ?? 0) / Q;
+    return hits.map((h) => h.label);
+  });
+  log(`data n=${n} spread=${spread}: mean nearest-neighbour cosine ${nnCos.toFixed(3)}`);
+  results.push({ name: `data-${spread}`, n, spread, meanNearestNeighbourCosine: Number(nnCos.toFixed(3)) });
+  return { base, queries, truth };
+}
+
+function recall(results: number[][], truth: number[][]): number {
+  let hit = 0;
+  results.forEach((r, i) => {
+    const t = new Set(truth[i]);
+    for (const label of r) if (t.has(label)) hit++;
+  });
+  return hit / (truth.length * K);
+}
+
+/** Recall over the query set, then queries/s over repeated passes for at least SECONDS. */
+function measure(search: (q: Float32Array) => number[], data: Data): { recall: number; qps: number } {
+  const results = data.queries.map(search);
+  let count = 0;
+  const start = performance.now();
+  while (performance.now() - start < SECONDS * 1000) {
+    for (const q of data.queries) search(q);
+    count += data.queries.length;
+  }
+  return { recall: recall(results, data.truth), qps: Math.round(count / ((performance.now() - start) / 1000)) };
+}
+
+const labelsOf = (hits: SearchHit[]) => hits.map((h) => h.label);
+const results: Record<string, unknown>[] = [];
+
+function timeBuild<T>(build: () => T): { value: T; seconds: number } {
+  const start = performance.now();
+  const value = build();
+  return { value, seconds: Number(((performance.now() - start) / 1000).toFixed(1)) };
+}
+
+function benchOurs(name: string, index: VectorIndex, data: Data, efforts: number[], extra: Record<string, unknown> = {}) {
+  const built = timeBuild(() =>
+    index.add(
+      data.base.map((_, i) => i),
+      data.base,
+    ),
+  );
+  const bytes = index.describe().memoryBytes / data.base.length;
+  for (const effort of efforts) {
+    const m = measure((q) => labelsOf(index.search(q, K, { effort })), data);
+    const nlist = index.kind === 'ivf' ? { nlist: index.describe().params.nlist } : {};
+    results.push({ name, effort, ...m, buildSeconds: built.seconds, bytesPerVector: Math.round(bytes), ...nlist, ...extra });
+    log(`${name} effort=${effort}: recall ${m.recall.toFixed(3)} qps ${m.qps} build ${built.seconds}s`);
+  }
+}
+
+/** Raw hnswlib-node as npm builds it, fed number[] as its API requires. */
+function buildStock(data: Data) {
+  const { HierarchicalNSW } = require('hnswlib-node') as typeof import('hnswlib-node');
+  const index = new HierarchicalNSW('cosine', D);
+  index.initIndex({ maxElements: data.base.length, m: M, efConstruction: EFC, randomSeed: 100 });
+  const built = timeBuild(() =>
+    data.base.forEach((v, i) => {
+      index.addPoint(Array.from(v), i);
+    }),
+  );
+  return { index, seconds: built.seconds };
+}
+
+/** Ours and stock measured alternately at each ef (best of two rounds), so load swings hit both alike. */
+function benchHnswPair(tag: string, data: Data, efs: number[]) {
+  const ours = createHnswIndex({ dimensions: D, metric: 'cosine', m: M, efConstruction: EFC, capacity: data.base.length });
+  log(`${tag || 'main'}: cairn hnsw uses the ${ours.backend.build} build (typed arrays: ${ours.backend.typedArrays})`);
+  const oursBuilt = timeBuild(() =>
+    ours.add(
+      data.base.map((_, i) => i),
+      data.base,
+    ),
+  );
+  log(`cairn hnsw built in ${oursBuilt.seconds}s`);
+  const stock = buildStock(data);
+  log(`stock hnswlib-node built in ${stock.seconds}s`);
+  const bytes = Math.round(ours.describe().memoryBytes / data.base.length);
+  for (const ef of efs) {
+    const runOurs = () => measure((q) => labelsOf(ours.search(q, K, { effort: ef })), data);
+    const runStock = () => {
+      stock.index.setEf(ef);
+      return measure((q) => stock.index.searchKnn(Array.from(q), K).neighbors, data);
+    };
+    const [o1, s1, o2, s2] = [runOurs(), runStock(), runOurs(), runStock()];
+    const o = { recall: o1.recall, qps: Math.max(o1.qps, o2.qps) };
+    const s = { recall: s1.recall, qps: Math.max(s1.qps, s2.qps) };
+    results.push({
+      name: `cairn-hnsw${tag}`,
+      effort: ef,
+      ...o,
+      buildSeconds: oursBuilt.seconds,
+      bytesPerVector: bytes,
+      build: ours.backend.build,
+    });
+    results.push({ name: `stock-hnswlib-node${tag}`, effort: ef, ...s, buildSeconds: stock.seconds });
+    log(`ef=${ef}: cairn recall ${o.recall.toFixed(3)} qps ${o.qps} | stock recall ${s.recall.toFixed(3)} qps ${s.qps}`);
+  }
+  return ours;
+}
+
+/** usearch fixes expansion_search at construction, so it is measured at one ef. */
+function benchUsearch(name: string, data: Data, ef: number) {
+  const usearch = require('usearch') as {
+    Index: new (
+      o: Record<string, unknown>,
+    ) => {
+      add(keys: BigUint64Array, v: Float32Array, threads?: number): void;
+      search(v: Float32Array, k: number, threads: number): { keys: BigUint64Array };
+    };
+  };
+  const flatData = new Float32Array(data.base.length * D);
+  data.base.forEach((v, i) => {
+    flatData.set(v, i * D);
+  });
+  const built = timeBuild(() => {
+    const index = new usearch.Index({
+      metric: 'cos',
+      connectivity: M,
+      dimensions: D,
+      expansion_add: EFC,
+      expansion_search: ef,
+      multi: false,
+      quantization: 'f32',
+    });
+    index.add(BigUint64Array.from(data.base.map((_, i) => BigInt(i))), flatData, 1);
+    return index;
+  });
+  const m = measure((q) => Array.from(built.value.search(q, K, 1).keys, Number), data);
+  results.push({ name, effort: ef, ...m, buildSeconds: built.seconds });
+  log(`${name} ef=${ef}: recall ${m.recall.toFixed(3)} qps ${m.qps} build ${built.seconds}s`);
+}
+
+function benchFiltered(index: VectorIndex, data: Data) {
+  const random = createRandom(7);
+  const allowed = new Set(data.base.map((_, i) => i).filter(() => random() < 0.01));
+  const flat = createFlatIndex({ dimensions: D, capacity: allowed.size });
+  flat.add(
+    [...allowed],
+    [...allowed].map((i) => data.base[i]!),
+  );
+  let exact = 0;
+  const start = performance.now();
+  for (const q of data.queries) {
+    const got = labelsOf(index.search(q, K, { filter: allowed }));
+    const want = labelsOf(flat.search(q, K));
+    if (got.length === K && got.every((label, i) => label === want[i])) exact++;
+  }
+  const qps = Math.round(data.queries.length / ((performance.now() - start) / 1000));
+  results.push({ name: 'cairn-hnsw-filter-1pct', allowed: allowed.size, exactQueries: exact / data.queries.length, qps });
+  log(`filtered 1%: ${exact}/${data.queries.length} queries returned exactly the k best allowed`);
+}
+
+function runSet(tag: string, data: Data, withPeers: boolean) {
+  const ours = benchHnswPair(tag, data, [16, 32, 64, 128]);
+  if (tag === '') benchFiltered(ours, data);
+  if (withPeers) benchUsearch(`usearch${tag}`, data, 64);
+  if (values['skip-ivf']) return;
+  const ivf = createIvfIndex({ dimensions: D, metric: 'cosine', quantize: false, minTrainSize: 1 });
+  benchOurs(`cairn-ivf${tag}`, ivf, data, [8, 16, 32, 64]);
+  const source = (labels: number[]) => labels.map((i) => data.base[i] ?? null);
+  const sq8 = createIvfIndex({ dimensions: D, metric: 'cosine', quantize: true, minTrainSize: 1, fetchVectors: source });
+  benchOurs(`cairn-ivf-sq8${tag}`, sq8, data, [8, 16, 32, 64], { floatsIn: 'vector source (SQLite in Cairn; an array here)' });
+}
+
+function best(name: string, minRecall: number): number {
+  const rows = results.filter((r) => r.name === name && (r.recall as number) >= minRecall);
+  return Math.max(0, ...rows.map((r) => r.qps as number));
+}
+
+try {
+  const started = timeBuild(() => buildNativeHnsw(undefined, log));
+  log(`host hnswlib build ready (${started.seconds}s)`);
+} catch (error) {
+  log(`host build unavailable, comparing the portable build: ${(error as Error).message.slice(0, 300)}`);
+}
+loadHnswBackend({ logger: { debug: log, info: log, warn: log, error: log } });
+log(`generating ${N} x ${D} vectors and ground truth`);
+runSet('', makeData(N, 0.6, 1), true);
+const hardN = Number(values['hard-n']);
+if (hardN > 0) runSet('-hard', makeData(hardN, 1.0, 2), false);
+
+const ratios: Record<string, number> = {};
+for (const r of [0.95, 0.99]) {
+  const stock = best('stock-hnswlib-node', r);
+  if (stock > 0) ratios[`cairn_hnsw_vs_stock_hnswlib_at_recall_${r}`] = Number((best('cairn-hnsw', r) / stock).toFixed(2));
+  const usearch = best('usearch', r);
+  if (usearch > 0) ratios[`cairn_hnsw_vs_usearch_at_recall_${r}`] = Number((best('cairn-hnsw', r) / usearch).toFixed(2));
+}
+const flatBytes = D * 4 + 8 + 40;
+const sq8Row = results.find((r) => r.name === 'cairn-ivf-sq8');
+if (sq8Row) ratios.ivf_sq8_memory_vs_flat = Number(((sq8Row.bytesPerVector as number) / flatBytes).toFixed(2));
+process.stdout.write(
+  `${JSON.stringify({ bench: 'ann', n: N, dims: D, queries: Q, m: M, efConstruction: EFC, results, ratios })}\n`,
+);

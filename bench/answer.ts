@@ -1,0 +1,135 @@
+/**
+ * bench/answer: time per stage of the answer pipeline on a real GGUF model through node-llama-cpp,
+ * and the cost of reflection (ISREL + ISSUP + ISUSE) against answer generation.
+ *
+ *   npm run bench -- answer [--shape 0.5b|tiny] [--model file.gguf] [--runs 3] [--max-tokens 128] [--threads 1] [--timeout-ms n]
+ *
+ * The fixture models have random weights: they never stop early and judge passages at random, so
+ * the run keeps every passage (rerankWeight 1, relevanceThreshold 0) to exercise every stage, and
+ * answers run to --max-tokens. A real model's answers are shorter; the ratio is reported as measured.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseConfig, silentLogger } from '../core/index.ts';
+import { type AnswerResult, answer, type SearchFn } from '../generation/index.ts';
+import { createModelRegistry } from '../models/index.ts';
+import { openStore } from '../store/index.ts';
+import { ensureWritten, generatedDir, writeLlamaGguf, writeTinyGguf } from '../test/fixtures/make-models.ts';
+
+const { values } = parseArgs({
+  options: {
+    shape: { type: 'string', default: '0.5b' },
+    model: { type: 'string' },
+    runs: { type: 'string', default: '3' },
+    'max-tokens': { type: 'string', default: '128' },
+    threads: { type: 'string', default: '1' },
+    'timeout-ms': { type: 'string', default: '1800000' },
+  },
+});
+const runs = Number(values.runs);
+const maxTokens = Number(values['max-tokens']);
+const threads = Number(values.threads);
+const log = (m: string) => process.stderr.write(`${m}\n`);
+
+const PARAGRAPHS = [
+  'The Eiffel Tower is a wrought-iron lattice tower in Paris, France. It was designed by the engineering company of Gustave Eiffel and built from 1887 to 1889.',
+  'The tower is 330 metres tall, about the same height as an 81-storey building. It was the tallest man-made structure in the world until 1930.',
+  'About seven million people visit the tower every year, which makes it one of the most visited paid monuments in the world.',
+];
+const QUESTIONS = ['How tall is the Eiffel Tower?', 'Who designed the Eiffel Tower?', 'When was the Eiffel Tower built?'];
+
+function modelFile(): string {
+  if (values.model) return values.model;
+  const dir = generatedDir('bench');
+  if (values.shape === 'tiny') return ensureWritten(path.join(dir, 'tiny-llama.gguf'), writeTinyGguf);
+  return ensureWritten(path.join(dir, 'llama-0.5b-q4_0.gguf'), (f) => writeLlamaGguf(f, { shape: '0.5b' }));
+}
+
+function seed() {
+  const store = openStore({ file: ':memory:' });
+  store.collections.create({ name: 'bench' });
+  const text = PARAGRAPHS.join('\n\n');
+  let offset = 0;
+  const chunks = PARAGRAPHS.map((p, ordinal) => {
+    const start = offset;
+    offset += p.length + 2;
+    return { id: `c${ordinal}`, ordinal, text: p, start, end: start + p.length, page: null, headings: [], tokenCount: 0, metadata: {} };
+  });
+  const doc = { id: 'd1', collectionId: 'bench', source: 'tower.md', mime: 'text/markdown', title: 'Eiffel Tower', language: 'en', contentHash: 'h', text, pages: [], metadata: {}, tags: [], bytes: text.length };
+  const { chunkRowids } = store.documents.write(doc, chunks);
+  const passages = chunks.map((c, i) => ({
+    chunkId: c.id,
+    rowid: chunkRowids[i] as number,
+    documentId: 'd1',
+    source: 'tower.md',
+    title: 'Eiffel Tower',
+    page: null,
+    headings: [],
+    start: c.start,
+    end: c.end,
+    text: c.text,
+    contextStart: c.start,
+    contextEnd: c.end,
+    scores: { bm25: 1 },
+    metadata: {},
+  }));
+  const search: SearchFn = async () => ({ passages, ran: { bm25: true, dense: false, fusion: null, rerank: false }, notes: [], timings: {} });
+  return { store, search };
+}
+
+const mean = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+async function main() {
+  const file = modelFile();
+  const dataDir = path.join(os.tmpdir(), 'cairn-bench-answer');
+  const config = parseConfig({
+    dataDir,
+    offline: true,
+    models: { threads, gpu: 'cpu', sequences: 1, contextSize: 2048 },
+    answer: { maxTokens, temperature: 0, threshold: -10, rerankWeight: 1, relevanceThreshold: 0, timeoutMs: Number(values['timeout-ms']) },
+  });
+  const registry = createModelRegistry({ config, logger: silentLogger });
+  const loaded = await registry.generator(file);
+  if (!loaded.ok) throw new Error(`cannot load ${file}: ${loaded.reason}`);
+  const { store, search } = seed();
+  const deps = { store, config, generator: loaded.model, search, logger: silentLogger };
+  const results: AnswerResult[] = [];
+  for (let i = 0; i < runs; i++) {
+    const question = QUESTIONS[i % QUESTIONS.length] as string;
+    const result = await answer(deps, { collection: 'bench', question, persist: false });
+    if (result.error) throw new Error(`${result.error.code}: ${result.error.message}`);
+    log(`run ${i + 1}/${runs}: ${JSON.stringify(result.timings)}`);
+    results.push(result);
+  }
+  store.close();
+  await registry.dispose();
+  const stage = (name: string) => r2(mean(results.map((r) => r.timings[name] ?? 0)));
+  const stages = Object.fromEntries(['retrieve', 'isrel', 'generate', 'issup', 'revise', 'isuse', 'gate', 'total'].map((s) => [s, stage(s)]));
+  const reflection = r2((stages.isrel ?? 0) + (stages.issup ?? 0) + (stages.isuse ?? 0));
+  const generate = stages.generate ?? 0;
+  const answerChars = mean(results.map((r) => r.answer.length));
+  const out = {
+    bench: 'answer',
+    results: [
+      {
+        name: 'answer_pipeline',
+        model: path.basename(file),
+        shape: values.model ? 'custom' : values.shape,
+        threads,
+        runs,
+        maxTokens,
+        stagesMs: stages,
+        reflectionMs: reflection,
+        generateMs: generate,
+        meanAnswerChars: Math.round(answerChars),
+        meanSentences: r2(mean(results.map((r) => r.sentences.length))),
+      },
+    ],
+    ratios: { reflection_vs_generation: generate === 0 ? null : r2(reflection / generate) },
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+await main();

@@ -1,0 +1,224 @@
+/**
+ * HTTP overhead of the server: autocannon (in a worker thread, so it has its own event loop) on
+ * loopback against POST /v1/collections/scifact/search in BM25 mode on the SciFact corpus, beside
+ * the same searches called in-process in the same run.
+ *   npm run bench -- server [--data folder] [--connections 50] [--duration 10] [--docs n]
+ * Reports: requests/s, p50/p99 latency and errors under load; and one-connection sequential
+ * latency over HTTP next to the in-process latency, so the per-request overhead is visible.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { documentId, hashContent, parseConfig, silentLogger } from '../core/index.ts';
+import { createRuntime, startServer } from '../server/index.ts';
+import type { Store } from '../store/index.ts';
+
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string', default: '/work/shared/eval/beir-scifact' },
+    connections: { type: 'string', default: '50' },
+    duration: { type: 'string', default: '10' },
+    docs: { type: 'string', default: '0' },
+    'latency-seconds': { type: 'string', default: '5' },
+  },
+});
+const connections = Number(values.connections);
+const duration = Number(values.duration);
+const latencySeconds = Number(values['latency-seconds']);
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+interface BeirDoc {
+  _id: string;
+  title: string;
+  text: string;
+}
+
+function readJsonl<T>(file: string): T[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as T);
+}
+
+/** One document and one chunk per corpus entry, written straight to the store. */
+function writeCorpus(store: Store, docs: BeirDoc[]): void {
+  store.collections.create({ name: 'scifact' });
+  store.db.transaction(() => {
+    for (const doc of docs) {
+      const id = documentId('scifact', doc._id);
+      const text = doc.text;
+      store.documents.write(
+        {
+          id,
+          collectionId: 'scifact',
+          source: doc._id,
+          mime: 'text/plain',
+          title: doc.title,
+          language: 'en',
+          contentHash: hashContent(text),
+          text,
+          pages: [],
+          metadata: {},
+          tags: [],
+          bytes: text.length,
+        },
+        [{ id: `${id}:0`, ordinal: 0, text, start: 0, end: text.length, page: null, headings: [], tokenCount: 0, metadata: {} }],
+      );
+    }
+  })();
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const round = (x: number, digits = 3) => Number(x.toFixed(digits));
+
+/** Sequential in-process searches for `seconds`: calls/s and latency percentiles (ms). */
+async function inProcess(run: (query: string) => Promise<unknown>, queries: string[], seconds: number) {
+  const latencies: number[] = [];
+  const until = performance.now() + seconds * 1000;
+  const started = performance.now();
+  for (let i = 0; performance.now() < until; i++) {
+    const t = performance.now();
+    await run(queries[i % queries.length] as string);
+    latencies.push(performance.now() - t);
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { rate: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), n: latencies.length };
+}
+
+// Plain CommonJS for the worker: it needs no TypeScript loader.
+const WORKER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const http = require('node:http');
+const { url, path, queries, mode } = workerData;
+const body = (i) => JSON.stringify({ query: queries[i % queries.length], mode: 'bm25', k: 10 });
+if (mode === 'load') {
+  const autocannon = require(workerData.autocannon);
+  let i = 0;
+  autocannon({
+    url, connections: workerData.connections, duration: workerData.duration,
+    requests: [{ method: 'POST', path, headers: { 'content-type': 'application/json' },
+      setupRequest: (req) => ({ ...req, body: body(i++) }) }],
+  }, (error, result) => parentPort.postMessage(error ? { error: String(error) } : JSON.parse(JSON.stringify(result))));
+} else {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const target = new URL(url);
+  const one = (i) => new Promise((resolve, reject) => {
+    const data = body(i);
+    const req = http.request({ host: target.hostname, port: target.port, path, method: 'POST', agent,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+  (async () => {
+    const latencies = []; let errors = 0;
+    const until = performance.now() + workerData.seconds * 1000; const started = performance.now();
+    for (let i = 0; performance.now() < until; i++) {
+      const t = performance.now();
+      const status = await one(i);
+      latencies.push(performance.now() - t);
+      if (status !== 200) errors++;
+    }
+    parentPort.postMessage({ latencies, errors, elapsed: (performance.now() - started) / 1000 });
+  })();
+}`;
+
+function runWorker<T>(data: Record<string, unknown>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER, { eval: true, workerData: data });
+    worker.once('message', (message: T) => {
+      worker.terminate();
+      resolve(message);
+    });
+    worker.once('error', reject);
+  });
+}
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  error?: string;
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'cairn-bench-server-'));
+  try {
+    const limit = Number(values.docs);
+    const corpus = readJsonl<BeirDoc>(path.join(values.data as string, 'corpus.jsonl'));
+    const docs = limit > 0 ? corpus.slice(0, limit) : corpus;
+    const queries = readJsonl<{ text: string }>(path.join(values.data as string, 'queries.jsonl')).map((q) => q.text);
+    const config = parseConfig({
+      dataDir,
+      offline: true,
+      logLevel: 'silent',
+      models: { embedder: null, reranker: null, generator: null },
+      server: { port: 0, rateLimitPerMinute: 100_000_000 },
+    });
+    const runtime = await createRuntime(config, silentLogger);
+    const t0 = performance.now();
+    writeCorpus(runtime.store, docs);
+    log(`wrote ${docs.length} documents in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${queries.length} queries`);
+    const search = (query: string) => runtime.services.search({ collection: 'scifact', query, mode: 'bm25', k: 10 });
+    await search('warm up the lexical index');
+    const server = await startServer(config, silentLogger, runtime);
+    const target = { url: server.url, path: '/v1/collections/scifact/search', queries };
+    try {
+      log(`in-process: sequential searches for ${latencySeconds} s`);
+      const local = await inProcess(search, queries, latencySeconds);
+      log(`http: 1 connection, sequential, for ${latencySeconds} s`);
+      const seq = await runWorker<{ latencies: number[]; errors: number; elapsed: number }>({ ...target, mode: 'sequential', seconds: latencySeconds });
+      const seqSorted = seq.latencies.sort((a, b) => a - b);
+      log(`http: autocannon, ${connections} connections for ${duration} s`);
+      const autocannon = createRequire(import.meta.url).resolve('autocannon');
+      const load = await runWorker<AutocannonResult>({ ...target, mode: 'load', autocannon, connections, duration });
+      if (load.error) throw new Error(load.error);
+      log(JSON.stringify(load).slice(0, 1500));
+      const errors = load.errors + load.timeouts + load.non2xx;
+      const httpSeqP50 = percentile(seqSorted, 50);
+      const results = [
+        { name: 'in-process search (sequential)', requests_per_s: round(local.rate, 1), p50_ms: round(local.p50), p99_ms: round(local.p99), requests: local.n },
+        {
+          name: 'http search (1 connection, sequential)',
+          requests_per_s: round(seq.latencies.length / seq.elapsed, 1),
+          p50_ms: round(httpSeqP50),
+          p99_ms: round(percentile(seqSorted, 99)),
+          requests: seq.latencies.length,
+          errors: seq.errors,
+        },
+        {
+          name: `http search (autocannon, ${connections} connections, ${duration} s)`,
+          requests_per_s: round(load.requests.average, 1),
+          p50_ms: load.latency.p50,
+          p99_ms: load.latency.p99,
+          requests: load.requests.total,
+          errors,
+        },
+      ];
+      const output = {
+        bench: 'server',
+        corpus: { documents: docs.length, queries: queries.length },
+        results,
+        ratios: {
+          http_vs_inprocess_rate: round(load.requests.average / local.rate),
+          http_p50_overhead_ms: round(httpSeqP50 - local.p50),
+        },
+      };
+      process.stdout.write(`${JSON.stringify(output)}\n`);
+    } finally {
+      await server.close();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,151 @@
+import { CairnError, type Collection, toCairnError } from '../core/index.ts';
+import type { ChatTurn } from '../models/types.ts';
+import { abstain, createResult, createRun, type Run, round } from './run.ts';
+import { throwIfAborted } from './signals.ts';
+import {
+  citeStage,
+  condenseStage,
+  extractiveStage,
+  gateStage,
+  generateStage,
+  isDecline,
+  retrieveDecisionStage,
+  retrieveStage,
+  reviseStage,
+  supportStage,
+  toSentences,
+} from './stages.ts';
+import { truncate } from './text.ts';
+import type { AnswerDeps, AnswerEvent, AnswerResult, AskRequest, GradedPassage } from './types.ts';
+
+/**
+ * The answer pipeline: condense → retrieve? → retrieve → ISREL (→ rewrite → retrieve) → generate →
+ * ISSUP → revise → ISUSE → gate → cite. Bad requests throw; anything that fails after the work has
+ * started ends in an `error` event and a result marked incomplete, never a hang.
+ */
+export async function answer(
+  deps: AnswerDeps,
+  request: AskRequest,
+  onEvent?: (event: AnswerEvent) => void,
+): Promise<AnswerResult> {
+  const started = performance.now();
+  const run = prepare(deps, request, onEvent);
+  try {
+    await runStages(run);
+  } catch (error) {
+    const failure = toCairnError(error);
+    run.result.complete = false;
+    run.result.error = { code: failure.code, message: failure.message };
+  }
+  run.result.timings.total = round(performance.now() - started);
+  persistTurn(run);
+  if (run.result.error) run.emit({ type: 'error', error: run.result.error, result: run.result });
+  else run.emit({ type: 'done', result: run.result });
+  return run.result;
+}
+
+function prepare(deps: AnswerDeps, request: AskRequest, onEvent?: (event: AnswerEvent) => void): Run {
+  const question = typeof request.question === 'string' ? request.question.trim() : '';
+  if (!question) throw new CairnError('VALIDATION', 'The question is empty', { field: 'question' });
+  const collection = deps.store.collections.require(request.collection);
+  const config = deps.config.answer;
+  const chatId = resolveChat(deps, request, collection);
+  const history = chatId && request.chatId ? loadHistory(deps, chatId, config.historyTurns) : [];
+  const standalone = truncate(question, config.maxQuestionChars);
+  const retrieveMode = request.retrieve ?? config.retrieve;
+  const result = createResult(question, standalone, retrieveMode, chatId);
+  if (standalone.length < question.length) {
+    result.notes.push(`The question was cut to ${standalone.length} of ${question.length} characters (answer.maxQuestionChars).`);
+  }
+  const reflect = request.reflect ?? config.reflect;
+  const run = createRun(deps, { collection, request, history, reflect, retrieveMode, result }, onEvent);
+  if (deps.generator && reflect) result.models.grade = deps.generator.id;
+  if (!deps.generator)
+    result.notes.push('No generator is available: the answer is extractive (sentences quoted from the documents).');
+  else if (!reflect) result.notes.push('Reflection is off: the answer was not checked against its sources.');
+  return run;
+}
+
+function resolveChat(deps: AnswerDeps, request: AskRequest, collection: Collection): string | null {
+  if (request.chatId) {
+    const chat = deps.store.chats.require(request.chatId);
+    if (chat.collectionId !== collection.id) {
+      throw new CairnError('VALIDATION', `Chat ${chat.id} belongs to collection "${chat.collectionId}"`, { chatId: chat.id });
+    }
+    return chat.id;
+  }
+  if (request.persist === false) return null;
+  return deps.store.chats.create({ collectionId: collection.id }).id;
+}
+
+function loadHistory(deps: AnswerDeps, chatId: string, turns: number): ChatTurn[] {
+  if (turns === 0) return [];
+  return deps.store.chats
+    .messages(chatId)
+    .filter((m) => m.role !== 'system')
+    .slice(-turns)
+    .map((m) => ({ role: m.role, content: m.content }));
+}
+
+function persistTurn(run: Run): void {
+  const chatId = run.result.chatId;
+  if (!chatId || run.request.persist === false) return;
+  try {
+    run.deps.store.chats.addMessage({ chatId, role: 'user', content: run.result.question, result: null });
+    const result = JSON.parse(JSON.stringify(run.result)) as Record<string, unknown>;
+    run.deps.store.chats.addMessage({ chatId, role: 'assistant', content: run.result.answer, result });
+  } catch (error) {
+    run.deps.logger.warn('could not store the chat turn', { chatId, error: (error as Error).message });
+  }
+}
+
+async function runStages(run: Run): Promise<void> {
+  const r = run.result;
+  if (run.retrieveMode !== 'never' && run.deps.store.documents.count(run.collection.id) === 0) {
+    abstain(
+      run,
+      'empty_collection',
+      `The collection "${run.collection.name}" has no documents yet; add some with \`cairn ingest\`.`,
+    );
+    return;
+  }
+  await condenseStage(run);
+  throwIfAborted(run.request.signal);
+  const retrieve = await retrieveDecisionStage(run);
+  if (!retrieve) return answerWithoutDocuments(run);
+  const kept = await retrieveStage(run);
+  if (kept.length === 0) return abstain(run, 'no_relevant_passages');
+  if (!run.call) return extractiveStage(run, kept);
+  const draft = await generateStage(run, kept);
+  if (isDecline(draft.text)) return abstain(run, 'model_declined');
+  if (!run.reflect) {
+    r.sentences = toSentences(draft.text, new Set(kept.map((p) => p.marker)));
+    return citeStage(run);
+  }
+  await reflectStages(run, draft, kept);
+}
+
+async function reflectStages(
+  run: Run,
+  draft: { text: string; meanLogprob: number | null },
+  kept: GradedPassage[],
+): Promise<void> {
+  const sentences = await supportStage(run, draft.text, kept);
+  const survived = await reviseStage(run, draft.text, kept, sentences);
+  if (!survived) {
+    run.result.sentences = sentences;
+    return abstain(run, 'unsupported');
+  }
+  await gateStage(run, kept, draft.meanLogprob);
+  citeStage(run);
+}
+
+async function answerWithoutDocuments(run: Run): Promise<void> {
+  run.result.notes.push('The question was answered without the documents (retrieval was skipped).');
+  if (!run.call) {
+    abstain(run, 'no_match', 'Without a generator, Cairn can only answer from the documents, and retrieval was turned off.');
+    return;
+  }
+  const draft = await generateStage(run, null);
+  run.result.sentences = toSentences(draft.text, new Set());
+}

@@ -1,0 +1,126 @@
+import type { Citation, Config, Logger, Passage } from '../core/index.ts';
+import type { Generator } from '../models/types.ts';
+import type { SearchFilter, SearchRequest, SearchResult } from '../retrieval/index.ts';
+import type { Store } from '../store/index.ts';
+
+/** retrieval's search() bound to its deps (tests pass fakes). */
+export type SearchFn = (request: SearchRequest) => Promise<SearchResult>;
+
+export interface AnswerDeps {
+  store: Store;
+  config: Config;
+  /** null → the extractive answerer, which says so in the result. */
+  generator: Generator | null;
+  search: SearchFn;
+  logger: Logger;
+}
+
+export type RetrieveMode = 'always' | 'never' | 'auto';
+
+export interface AskRequest {
+  collection: string;
+  question: string;
+  /** Continue this chat: earlier turns condense the question and the turn is appended. */
+  chatId?: string;
+  /** Store the turn in a chat (a new one when chatId is absent). Default true. */
+  persist?: boolean;
+  reflect?: boolean;
+  retrieve?: RetrieveMode;
+  filter?: SearchFilter;
+  k?: number;
+  signal?: AbortSignal;
+}
+
+export type Support = 'full' | 'partial' | 'none';
+export type Decision = 'answered' | 'revised' | 'abstained';
+export type AbstainReason =
+  | 'empty_collection'
+  | 'no_relevant_passages'
+  | 'model_declined'
+  | 'unsupported'
+  | 'below_threshold'
+  | 'no_match';
+export type StageName =
+  | 'condense'
+  | 'retrieve_decision'
+  | 'retrieve'
+  | 'isrel'
+  | 'rewrite'
+  | 'generate'
+  | 'issup'
+  | 'revise'
+  | 'isuse'
+  | 'gate';
+
+/** A passage with its marker number and its ISREL verdict. */
+export interface GradedPassage {
+  marker: number;
+  passage: Passage;
+  /** The grader's verdict; null when no grader ran (extractive, or --no-reflect). */
+  relevant: boolean | null;
+  /** Rerank score where retrieval reranked. */
+  rerank: number | null;
+  /** Grader verdict (1/0) combined with the rerank score; the ISREL value used by the gate. */
+  score: number;
+  kept: boolean;
+}
+
+export interface SentenceVerdict {
+  text: string;
+  /** Offsets into the answer text. */
+  start: number;
+  end: number;
+  markers: number[];
+  /** null when not graded (no reflection, or no passages). */
+  support: Support | null;
+  removed: boolean;
+}
+
+export interface GateScore {
+  total: number;
+  threshold: number;
+  isrel: number;
+  issup: number;
+  /** ISUSE mapped onto [-1, 1] as in Self-RAG ({1..5} → {-1, -0.5, 0, 0.5, 1}). */
+  isuse: number;
+  /** exp(mean token logprob) where the backend reports log-probabilities. */
+  likelihood: number | null;
+  weights: { isrel: number; issup: number; isuse: number; likelihood: number };
+}
+
+export interface AnswerResult {
+  question: string;
+  /** The question the pipeline worked on: condensed from the chat and truncated if too long. */
+  standaloneQuestion: string;
+  answer: string;
+  decision: Decision;
+  abstainReason: AbstainReason | null;
+  mode: 'generative' | 'extractive';
+  /** false when generation failed, timed out or was cancelled: answer holds what was produced. */
+  complete: boolean;
+  error: { code: string; message: string } | null;
+  citations: Citation[];
+  sentences: SentenceVerdict[];
+  passages: GradedPassage[];
+  /** On abstention, the passages that came closest. */
+  closestPassages: Passage[];
+  isuse: number | null;
+  score: GateScore | null;
+  retrieval: { mode: RetrieveMode; ran: boolean; queries: string[]; rewritten: boolean; notes: string[] };
+  /** Milliseconds per stage, plus `total`. */
+  timings: Record<string, number>;
+  /** Which model did what: stage → model id ('extractive' or null when nothing ran). */
+  models: { generate: string; grade: string | null; condense: string | null; retrieval: unknown };
+  chatId: string | null;
+  notes: string[];
+}
+
+export type AnswerEvent =
+  | { type: 'retrieved'; query: string; attempt: number; passages: Passage[] }
+  | { type: 'reflection'; stage: StageName; verdict: unknown }
+  | { type: 'token'; text: string }
+  | { type: 'citation'; citation: Citation }
+  | { type: 'done'; result: AnswerResult }
+  | { type: 'error'; error: { code: string; message: string }; result: AnswerResult };
+
+export type EmitFn = (event: AnswerEvent) => void;

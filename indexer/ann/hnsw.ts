@@ -1,0 +1,276 @@
+import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { CairnError } from '../../core/index.ts';
+import { type BackendOptions, type HnswBackend, type HnswNative, loadHnswBackend } from './hnsw-backend.ts';
+import { checkHeader, decodeSections, encodeSections, syncFile, tempName, viewFloat64, writeFileAtomic } from './index-file.ts';
+import type { HnswParams, IndexDescription, Metric, SearchHit, SearchOptions, VectorIndex } from './types.ts';
+import { checkAddInput, checkK, prepareVector, TopK, toPredicate } from './vector-math.ts';
+
+const MAGIC = 'CAIRNHNS';
+
+export const DEFAULT_HNSW: HnswParams = { m: 16, efConstruction: 200, ef: 64, exactFilterBelow: 0.05 };
+
+export interface HnswOptions extends Partial<HnswParams> {
+  dimensions: number;
+  metric?: Metric;
+  /** Initial capacity; the graph is resized (doubled) as it fills. */
+  capacity?: number;
+  seed?: number;
+  /** A loaded backend, or how to pick one (host build when present, else portable). */
+  backend?: HnswBackend | BackendOptions;
+}
+
+function pickBackend(backend: HnswOptions['backend']): HnswBackend {
+  return backend && 'HierarchicalNSW' in backend ? backend : loadHnswBackend(backend ?? {});
+}
+
+/**
+ * HNSW on hnswlib. Under cosine the vectors are normalized here and stored in an inner-product
+ * space. Deleted labels are marked, and their slots are reused by new labels (replaceDeleted);
+ * `dead` remembers marked labels so re-adding one can unmark it instead of duplicating it.
+ */
+export class HnswIndex implements VectorIndex {
+  readonly kind = 'hnsw' as const;
+  readonly dimensions: number;
+  readonly metric: Metric;
+  readonly params: HnswParams;
+  readonly backend: HnswBackend;
+  private readonly native: HnswNative;
+  private readonly live = new Set<number>();
+  private readonly dead = new Set<number>();
+  private currentEf = -1;
+
+  constructor(options: HnswOptions, loadFrom?: string) {
+    if (!Number.isInteger(options.dimensions) || options.dimensions <= 0) {
+      throw new CairnError('VALIDATION', `dimensions must be a positive integer; got ${options.dimensions}`);
+    }
+    this.dimensions = options.dimensions;
+    this.metric = options.metric ?? 'cosine';
+    this.params = {
+      m: options.m ?? DEFAULT_HNSW.m,
+      efConstruction: options.efConstruction ?? DEFAULT_HNSW.efConstruction,
+      ef: options.ef ?? DEFAULT_HNSW.ef,
+      exactFilterBelow: options.exactFilterBelow ?? DEFAULT_HNSW.exactFilterBelow,
+    };
+    this.backend = pickBackend(options.backend);
+    this.native = new this.backend.HierarchicalNSW(this.metric === 'l2' ? 'l2' : 'ip', this.dimensions);
+    if (loadFrom) {
+      this.native.readIndexSync(loadFrom, true);
+      return;
+    }
+    this.native.initIndex({
+      maxElements: Math.max(16, options.capacity ?? 1024),
+      m: this.params.m,
+      efConstruction: this.params.efConstruction,
+      randomSeed: options.seed ?? 100,
+      allowReplaceDeleted: true,
+    });
+  }
+
+  private point(vector: Float32Array): number[] {
+    // The host build copies a Float32Array in one memcpy; the npm build only takes arrays.
+    return this.backend.typedArrays ? (vector as unknown as number[]) : Array.from(vector);
+  }
+
+  add(labels: number[], vectors: Float32Array[]): void {
+    checkAddInput(labels, vectors);
+    const prepared = vectors.map((v) => prepareVector(v, this.dimensions, this.metric));
+    labels.forEach((label, i) => {
+      this.addOne(label, this.point(prepared[i]!));
+    });
+  }
+
+  private addOne(label: number, point: number[]): void {
+    if (this.live.has(label)) {
+      this.native.addPoint(point, label, false);
+      return;
+    }
+    if (this.dead.delete(label) && this.tryUnmark(label)) {
+      this.native.addPoint(point, label, false);
+      this.live.add(label);
+      return;
+    }
+    const vacant = this.native.getCurrentCount() - this.live.size;
+    if (vacant === 0 && this.native.getCurrentCount() >= this.native.getMaxElements()) {
+      this.native.resizeIndex(Math.max(16, this.native.getMaxElements() * 2));
+    }
+    this.native.addPoint(point, label, vacant > 0);
+    this.live.add(label);
+    // Once every vacant slot is taken, every marked label has been replaced.
+    if (this.native.getCurrentCount() === this.live.size) this.dead.clear();
+  }
+
+  private tryUnmark(label: number): boolean {
+    try {
+      this.native.unmarkDelete(label);
+      return true;
+    } catch {
+      return false; // its slot went to another label
+    }
+  }
+
+  remove(labels: number[]): void {
+    for (const label of labels) {
+      if (!this.live.delete(label)) continue;
+      this.native.markDelete(label);
+      this.dead.add(label);
+    }
+  }
+
+  search(query: Float32Array, k: number, options: SearchOptions = {}): SearchHit[] {
+    const q = prepareVector(query, this.dimensions, this.metric, 'query');
+    const want = Math.min(checkK(k), this.live.size);
+    if (want === 0) return [];
+    this.setEf(Math.max(options.effort ?? this.params.ef, want));
+    const filter = options.filter;
+    if (filter === undefined) return this.graphSearch(q, want);
+    if (filter instanceof Set && filter.size <= this.params.exactFilterBelow * this.live.size) {
+      return this.exactSearch(q, want, this.allowedFromSet(filter));
+    }
+    const allowed = toPredicate(filter)!;
+    const hits = this.graphSearch(q, want, allowed);
+    if (hits.length >= want) return hits;
+    // The graph ran out of allowed neighbours: answer exactly over everything the filter allows.
+    const labels = filter instanceof Set ? this.allowedFromSet(filter) : [...this.live].filter(allowed);
+    return this.exactSearch(q, want, labels);
+  }
+
+  private setEf(ef: number): void {
+    if (ef === this.currentEf) return;
+    this.native.setEf(ef);
+    this.currentEf = ef;
+  }
+
+  private graphSearch(q: Float32Array, k: number, filter?: (label: number) => boolean): SearchHit[] {
+    const result = filter ? this.native.searchKnn(this.point(q), k, filter) : this.native.searchKnn(this.point(q), k);
+    const hits: SearchHit[] = new Array(result.neighbors.length);
+    const l2 = this.metric === 'l2';
+    for (let i = 0; i < result.neighbors.length; i++) {
+      const d = result.distances[i]!;
+      hits[i] = { label: result.neighbors[i]!, score: l2 ? 0 - Math.sqrt(Math.max(0, d)) : 1 - d };
+    }
+    return hits;
+  }
+
+  private allowedFromSet(filter: Set<number>): number[] {
+    const labels: number[] = [];
+    for (const label of filter) if (this.live.has(label)) labels.push(label);
+    return labels;
+  }
+
+  private exactSearch(q: Float32Array, k: number, labels: number[]): SearchHit[] {
+    const top = new TopK(Math.min(k, labels.length));
+    for (const label of labels) top.push(label, this.scoreStored(q, this.native.getPoint(label)));
+    return top.result();
+  }
+
+  private scoreStored(q: Float32Array, stored: number[]): number {
+    let sum = 0;
+    if (this.metric === 'l2') {
+      for (let i = 0; i < q.length; i++) {
+        const d = q[i]! - stored[i]!;
+        sum += d * d;
+      }
+      return 0 - Math.sqrt(sum);
+    }
+    for (let i = 0; i < q.length; i++) sum += q[i]! * stored[i]!;
+    return sum;
+  }
+
+  size(): number {
+    return this.live.size;
+  }
+
+  has(label: number): boolean {
+    return this.live.has(label);
+  }
+
+  labels(): number[] {
+    return [...this.live];
+  }
+
+  describe(): IndexDescription {
+    const slots = this.native.getMaxElements();
+    const m0 = this.params.m * 2;
+    // hnswlib's level-0 record (vector, label, 2M links) per slot, upper levels for about 1/M of
+    // the points, its label map, and the JS label set.
+    const perSlot = this.dimensions * 4 + 8 + m0 * 4 + 4;
+    const upper = (this.live.size / this.params.m) * (this.params.m * 4 + 4);
+    return {
+      kind: 'hnsw',
+      metric: this.metric,
+      dimensions: this.dimensions,
+      size: this.live.size,
+      memoryBytes: Math.round(slots * perSlot + upper + this.native.getCurrentCount() * 48 + this.live.size * 24),
+      params: { ...this.params, build: this.backend.build, slots: this.native.getCurrentCount(), capacity: slots },
+    };
+  }
+
+  /** Two files: the hnswlib graph at `file.graph`, then `file` with the parameters and marked labels. */
+  async save(file: string): Promise<void> {
+    const graph = `${file}.graph`;
+    const temp = tempName(graph);
+    try {
+      this.native.writeIndexSync(temp);
+      syncFile(temp);
+      renameSync(temp, graph);
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw error;
+    }
+    const header = {
+      kind: 'hnsw',
+      version: 1,
+      metric: this.metric,
+      dimensions: this.dimensions,
+      count: this.live.size,
+      slots: this.native.getCurrentCount(),
+      graphBytes: statSync(graph).size,
+      ...this.params,
+    };
+    writeFileAtomic(file, encodeSections(MAGIC, header, [Float64Array.from(this.dead)]));
+  }
+
+  static load(
+    file: string,
+    expected: { metric?: Metric; dimensions?: number; backend?: HnswOptions['backend'] } = {},
+  ): HnswIndex {
+    const { header, sections } = decodeSections(file, MAGIC);
+    const { metric, dimensions, count } = checkHeader(file, header, expected);
+    const graph = `${file}.graph`;
+    checkGraphFile(graph, header, dimensions);
+    let index: HnswIndex;
+    try {
+      const params = header as Partial<HnswParams>;
+      index = new HnswIndex({ ...params, dimensions, metric, ...(expected.backend ? { backend: expected.backend } : {}) }, graph);
+    } catch (error) {
+      throw new CairnError('INDEX_CORRUPT', `Index file ${graph} cannot be read: ${(error as Error).message}`, { file: graph });
+    }
+    const dead = new Set(viewFloat64(sections[0] ?? new Uint8Array()));
+    for (const label of index.native.getIdsList()) (dead.has(label) ? index.dead : index.live).add(label);
+    if (index.live.size !== count || index.native.getCurrentCount() !== header.slots) {
+      throw new CairnError('INDEX_CORRUPT', `Index file ${file} does not match its graph`, { file });
+    }
+    return index;
+  }
+}
+
+/** hnswlib trusts its file; check the size and the vector width before handing it over. */
+function checkGraphFile(graph: string, header: Record<string, unknown>, dimensions: number): void {
+  if (!existsSync(graph) || statSync(graph).size !== header.graphBytes) {
+    throw new CairnError('INDEX_CORRUPT', `Index graph ${graph} is missing or truncated`, { file: graph });
+  }
+  const head = Buffer.alloc(48);
+  const fd = openSync(graph, 'r');
+  const got = readSync(fd, head, 0, 48, 0);
+  closeSync(fd);
+  // size_t fields: offsetLevel0, maxElements, count, sizePerElement, labelOffset, offsetData.
+  if (got < 48 || Number(head.readBigUInt64LE(32)) - Number(head.readBigUInt64LE(40)) !== dimensions * 4) {
+    throw new CairnError('INDEX_CORRUPT', `Index graph ${graph} does not hold ${dimensions}-dimensional vectors`, {
+      file: graph,
+    });
+  }
+}
+
+export function createHnswIndex(options: HnswOptions): HnswIndex {
+  return new HnswIndex(options);
+}

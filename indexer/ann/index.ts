@@ -1,0 +1,17 @@
+/** The ANN room's door: vector indexes (flat, hnsw, ivf) and the per-collection manager. */
+export { createVectorIndex, type IndexSpec, loadVectorIndex } from './factory.ts';
+export { createFlatIndex, FlatIndex, type FlatOptions } from './flat.ts';
+export { createHnswIndex, DEFAULT_HNSW, HnswIndex, type HnswOptions } from './hnsw.ts';
+export { type HnswBackend, loadHnswBackend } from './hnsw-backend.ts';
+export { createIvfIndex, DEFAULT_IVF, defaultNlist, type FetchVectors, IvfIndex, type IvfOptions } from './ivf.ts';
+export { type AnnManager, type AnnManagerOptions, createAnnManager } from './manager.ts';
+export type {
+  HnswParams,
+  IndexDescription,
+  IvfParams,
+  Metric,
+  SearchHit,
+  SearchOptions,
+  VectorIndex,
+  VectorIndexKind,
+} from './types.ts';

@@ -1,0 +1,254 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { type Config, isCairnError, type Logger } from '../../core/index.ts';
+import type { Store } from '../../store/index.ts';
+import { createVectorIndex, type IndexSpec, loadVectorIndex } from './factory.ts';
+import {
+  collectionFolder,
+  type IndexPaths,
+  indexPaths,
+  nextDataFile,
+  readManifest,
+  removeStale,
+  writeManifest,
+} from './manifest.ts';
+import type { VectorIndex, VectorIndexKind } from './types.ts';
+
+export interface AnnManagerOptions {
+  store: Store;
+  dataDir: string;
+  config: Config['index'];
+  logger: Logger;
+}
+
+export interface AnnManager {
+  /** The collection's index for a model, caught up with the database; null when it has no vectors for it. */
+  get(collectionId: string, modelId: string): Promise<VectorIndex | null>;
+  drop(collectionId: string): Promise<void>;
+  saveAll(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Entry {
+  collectionId: string;
+  modelId: string;
+  paths: IndexPaths;
+  index: VectorIndex;
+  seq: number;
+  /** Changes applied since the last save. */
+  unsaved: number;
+}
+
+/**
+ * One index per (collection, model), derived from SQLite. Every `get` compares the index's seq
+ * with the newest vector_changes seq (one indexed lookup) and applies the changes in between, so
+ * a search never sees a removed chunk. Files are only a cache: anything wrong with them means a
+ * rebuild from the vectors table.
+ */
+export function createAnnManager(options: AnnManagerOptions): AnnManager {
+  const { store, dataDir, config, logger } = options;
+  const entries = new Map<string, Entry>();
+  const locks = new Map<string, Promise<unknown>>();
+
+  function withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = locks.get(key) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    locks.set(
+      key,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
+  function dimensionsOf(collectionId: string, modelId: string): number | null {
+    const model = store.vectors.models(collectionId).find((m) => m.modelId === modelId && m.count > 0);
+    return model ? model.dimensions : null;
+  }
+
+  function wantedKind(collectionId: string, count: number, current?: VectorIndexKind): VectorIndexKind {
+    const pinned = store.collections.get(collectionId)?.settings.index ?? 'auto';
+    const choice = pinned === 'auto' ? config.kind : pinned;
+    if (choice !== 'auto') return choice;
+    // Hysteresis: an hnsw index is kept until the collection shrinks well below the threshold.
+    if (current === 'hnsw' && count >= config.autoFlatBelow / 2) return 'hnsw';
+    return count < config.autoFlatBelow ? 'flat' : 'hnsw';
+  }
+
+  function specFor(modelId: string, kind: VectorIndexKind, dimensions: number): IndexSpec {
+    return {
+      kind,
+      dimensions,
+      metric: config.metric,
+      fetchVectors: (labels) => {
+        const found = store.vectors.getMany(labels, modelId);
+        return labels.map((label) => found.get(label) ?? null);
+      },
+    };
+  }
+
+  /** A fresh index from the vectors table, read in one snapshot with the seq it corresponds to. */
+  function rebuild(collectionId: string, modelId: string, paths: IndexPaths): Entry | null {
+    return store.db.transaction(() => {
+      const dimensions = dimensionsOf(collectionId, modelId);
+      if (dimensions === null) return null;
+      const seq = store.vectors.lastChange(collectionId, modelId);
+      const count = store.vectors.count(collectionId, modelId);
+      const kind = wantedKind(collectionId, count);
+      const index = createVectorIndex({ ...specFor(modelId, kind, dimensions), capacity: count }, config, logger);
+      // ivf trains once on everything; the others take batches.
+      const batch = kind === 'ivf' ? Number.POSITIVE_INFINITY : 4096;
+      let labels: number[] = [];
+      let vectors: Float32Array[] = [];
+      for (const { rowid, vector } of store.vectors.iterate(collectionId, modelId)) {
+        labels.push(rowid);
+        vectors.push(vector);
+        if (labels.length >= batch) {
+          addValid(index, labels, vectors);
+          labels = [];
+          vectors = [];
+        }
+      }
+      addValid(index, labels, vectors);
+      logger.debug('ann index rebuilt', { collectionId, modelId, kind, count: index.size() });
+      return { collectionId, modelId, paths, index, seq, unsaved: index.size() };
+    })();
+  }
+
+  /** Adds vectors, skipping (and reporting) any the index rejects, so one bad row cannot block the rest. */
+  function addValid(index: VectorIndex, labels: number[], vectors: Float32Array[]): void {
+    if (labels.length === 0) return;
+    try {
+      index.add(labels, vectors);
+    } catch (error) {
+      if (!isCairnError(error, 'BAD_VECTOR')) throw error;
+      labels.forEach((label, i) => {
+        try {
+          index.add([label], [vectors[i]!]);
+        } catch (inner) {
+          if (!isCairnError(inner, 'BAD_VECTOR')) throw inner;
+          logger.warn('ann: skipping a vector the index rejects', { label, reason: (inner as Error).message });
+        }
+      });
+    }
+  }
+
+  function load(collectionId: string, modelId: string, paths: IndexPaths): Entry | null {
+    let manifest: ReturnType<typeof readManifest>;
+    try {
+      manifest = readManifest(paths);
+    } catch (error) {
+      logger.warn('ann index manifest unreadable; rebuilding', { collectionId, modelId, error: (error as Error).message });
+      return null;
+    }
+    if (!manifest) return null;
+    const dimensions = dimensionsOf(collectionId, modelId);
+    const reason =
+      manifest.modelId !== modelId || manifest.collectionId !== collectionId
+        ? 'it belongs to another model or collection'
+        : manifest.dimensions !== dimensions || manifest.metric !== config.metric
+          ? 'its dimensions or metric differ'
+          : manifest.seq > store.vectors.lastChange(collectionId, modelId)
+            ? 'it is ahead of the database'
+            : null;
+    if (reason) {
+      logger.warn(`ann index file not used: ${reason}; rebuilding`, { collectionId, modelId });
+      return null;
+    }
+    try {
+      const file = path.join(paths.folder, manifest.file);
+      const index = loadVectorIndex(file, specFor(modelId, manifest.kind, manifest.dimensions), config);
+      if (index.size() !== manifest.count) throw new Error(`holds ${index.size()} vectors, manifest says ${manifest.count}`);
+      return { collectionId, modelId, paths, index, seq: manifest.seq, unsaved: 0 };
+    } catch (error) {
+      logger.warn('ann index file unusable; rebuilding', { collectionId, modelId, error: (error as Error).message });
+      return null;
+    }
+  }
+
+  /** Applies the changes after entry.seq; returns false when a rebuild is the better path. */
+  function catchUp(entry: Entry): boolean {
+    const { collectionId, modelId } = entry;
+    return store.db.transaction(() => {
+      const last = store.vectors.lastChange(collectionId, modelId);
+      if (last === entry.seq) return true;
+      if (last < entry.seq) return false;
+      const changes = store.vectors.changesSince(collectionId, modelId, entry.seq);
+      if (changes.length > Math.max(50_000, entry.index.size())) return false;
+      const finalOp = new Map<number, 'add' | 'remove'>();
+      for (const change of changes) finalOp.set(change.rowid, change.op);
+      const removed = [...finalOp].filter(([, op]) => op === 'remove').map(([rowid]) => rowid);
+      const added = [...finalOp].filter(([, op]) => op === 'add').map(([rowid]) => rowid);
+      const vectors = store.vectors.getMany(added, modelId);
+      // An add whose vector is gone again was removed after the log was read: treat it as removed.
+      entry.index.remove([...removed, ...added.filter((rowid) => !vectors.has(rowid))]);
+      const present = added.filter((rowid) => vectors.has(rowid));
+      addValid(
+        entry.index,
+        present,
+        present.map((rowid) => vectors.get(rowid)!),
+      );
+      entry.seq = changes.at(-1)?.seq ?? last;
+      entry.unsaved += changes.length;
+      return true;
+    })();
+  }
+
+  async function save(entry: Entry): Promise<void> {
+    const { paths, index } = entry;
+    const file = nextDataFile(paths, index.kind);
+    const seq = entry.seq;
+    try {
+      await index.save(file);
+      writeManifest(paths, {
+        format: 1,
+        collectionId: entry.collectionId,
+        modelId: entry.modelId,
+        kind: index.kind,
+        metric: index.metric,
+        dimensions: index.dimensions,
+        seq,
+        count: index.size(),
+        file: path.basename(file),
+        savedAt: new Date().toISOString(),
+      });
+      entry.unsaved = 0;
+      removeStale(paths, path.basename(file));
+    } catch (error) {
+      // Index files are a cache: a failed save costs a catch-up later, never data.
+      logger.warn('ann index could not be saved', { collectionId: entry.collectionId, error: (error as Error).message });
+      rmSync(file, { force: true });
+      rmSync(`${file}.graph`, { force: true });
+    }
+  }
+
+  async function open(collectionId: string, modelId: string): Promise<VectorIndex | null> {
+    const key = `${collectionId}\u0000${modelId}`;
+    const paths = indexPaths(dataDir, collectionId, modelId);
+    let entry = entries.get(key) ?? load(collectionId, modelId, paths);
+    if (entry && !catchUp(entry)) entry = null;
+    if (entry && wantedKind(collectionId, entry.index.size(), entry.index.kind) !== entry.index.kind) entry = null;
+    entry ??= rebuild(collectionId, modelId, paths);
+    if (!entry) {
+      entries.delete(key);
+      return null;
+    }
+    entries.set(key, entry);
+    if (entry.unsaved >= config.saveAfterChanges) await save(entry);
+    return entry.index.size() > 0 ? entry.index : null;
+  }
+
+  return {
+    get: (collectionId, modelId) => withLock(`${collectionId}\u0000${modelId}`, () => open(collectionId, modelId)),
+    drop: async (collectionId) => {
+      for (const [key, entry] of entries) if (entry.collectionId === collectionId) entries.delete(key);
+      rmSync(collectionFolder(dataDir, collectionId), { recursive: true, force: true });
+    },
+    saveAll: async () => {
+      for (const [key, entry] of entries) await withLock(key, async () => (entry.unsaved > 0 ? save(entry) : undefined));
+    },
+    close: async () => {
+      for (const [key, entry] of entries) await withLock(key, async () => (entry.unsaved > 0 ? save(entry) : undefined));
+      entries.clear();
+    },
+  };
+}

@@ -1,0 +1,193 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Builds hnswlib-node's C++ sources for this CPU (-march=native) into a cache folder. npm builds
+ * the addon for a generic x86-64 (SSE only); the host build uses AVX/FMA and also reads
+ * Float32Array points directly instead of walking a JS array element by element. The cache key
+ * holds the CPU's flags, so a folder copied to another machine is never loaded there (an illegal
+ * instruction cannot be caught).
+ */
+const PATCH_VERSION = 2;
+const require = createRequire(import.meta.url);
+
+export interface NativeBuildInfo {
+  key: string;
+  folder: string;
+  addon: string;
+}
+
+export function hnswPackageDir(): string {
+  return path.dirname(path.dirname(require.resolve('hnswlib-node')));
+}
+
+export function defaultNativeCacheDir(): string {
+  return path.join(path.dirname(hnswPackageDir()), '.cache', 'cairn-hnsw');
+}
+
+function cpuSignature(): string {
+  let flags = '';
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    flags = /^flags\s*:(.*)$/m.exec(info)?.[1]?.trim() ?? '';
+  } catch {
+    flags = '';
+  }
+  return [os.cpus()[0]?.model ?? '', flags].join('|');
+}
+
+export function nativeBuildInfo(cacheDir = defaultNativeCacheDir()): NativeBuildInfo {
+  const pkg = JSON.parse(readFileSync(path.join(hnswPackageDir(), 'package.json'), 'utf8')) as { version: string };
+  const key = createHash('sha256')
+    .update([PATCH_VERSION, pkg.version, process.platform, process.arch, process.versions.modules, cpuSignature()].join('\n'))
+    .digest('hex')
+    .slice(0, 16);
+  const folder = path.join(cacheDir, key);
+  return { key, folder, addon: path.join(folder, 'build', 'Release', 'addon.node') };
+}
+
+const READ_POINT = `
+namespace {
+// Cairn: a point is a Float32Array (copied in one memcpy) or a JS array of numbers.
+bool cairnReadPoint(Napi::Env env, const Napi::Value& value, uint32_t dim, std::vector<float>& out) {
+  if (value.IsTypedArray()) {
+    Napi::TypedArray typed = value.As<Napi::TypedArray>();
+    if (typed.TypedArrayType() != napi_float32_array || typed.ElementLength() != dim) {
+      Napi::Error::New(env, "Invalid the given array length (expected " + std::to_string(dim) + " float32 values).")
+        .ThrowAsJavaScriptException();
+      return false;
+    }
+    Napi::Float32Array floats = value.As<Napi::Float32Array>();
+    std::memcpy(out.data(), floats.Data(), dim * sizeof(float));
+    return true;
+  }
+  Napi::Array arr = value.As<Napi::Array>();
+  if (arr.Length() != dim) {
+    Napi::Error::New(env, "Invalid the given array length (expected " + std::to_string(dim) + ", but got " +
+                            std::to_string(arr.Length()) + ").")
+      .ThrowAsJavaScriptException();
+    return false;
+  }
+  for (uint32_t i = 0; i < dim; i++) {
+    Napi::Value val = arr[i];
+    out[i] = val.As<Napi::Number>().FloatValue();
+  }
+  return true;
+}
+} // namespace
+`;
+
+function replaceAll(source: string, pattern: RegExp, replacement: string, expected: number): string {
+  const count = source.match(pattern)?.length ?? 0;
+  if (count !== expected) throw new Error(`hnswlib-node source changed: ${pattern} matched ${count} times, expected ${expected}`);
+  return source.replace(pattern, replacement);
+}
+
+/** The stock addon.cc with typed-array input for HierarchicalNSW.addPoint and searchKnn. */
+export function patchAddonSource(source: string): string {
+  const marker = 'class HierarchicalNSW : public Napi::ObjectWrap<HierarchicalNSW> {';
+  const at = source.indexOf(marker);
+  if (at < 0) throw new Error('hnswlib-node source changed: HierarchicalNSW class not found');
+  let head = source.slice(0, at);
+  let tail = source.slice(at);
+  head = head.replace('#include <cmath>', '#include <cmath>\n#include <cstring>') + READ_POINT;
+  tail = replaceAll(tail, /if \(!info\[0\]\.IsArray\(\)\) \{/g, 'if (!info[0].IsArray() && !info[0].IsTypedArray()) {', 2);
+  tail = replaceAll(
+    tail,
+    /Napi::Array arr = info\[0\]\.As<Napi::Array>\(\);\s*if \(arr\.Length\(\) != dim_\) \{[^}]*\}/g,
+    'std::vector<float> cairn_in(dim_, 0.0f);\n    if (!cairnReadPoint(env, info[0], dim_, cairn_in)) return env.Null();',
+    2,
+  );
+  tail = replaceAll(
+    tail,
+    /std::vector<float> vec\(dim_, 0\.0\);\s*for \(uint32_t i = 0; i < dim_; i\+\+\) \{\s*Napi::Value val = arr\[i\];\s*vec\[i\] = val\.As<Napi::Number>\(\)\.FloatValue\(\);\s*\}/g,
+    'std::vector<float> vec(std::move(cairn_in));',
+    2,
+  );
+  tail = replaceAll(
+    tail,
+    /HierarchicalNSW::Init\(env, exports\);/g,
+    'HierarchicalNSW::Init(env, exports);\n  exports.Set("cairnTypedArrays", Napi::Boolean::New(env, true));',
+    1,
+  );
+  return head + tail;
+}
+
+function bindingGyp(includeDir: string): string {
+  const target = {
+    target_name: 'addon',
+    sources: ['src/addon.cc'],
+    include_dirs: [includeDir],
+    defines: ['NAPI_DISABLE_CPP_EXCEPTIONS'],
+    'cflags!': ['-fno-exceptions'],
+    'cflags_cc!': ['-fno-exceptions'],
+    cflags_cc: ['-O3', '-march=native', '-mtune=native'],
+  };
+  return JSON.stringify({ targets: [target] }, null, 2);
+}
+
+/** node-gyp from the project, else the copy bundled with npm next to this node binary. */
+function nodeGypScript(): string | null {
+  try {
+    return require.resolve('node-gyp/bin/node-gyp.js');
+  } catch {
+    const prefix = path.dirname(path.dirname(process.execPath));
+    const bundled = path.join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+    return existsSync(bundled) ? bundled : null;
+  }
+}
+
+function nodeDir(): string | null {
+  const prefix = path.dirname(path.dirname(process.execPath));
+  return existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? prefix : null;
+}
+
+/** Compiles the host build; returns the addon path, or throws with the compiler's output. */
+export function buildNativeHnsw(cacheDir = defaultNativeCacheDir(), log: (line: string) => void = () => {}): string {
+  const info = nativeBuildInfo(cacheDir);
+  if (existsSync(info.addon)) return info.addon;
+  const work = `${info.folder}.tmp-${process.pid}`;
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(path.join(work, 'src'), { recursive: true });
+  const pkgDir = hnswPackageDir();
+  cpSync(path.join(pkgDir, 'src', 'hnswlib'), path.join(work, 'src', 'hnswlib'), { recursive: true });
+  writeFileSync(path.join(work, 'src', 'addon.cc'), patchAddonSource(readFileSync(path.join(pkgDir, 'src', 'addon.cc'), 'utf8')));
+  // node-addon-api is hnswlib-node's dependency: resolve it from there, as an absolute folder.
+  const includeDir = path.dirname(createRequire(path.join(pkgDir, 'package.json')).resolve('node-addon-api'));
+  writeFileSync(path.join(work, 'binding.gyp'), bindingGyp(includeDir));
+  const script = nodeGypScript();
+  if (!script) throw new Error('node-gyp was not found (it ships with npm)');
+  const dir = nodeDir();
+  const args = ['rebuild', '--release', ...(dir ? [`--nodedir=${dir}`] : [])];
+  log(`building hnswlib for this CPU in ${work} (node-gyp ${args.join(' ')})`);
+  const result = spawnSync(process.execPath, [script, ...args], {
+    cwd: work,
+    encoding: 'utf8',
+    env: { ...process.env, CXXFLAGS: '-O3 -march=native', JOBS: '1' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.status !== 0 || !existsSync(path.join(work, 'build', 'Release', 'addon.node'))) {
+    rmSync(work, { recursive: true, force: true });
+    const output = `${result.error?.message ?? ''}\n${result.stdout ?? ''}\n${result.stderr ?? ''}`.trim();
+    throw new Error(`node-gyp failed: ${output.slice(-2000)}`);
+  }
+  rmSync(info.folder, { recursive: true, force: true });
+  renameSync(work, info.folder);
+  return info.addon;
+}
+
+// `npm run build:native` builds it once; searches then load it automatically.
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
+  const started = Date.now();
+  try {
+    const addon = buildNativeHnsw(process.argv[2] ?? defaultNativeCacheDir(), (line) => process.stderr.write(`${line}\n`));
+    process.stderr.write(`built ${addon} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  } catch (error) {
+    process.stderr.write(`could not build the host hnswlib (the portable build stays in use): ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}

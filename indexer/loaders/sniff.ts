@@ -1,0 +1,77 @@
+import path from 'node:path';
+
+export type FileKind = 'pdf' | 'docx' | 'zip' | 'html' | 'markdown' | 'csv' | 'json' | 'jsonl' | 'text' | 'binary';
+
+const EXTENSIONS: Record<string, FileKind> = {
+  '.pdf': 'pdf',
+  '.docx': 'docx',
+  '.html': 'html',
+  '.htm': 'html',
+  '.xhtml': 'html',
+  '.md': 'markdown',
+  '.markdown': 'markdown',
+  '.mdx': 'markdown',
+  '.csv': 'csv',
+  '.tsv': 'csv',
+  '.json': 'json',
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+};
+
+const MIMES: Record<string, FileKind> = {
+  'application/pdf': 'pdf',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
+  'text/html': 'html',
+  'application/xhtml+xml': 'html',
+  'text/markdown': 'markdown',
+  'text/csv': 'csv',
+  'application/json': 'json',
+  'application/x-ndjson': 'jsonl',
+  'application/jsonl': 'jsonl',
+};
+
+function startsWith(data: Uint8Array, bytes: number[], at = 0): boolean {
+  return bytes.every((b, i) => data[at + i] === b);
+}
+
+/** Skips BOMs and whitespace to look at the first characters of a text-like file. */
+function head(data: Uint8Array): string {
+  return Buffer.from(data.subarray(0, 1024))
+    .toString('latin1')
+    .replace(/^\uFEFF|^\xEF\xBB\xBF/, '')
+    .trimStart()
+    .toLowerCase();
+}
+
+/** The file kind from its bytes (magic numbers, markup), falling back to the name and the declared type. */
+export function sniffKind(data: Uint8Array, name: string, mime?: string): FileKind {
+  if (startsWith(data, [0x25, 0x50, 0x44, 0x46, 0x2d])) return 'pdf'; // %PDF-
+  if (startsWith(data, [0x50, 0x4b, 0x03, 0x04]) || startsWith(data, [0x50, 0x4b, 0x05, 0x06])) {
+    return path.extname(name).toLowerCase() === '.docx' || containsAscii(data, 'word/document.xml') ? 'docx' : 'zip';
+  }
+  const start = head(data);
+  if (/^(<!doctype html|<html[\s>]|<head[\s>]|<body[\s>])/.test(start)) return 'html';
+  const byExt = EXTENSIONS[path.extname(name).toLowerCase()];
+  if (byExt) return byExt;
+  const byMime = mime ? MIMES[mime.split(';')[0]?.trim().toLowerCase() ?? ''] : undefined;
+  if (byMime) return byMime;
+  if (/^<\?xml[^>]*>\s*<html/.test(start)) return 'html';
+  return 'text';
+}
+
+function containsAscii(data: Uint8Array, text: string): boolean {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).includes(text, 0, 'latin1');
+}
+
+export const MIME_OF: Record<FileKind, string> = {
+  pdf: 'application/pdf',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  zip: 'application/zip',
+  html: 'text/html',
+  markdown: 'text/markdown',
+  csv: 'text/csv',
+  json: 'application/json',
+  jsonl: 'application/jsonl',
+  text: 'text/plain',
+  binary: 'application/octet-stream',
+};

@@ -1,0 +1,137 @@
+import { type ChunkingSettings, type Collection, type Config, toCairnError } from '../core/index.ts';
+import type { Store } from '../store/index.ts';
+import { createChannel } from './channel.ts';
+import { type PrepareContext, type PreparedDocument, prepareAll } from './prepare.ts';
+import { createTracker, type Tracker } from './progress.ts';
+import { type Plan, planSources } from './sources/index.ts';
+import type { IngestDeps, IngestRequest, IngestSummary } from './types.ts';
+import { embedAndWrite } from './write-stage.ts';
+
+export const NO_EMBEDDER_NOTE = 'no embedder: stored for BM25 only; run `cairn reindex` once a model is available';
+
+function emptySummary(): IngestSummary {
+  return { added: 0, updated: 0, unchanged: 0, removed: 0, failed: [], chunks: 0, seconds: 0, documents: [], notes: [] };
+}
+
+/** A document's file: its source without a part suffix ("#L3" for a JSONL line). */
+function fileOf(source: string): string {
+  const hash = source.lastIndexOf('#');
+  return hash > 0 && !/^https?:/i.test(source) ? source.slice(0, hash) : source;
+}
+
+/** --prune: documents under the walked folders whose files are gone (or whose parts no longer exist). */
+function prune(store: Store, collection: Collection, plan: Plan, ctx: PrepareContext): number {
+  let removed = 0;
+  for (const folder of plan.folders) {
+    const { documents } = store.documents.list({ collectionId: collection.id, sourcePrefix: folder, limit: 1_000_000 });
+    for (const doc of documents) {
+      const file = fileOf(doc.source);
+      if (file !== folder && !file.startsWith(`${folder}/`) && !file.startsWith(`${folder}\\`)) continue;
+      const gone = !plan.files.has(file) || (ctx.loadedFiles.has(file) && !ctx.seen.has(doc.source));
+      if (gone && store.documents.remove(doc.id)) removed++;
+    }
+  }
+  return removed;
+}
+
+/** Chunks stored earlier without vectors for this embedder (an earlier BM25-only ingest) are named, not silently left. */
+function notePending(deps: IngestDeps, collection: Collection, summary: IngestSummary): void {
+  const model = (deps.embedder as NonNullable<IngestDeps['embedder']>).id;
+  const pending = deps.store.chunks.pendingForModel(collection.id, model, 1).length;
+  if (pending > 0) summary.notes.push(`some chunks have no vectors for ${model} yet; run \`cairn reindex\` to embed them`);
+}
+
+function startJob(store: Store, jobId: string | undefined): void {
+  if (jobId) store.jobs.start(jobId);
+}
+
+function finishJob(store: Store, jobId: string | undefined, summary: IngestSummary, cancelled: boolean): void {
+  if (!jobId) return;
+  const nothingWorked = summary.failed.length > 0 && summary.added + summary.updated + summary.unchanged === 0;
+  const status = cancelled ? 'cancelled' : nothingWorked ? 'failed' : 'succeeded';
+  const result = { ...summary, documents: summary.documents.length } as unknown as Record<string, unknown>;
+  store.jobs.finish(jobId, { status, result, ...(nothingWorked ? { error: 'every source failed' } : {}) });
+}
+
+async function runStages(deps: IngestDeps, plan: Plan, ctx: PrepareContext): Promise<void> {
+  const batchSize = deps.config.models.embedBatchSize;
+  const channel = createChannel<PreparedDocument>(Math.max(256, batchSize * 8));
+  const producer = prepareAll(plan, ctx, (prepared) => {
+    ctx.tracker.addChunks(prepared.chunks.length);
+    return channel.push(prepared, prepared.chunks.length);
+  }).then(
+    () => channel.close(),
+    (error) => channel.fail(error),
+  );
+  await embedAndWrite(channel, { store: deps.store, embedder: deps.embedder, batchSize, ctx });
+  await producer;
+}
+
+/**
+ * Token-sized chunks larger than the embedder's input (less its two special tokens) would be cut
+ * off when embedded; they are made to fit, and the summary says so.
+ */
+function fitChunking(chunking: ChunkingSettings, deps: IngestDeps, summary: IngestSummary): ChunkingSettings {
+  const limit = deps.embedder ? deps.embedder.maxTokens - 2 : Number.POSITIVE_INFINITY;
+  if (chunking.unit !== 'tokens' || chunking.size <= limit || limit < 2) return chunking;
+  summary.notes.push(`chunk size ${chunking.size} tokens lowered to ${limit}, the most ${deps.embedder?.id} embeds`);
+  return { ...chunking, size: limit, overlap: Math.min(chunking.overlap, Math.floor(limit / 4)) };
+}
+
+function contextFor(
+  deps: IngestDeps,
+  request: IngestRequest,
+  collection: Collection,
+  tracker: Tracker,
+  summary: IngestSummary,
+): PrepareContext {
+  const countTokens = deps.embedder?.countTokens?.bind(deps.embedder);
+  return {
+    config: deps.config,
+    collectionId: collection.id,
+    chunking: fitChunking(collection.settings.chunking, deps, summary),
+    existing: deps.store.documents.sources(collection.id),
+    tracker,
+    summary,
+    seen: new Set(),
+    loadedFiles: new Set(),
+    ...(countTokens ? { countTokens } : {}),
+    ...(request.password ? { password: request.password } : {}),
+    ...(request.signal ? { signal: request.signal } : {}),
+  };
+}
+
+/**
+ * Load → split → embed → write, streaming. Each document is written in one transaction; a bad
+ * source is recorded as a failure and the batch goes on. Unchanged sources are no-ops.
+ */
+export async function ingest(deps: IngestDeps, request: IngestRequest): Promise<IngestSummary> {
+  const started = performance.now();
+  const summary = emptySummary();
+  const tracker = createTracker(deps.store, request.jobId, request.onProgress);
+  startJob(deps.store, request.jobId);
+  try {
+    const collection = ensureCollection(deps.store, deps.config, request.collection);
+    const ctx = contextFor(deps, request, collection, tracker, summary);
+    const plan = await planSources(request.sources, deps.config);
+    tracker.addDocuments(plan.items.length);
+    await runStages(deps, plan, ctx);
+    const cancelled = request.signal?.aborted === true;
+    if (request.prune && !cancelled) summary.removed = prune(deps.store, collection, plan, ctx);
+    if (!deps.embedder && summary.added + summary.updated > 0) summary.notes.push(NO_EMBEDDER_NOTE);
+    if (deps.embedder) notePending(deps, collection, summary);
+    if (cancelled) summary.notes.push('cancelled: documents written before the cancel are kept');
+    summary.seconds = Number(((performance.now() - started) / 1000).toFixed(3));
+    tracker.flush();
+    finishJob(deps.store, request.jobId, summary, cancelled);
+    return summary;
+  } catch (error) {
+    if (request.jobId) deps.store.jobs.finish(request.jobId, { status: 'failed', error: toCairnError(error).message });
+    throw error;
+  }
+}
+
+/** The collection, created with the configured chunking when missing. */
+export function ensureCollection(store: Store, config: Config, name: string): Collection {
+  return store.collections.ensure({ name, settings: { chunking: config.ingest.chunking } });
+}

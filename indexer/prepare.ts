@@ -1,0 +1,156 @@
+import {
+  CairnError,
+  type ChunkingSettings,
+  type Config,
+  chunkId,
+  documentId,
+  hashContent,
+  isCairnError,
+  sha256,
+} from '../core/index.ts';
+import type { NewChunk, NewDocument } from '../store/index.ts';
+import { loadInput } from './loaders/index.ts';
+import { textToDocument } from './loaders/text.ts';
+import type { Tracker } from './progress.ts';
+import { type Plan, type PlannedItem, readFileInput, readUrl } from './sources/index.ts';
+import { splitDocument } from './splitters/index.ts';
+import type { IngestSummary, LoadedDocument, RawInput } from './types.ts';
+
+/** A document ready to embed and write. */
+export interface PreparedDocument {
+  doc: NewDocument;
+  chunks: NewChunk[];
+  outcome: 'added' | 'updated';
+}
+
+export interface PrepareContext {
+  config: Config;
+  collectionId: string;
+  chunking: ChunkingSettings;
+  countTokens?: (text: string) => number;
+  /** Stored sources with their content hashes: what decides unchanged vs updated. */
+  existing: Map<string, string>;
+  password?: string;
+  signal?: AbortSignal;
+  tracker: Tracker;
+  summary: IngestSummary;
+  /** Document sources met this run, and files read in full (for prune). */
+  seen: Set<string>;
+  loadedFiles: Set<string>;
+}
+
+export function recordFailure(ctx: Pick<PrepareContext, 'tracker' | 'summary' | 'seen'>, source: string, error: unknown): void {
+  const failure = isCairnError(error)
+    ? { source, code: error.code, message: error.message }
+    : { source, code: 'LOADER_FAILED', message: error instanceof Error ? error.message : String(error) };
+  ctx.seen.add(source);
+  ctx.summary.failed.push(failure);
+  ctx.tracker.fail(failure);
+}
+
+function buildDocument(
+  loaded: LoadedDocument,
+  source: string,
+  contentHash: string,
+  bytes: number,
+  ctx: PrepareContext,
+): PreparedDocument {
+  const id = documentId(ctx.collectionId, source);
+  const split = splitDocument(loaded, {
+    chunking: ctx.chunking,
+    maxChunks: ctx.config.ingest.maxChunksPerDocument,
+    ...(ctx.countTokens ? { countTokens: ctx.countTokens } : {}),
+  });
+  if (split.length === 0) throw new CairnError('EMPTY_FILE', 'The document has no text to index');
+  const chunks: NewChunk[] = split.map((c, ordinal) => ({ id: chunkId(id, contentHash, ordinal), ordinal, metadata: {}, ...c }));
+  const doc: NewDocument = {
+    id,
+    collectionId: ctx.collectionId,
+    source,
+    mime: loaded.mime,
+    title: loaded.title,
+    language: loaded.language,
+    contentHash,
+    text: loaded.text,
+    pages: loaded.pages,
+    metadata: loaded.metadata,
+    tags: [],
+    bytes,
+  };
+  return { doc, chunks, outcome: ctx.existing.has(source) ? 'updated' : 'added' };
+}
+
+function markUnchanged(ctx: PrepareContext, source: string): void {
+  ctx.seen.add(source);
+  ctx.summary.unchanged++;
+  ctx.summary.documents.push({ source, id: documentId(ctx.collectionId, source), status: 'unchanged' });
+  ctx.tracker.documentDone(0);
+}
+
+type Emit = (prepared: PreparedDocument) => Promise<void>;
+
+async function prepareInput(input: RawInput, ctx: PrepareContext, emit: Emit): Promise<void> {
+  const bytesHash = sha256(input.data);
+  // Same bytes as stored: skip loading altogether (a PDF parse is the costly part of a re-run).
+  if (ctx.existing.get(input.source) === bytesHash) return markUnchanged(ctx, input.source);
+  const result = await loadInput(input, { config: ctx.config, ...(ctx.password ? { password: ctx.password } : {}) });
+  ctx.loadedFiles.add(input.source);
+  const extra = result.documents.length + result.failures.length - 1;
+  if (extra > 0) ctx.tracker.addDocuments(extra);
+  for (const failure of result.failures) {
+    recordFailure(ctx, input.source + failure.part, new CairnError(failure.code as 'LOADER_FAILED', failure.message));
+  }
+  for (const loaded of result.documents) {
+    const source = input.source + (loaded.part ?? '');
+    const hash = loaded.contentHash ?? bytesHash;
+    if (ctx.existing.get(source) === hash) {
+      markUnchanged(ctx, source);
+      continue;
+    }
+    ctx.seen.add(source);
+    try {
+      await emit(buildDocument(loaded, source, hash, loaded.part ? Buffer.byteLength(loaded.text) : input.data.length, ctx));
+    } catch (error) {
+      recordFailure(ctx, source, error);
+    }
+  }
+}
+
+async function prepareItem(item: PlannedItem, ctx: PrepareContext, emit: Emit): Promise<void> {
+  switch (item.type) {
+    case 'error':
+      throw item.error;
+    case 'file':
+      return prepareInput(await readFileInput(item.source, ctx.config.ingest.maxFileBytes), ctx, emit);
+    case 'bytes':
+      return prepareInput(item.input, ctx, emit);
+    case 'text': {
+      const hash = hashContent(item.text);
+      if (ctx.existing.get(item.source) === hash) return markUnchanged(ctx, item.source);
+      ctx.seen.add(item.source);
+      const loaded = { ...textToDocument(item.text, item.title), metadata: item.metadata };
+      return emit(buildDocument(loaded, item.source, hash, Buffer.byteLength(item.text), ctx));
+    }
+    case 'url': {
+      let first = true;
+      for await (const page of readUrl(item.source, ctx.config, ctx.signal)) {
+        if (!first) ctx.tracker.addDocuments(1);
+        first = false;
+        if ('error' in page) recordFailure(ctx, page.source, page.error);
+        else await prepareInput(page, ctx, emit).catch((error) => recordFailure(ctx, page.source, error));
+      }
+    }
+  }
+}
+
+/** The load and split stages: every planned item becomes documents for `emit`, or recorded failures. */
+export async function prepareAll(plan: Plan, ctx: PrepareContext, emit: Emit): Promise<void> {
+  for (const item of plan.items) {
+    if (ctx.signal?.aborted) return;
+    try {
+      await prepareItem(item, ctx, emit);
+    } catch (error) {
+      recordFailure(ctx, item.source, error);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import type { JobFailure, JobProgress } from '../core/index.ts';
+import type { Store } from '../store/index.ts';
+
+/**
+ * Progress of one ingest: counts for the caller's callback and, when there is a job row, the
+ * same written to it (throttled, failures written at once).
+ */
+export interface Tracker {
+  progress: JobProgress;
+  failures: JobFailure[];
+  addDocuments(n: number): void;
+  addChunks(n: number): void;
+  documentDone(chunks: number): void;
+  fail(failure: JobFailure): void;
+  flush(): void;
+}
+
+export function createTracker(
+  store: Store,
+  jobId: string | undefined,
+  onProgress?: (p: JobProgress) => void,
+  intervalMs = 250,
+): Tracker {
+  const progress: JobProgress = { documentsDone: 0, documentsTotal: 0, chunksDone: 0, chunksTotal: 0 };
+  const failures: JobFailure[] = [];
+  let lastWrite = 0;
+  let failuresDirty = false;
+  const write = (force: boolean) => {
+    onProgress?.({ ...progress });
+    if (!jobId) return;
+    const time = Date.now();
+    if (!force && !failuresDirty && time - lastWrite < intervalMs) return;
+    lastWrite = time;
+    store.jobs.progress(jobId, progress, failuresDirty || force ? failures : undefined);
+    failuresDirty = false;
+  };
+  return {
+    progress,
+    failures,
+    addDocuments(n) {
+      progress.documentsTotal += n;
+      write(false);
+    },
+    addChunks(n) {
+      progress.chunksTotal += n;
+    },
+    documentDone(chunks) {
+      progress.documentsDone++;
+      progress.chunksDone += chunks;
+      write(false);
+    },
+    fail(failure) {
+      failures.push(failure);
+      failuresDirty = true;
+      progress.documentsDone++;
+      write(false);
+    },
+    flush: () => write(true),
+  };
+}

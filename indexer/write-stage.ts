@@ -1,0 +1,97 @@
+import { CairnError, isCairnError } from '../core/index.ts';
+import type { Embedder } from '../models/index.ts';
+import type { Store } from '../store/index.ts';
+import type { Channel } from './channel.ts';
+import { type PrepareContext, type PreparedDocument, recordFailure } from './prepare.ts';
+
+interface Pending {
+  prepared: PreparedDocument;
+  vectors: Float32Array[];
+  remaining: number;
+  failed: boolean;
+}
+
+interface StageDeps {
+  store: Store;
+  embedder: Embedder | null;
+  batchSize: number;
+  ctx: Pick<PrepareContext, 'tracker' | 'summary' | 'seen' | 'signal'>;
+}
+
+/** Writes one document (chunks, FTS rows, vectors) in one transaction; a failure rolls it all back. */
+function writeDocument(deps: StageDeps, pending: Pending): void {
+  const { doc, chunks, outcome } = pending.prepared;
+  try {
+    const vectors = deps.embedder
+      ? { modelId: deps.embedder.id, dimensions: deps.embedder.dimensions, vectors: pending.vectors }
+      : undefined;
+    deps.store.documents.write(doc, chunks, vectors);
+    deps.ctx.summary[outcome]++;
+    deps.ctx.summary.chunks += chunks.length;
+    deps.ctx.summary.documents.push({ source: doc.source, id: doc.id, status: outcome });
+    deps.ctx.tracker.documentDone(chunks.length);
+  } catch (error) {
+    recordFailure(deps.ctx, doc.source, error);
+  }
+}
+
+function failDocument(deps: StageDeps, pending: Pending, error: unknown): void {
+  if (pending.failed) return;
+  pending.failed = true;
+  const reason = isCairnError(error) ? error : new CairnError('EMBED_FAILED', `embedding failed: ${(error as Error).message}`);
+  recordFailure(deps.ctx, pending.prepared.doc.source, reason);
+}
+
+/**
+ * The embed and write stages. Chunks from consecutive documents fill each embedding batch; while
+ * a batch is being embedded, the documents finished by earlier batches are written, and the
+ * prepare stage keeps loading and splitting into the channel, so only embedding sets the pace.
+ */
+export async function embedAndWrite(channel: Channel<PreparedDocument>, deps: StageDeps): Promise<void> {
+  const docs: Pending[] = [];
+  const queue: { pending: Pending; index: number }[] = [];
+  let open = true;
+  const flushReady = () => {
+    while (docs.length > 0 && ((docs[0] as Pending).remaining === 0 || (docs[0] as Pending).failed)) {
+      const done = docs.shift() as Pending;
+      if (!done.failed) writeDocument(deps, done);
+    }
+  };
+  for (;;) {
+    while (open && (queue.length < deps.batchSize || !deps.embedder)) {
+      const prepared = await channel.next();
+      if (!prepared) open = false;
+      else {
+        const pending: Pending = {
+          prepared,
+          vectors: new Array(prepared.chunks.length),
+          remaining: deps.embedder ? prepared.chunks.length : 0,
+          failed: false,
+        };
+        docs.push(pending);
+        if (deps.embedder) for (let index = 0; index < prepared.chunks.length; index++) queue.push({ pending, index });
+        else flushReady();
+      }
+    }
+    if (queue.length === 0 || !deps.embedder) break;
+    const batch = queue.splice(0, deps.batchSize);
+    const embedding = deps.embedder.embed(
+      batch.map((b) => b.pending.prepared.chunks[b.index]?.text ?? ''),
+      'passage',
+    );
+    flushReady();
+    try {
+      const vectors = await embedding;
+      batch.forEach((b, i) => {
+        b.pending.vectors[b.index] = vectors[i] as Float32Array;
+        b.pending.remaining--;
+      });
+    } catch (error) {
+      for (const b of batch) {
+        failDocument(deps, b.pending, error);
+        b.pending.remaining--;
+      }
+    }
+  }
+  flushReady();
+}

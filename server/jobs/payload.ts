@@ -1,0 +1,78 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { randomId } from '../../core/index.ts';
+import type { IngestSourceInput } from '../services.ts';
+
+/**
+ * What a job row's payload says to ingest. Uploaded bytes are kept in files named by the server
+ * (never by the client's file name) under `<dataDir>/uploads/<batch>/`, so a job interrupted by a
+ * restart can run again from its row alone.
+ */
+export type StoredSource =
+  | { type: 'upload'; file: string; name: string; mime?: string; metadata?: Record<string, unknown> }
+  | { type: 'text'; text: string; title?: string; source?: string; metadata?: Record<string, unknown> }
+  | { type: 'url'; url: string }
+  | { type: 'path'; path: string };
+
+export interface UploadedFile {
+  name: string;
+  data: Uint8Array;
+  mime?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** Writes uploads under a fresh batch folder and returns the sources that point at them. */
+export function storeUploads(uploadsDir: string, files: UploadedFile[]): { batch: string; sources: StoredSource[] } {
+  const batch = randomId('up_');
+  const folder = path.join(uploadsDir, batch);
+  mkdirSync(folder, { recursive: true });
+  const sources = files.map((file, i): StoredSource => {
+    const relative = `${batch}/${i}.bin`;
+    writeFileSync(path.join(uploadsDir, relative), file.data);
+    return {
+      type: 'upload',
+      file: relative,
+      name: file.name,
+      ...(file.mime ? { mime: file.mime } : {}),
+      ...(file.metadata ? { metadata: file.metadata } : {}),
+    };
+  });
+  return { batch, sources };
+}
+
+/** Turns stored sources back into ingest inputs; a vanished upload is reported, not thrown. */
+export function materialize(uploadsDir: string, sources: StoredSource[]): { inputs: IngestSourceInput[]; missing: string[] } {
+  const inputs: IngestSourceInput[] = [];
+  const missing: string[] = [];
+  for (const source of sources) {
+    if (source.type === 'url') inputs.push(source.url);
+    else if (source.type === 'path') inputs.push(source.path);
+    else if (source.type === 'text') inputs.push({ kind: 'text', ...withoutType(source) });
+    else {
+      try {
+        const data = new Uint8Array(readFileSync(path.join(uploadsDir, source.file)));
+        inputs.push({
+          kind: 'bytes',
+          name: source.name,
+          data,
+          ...(source.mime ? { mime: source.mime } : {}),
+          ...(source.metadata ? { metadata: source.metadata } : {}),
+        });
+      } catch {
+        missing.push(source.name);
+      }
+    }
+  }
+  return { inputs, missing };
+}
+
+function withoutType(source: Extract<StoredSource, { type: 'text' }>) {
+  const { type: _type, ...rest } = source;
+  return rest;
+}
+
+/** Removes a finished job's upload folder. */
+export function removeUploads(uploadsDir: string, sources: StoredSource[]): void {
+  const batches = new Set(sources.flatMap((s) => (s.type === 'upload' ? [s.file.split('/')[0] as string] : [])));
+  for (const batch of batches) rmSync(path.join(uploadsDir, batch), { recursive: true, force: true });
+}

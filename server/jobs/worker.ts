@@ -1,0 +1,157 @@
+import { EventEmitter } from 'node:events';
+import type { Job, JobProgress, Logger } from '../../core/index.ts';
+import type { Store } from '../../store/index.ts';
+import type { Metrics } from '../metrics.ts';
+import type { IngestOutcome, Services } from '../services.ts';
+import { materialize, removeUploads, type StoredSource, storeUploads, type UploadedFile } from './payload.ts';
+
+export type JobEvent = { type: 'progress' | 'done'; job: Job };
+
+export interface JobWorker {
+  /** Persists a job (uploads first written to files of the server's naming) and queues it. */
+  submit(input: { kind: string; collection: string; sources?: StoredSource[]; uploads?: UploadedFile[] }): Job;
+  /** Queues the jobs a previous process left queued or running; returns how many. */
+  resume(): number;
+  subscribe(jobId: string, listener: (event: JobEvent) => void): () => void;
+  /** Resolves when nothing is queued or running (tests, shutdown). */
+  idle(): Promise<void>;
+  /** Takes no more jobs and interrupts the running one at its next safe point (between documents). */
+  stop(): Promise<void>;
+  depth(): number;
+}
+
+export interface JobWorkerOptions {
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  ingest: Services['ingest'];
+  uploadsDir: string;
+}
+
+/** One background worker in the server process: jobs run one at a time, in order, from the jobs table. */
+export function createJobWorker(options: JobWorkerOptions): JobWorker {
+  const { store, logger } = options;
+  const events = new EventEmitter();
+  events.setMaxListeners(0);
+  const queue: string[] = [];
+  let running: Promise<void> | null = null;
+  let current: AbortController | null = null;
+  let stopping = false;
+  let waiters: (() => void)[] = [];
+
+  const emit = (type: JobEvent['type'], id: string, progress?: JobProgress) => {
+    const job = store.jobs.get(id);
+    if (job) events.emit(id, { type, job: progress ? { ...job, progress } : job } satisfies JobEvent);
+  };
+
+  /** Live progress from the pipeline, at most every 100 ms (the row itself is written throttled too). */
+  const progressEmitter = (id: string) => {
+    let last = 0;
+    return (progress: JobProgress) => {
+      const time = Date.now();
+      if (time - last < 100 && progress.documentsDone < progress.documentsTotal) return;
+      last = time;
+      if (events.listenerCount(id) > 0) emit('progress', id, progress);
+    };
+  };
+
+  /** Finishes the row unless ingest already did (it does when given a job id), and counts the outcome. */
+  function settle(id: string, sources: StoredSource[], outcome: IngestOutcome | Error): void {
+    const unfinished = (store.jobs.get(id)?.status ?? 'failed') === 'running';
+    if (outcome instanceof Error) {
+      if (unfinished) store.jobs.finish(id, { status: 'failed', error: outcome.message });
+      logger.warn(`job ${id} failed: ${outcome.message}`);
+    } else {
+      if (unfinished) store.jobs.finish(id, { status: 'succeeded', result: { ...outcome, documents: outcome.documents.length } });
+      options.metrics.countIngest('added', outcome.added);
+      options.metrics.countIngest('updated', outcome.updated);
+      options.metrics.countIngest('unchanged', outcome.unchanged);
+      options.metrics.countIngest('failed', outcome.failed.length);
+    }
+    options.metrics.countJob(store.jobs.get(id)?.status ?? 'failed');
+    removeUploads(options.uploadsDir, sources);
+    emit('done', id);
+  }
+
+  async function runJob(id: string): Promise<void> {
+    const job = store.jobs.get(id);
+    if (!job || job.collectionId === null || (job.status !== 'queued' && job.status !== 'running')) return;
+    const sources = (job.payload.sources ?? []) as StoredSource[];
+    store.jobs.start(id);
+    emit('progress', id);
+    current = new AbortController();
+    let outcome: IngestOutcome | Error;
+    try {
+      const { inputs, missing } = materialize(options.uploadsDir, sources);
+      outcome = await options.ingest({
+        collection: job.collectionId,
+        sources: inputs,
+        jobId: id,
+        signal: current.signal,
+        onProgress: progressEmitter(id),
+      });
+      const lost = missing.map((source) => ({ source, code: 'SOURCE_NOT_FOUND', message: 'The upload is no longer on disk' }));
+      outcome = { ...outcome, failed: [...outcome.failed, ...lost] };
+    } catch (error) {
+      outcome = error instanceof Error ? error : new Error(String(error));
+    }
+    // Interrupted by shutdown: back in the queue, and the next start runs it again (each document
+    // is written in one transaction, so the rerun finds finished ones unchanged).
+    if (stopping) {
+      store.jobs.requeue(id);
+      return;
+    }
+    settle(id, sources, outcome);
+  }
+
+  async function drain(): Promise<void> {
+    while (queue.length > 0 && !stopping) {
+      const id = queue.shift() as string;
+      try {
+        await runJob(id);
+      } catch (error) {
+        logger.error(`job ${id} crashed: ${(error as Error).stack ?? error}`);
+      }
+    }
+    current = null;
+    running = null;
+    const done = waiters;
+    waiters = [];
+    for (const resolve of done) resolve();
+  }
+
+  const kick = () => {
+    // drain() always awaits before finishing when the queue is non-empty, so `running` is cleared after this assignment.
+    if (!running && !stopping && queue.length > 0) running = drain();
+  };
+
+  return {
+    submit(input) {
+      const collectionId = store.collections.require(input.collection).id;
+      const sources = [...(input.sources ?? [])];
+      if (input.uploads?.length) sources.push(...storeUploads(options.uploadsDir, input.uploads).sources);
+      const job = store.jobs.create({ kind: input.kind, collectionId, payload: { sources } });
+      queue.push(job.id);
+      kick();
+      return job;
+    },
+    resume() {
+      const unfinished = store.jobs.unfinished().filter((job) => !queue.includes(job.id));
+      for (const job of unfinished) queue.push(job.id);
+      if (unfinished.length > 0) logger.info(`resuming ${unfinished.length} unfinished job(s)`);
+      kick();
+      return unfinished.length;
+    },
+    subscribe(jobId, listener) {
+      events.on(jobId, listener);
+      return () => events.off(jobId, listener);
+    },
+    idle: () => (running ? new Promise<void>((resolve) => waiters.push(resolve)) : Promise.resolve()),
+    async stop() {
+      stopping = true;
+      current?.abort(new Error('server shutting down'));
+      await running;
+    },
+    depth: () => queue.length + (running ? 1 : 0),
+  };
+}

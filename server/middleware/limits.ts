@@ -1,0 +1,114 @@
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { CairnError } from '../../core/index.ts';
+import type { AppEnv } from '../env.ts';
+import { principalId } from './auth.ts';
+
+/** 413 before reading a body larger than the limit (by Content-Length, or while streaming). */
+export function createBodyLimit(maxBytes: number): MiddlewareHandler {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new CairnError('PAYLOAD_TOO_LARGE', `The request body exceeds ${maxBytes} bytes`, { limit: maxBytes });
+    },
+  });
+}
+
+/** A token bucket per API key: `perMinute` requests, refilled continuously; 429 with Retry-After. */
+export function createRateLimit(perMinute: number, now: () => number = Date.now): MiddlewareHandler<AppEnv> {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  const perMs = perMinute / 60_000;
+  return async function rateLimit(c, next) {
+    const id = principalId(c.get('principal'));
+    const time = now();
+    const bucket = buckets.get(id) ?? { tokens: perMinute, at: time };
+    bucket.tokens = Math.min(perMinute, bucket.tokens + (time - bucket.at) * perMs);
+    bucket.at = time;
+    buckets.set(id, bucket);
+    if (bucket.tokens < 1) {
+      const retryAfterSeconds = Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000));
+      throw new CairnError('RATE_LIMITED', `Rate limit of ${perMinute} requests per minute reached`, {
+        limit: perMinute,
+        retryAfterSeconds,
+      });
+    }
+    bucket.tokens -= 1;
+    await next();
+  };
+}
+
+/**
+ * Gives each request an abort signal that fires on client disconnect or after `ms`, and answers
+ * 504 when the handler has not produced a response by then. Streams outlive this: once their
+ * headers are out, they end with the client or the pipeline.
+ */
+export function createRequestTimeout(ms: number): MiddlewareHandler<AppEnv> {
+  return async function requestTimeout(c, next) {
+    const controller = new AbortController();
+    c.set('signal', AbortSignal.any([c.req.raw.signal, controller.signal]));
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort(new CairnError('TIMEOUT', `The request took longer than ${ms} ms`));
+        reject(new CairnError('TIMEOUT', `The request took longer than ${ms} ms`, { timeoutMs: ms }));
+      }, ms);
+    });
+    try {
+      await Promise.race([next(), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+export interface ConcurrencyLimiter {
+  /** Waits for a slot (queued), or throws OVERLOADED when the queue is full; returns the release. */
+  acquire(signal?: AbortSignal): Promise<() => void>;
+  active(): number;
+  queued(): number;
+}
+
+/** At most `max` at once, up to `maxQueued` waiting in order, the rest refused with 503. */
+export function createConcurrencyLimiter(max: number, maxQueued: number): ConcurrencyLimiter {
+  let running = 0;
+  const waiting: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next.resolve();
+    else running -= 1;
+  };
+  const once = () => {
+    let done = false;
+    return () => {
+      if (!done) {
+        done = true;
+        release();
+      }
+    };
+  };
+  return {
+    async acquire(signal) {
+      if (running < max) {
+        running += 1;
+        return once();
+      }
+      if (waiting.length >= maxQueued) {
+        throw new CairnError('OVERLOADED', `${max} answers are running and ${waiting.length} are queued; try again shortly`, {
+          retryAfterSeconds: 1,
+        });
+      }
+      await new Promise<void>((resolve, reject) => {
+        const entry = { resolve, reject };
+        waiting.push(entry);
+        signal?.addEventListener('abort', () => {
+          const index = waiting.indexOf(entry);
+          if (index >= 0) waiting.splice(index, 1);
+          reject(signal.reason);
+        });
+      });
+      return once();
+    },
+    active: () => running,
+    queued: () => waiting.length,
+  };
+}

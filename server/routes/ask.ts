@@ -1,0 +1,55 @@
+import { Hono } from 'hono';
+import type { AppDeps } from '../deps.ts';
+import type { AppEnv } from '../env.ts';
+import { askOnce, askStream } from '../ask-runner.ts';
+import { requireScope } from '../middleware/auth.ts';
+import type { ConcurrencyLimiter } from '../middleware/limits.ts';
+import type { RouteDoc } from '../openapi.ts';
+import { askSchema } from '../schemas.ts';
+import type { AskCall } from '../services.ts';
+import { param, parseJsonBody } from '../validate.ts';
+
+export const askDocs: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/v1/collections/{collection}/ask',
+    summary:
+      'Answer a question with citations and reflection verdicts; events `retrieved`, `reflection`, `token`, `citation`, `done`, `error` when streaming',
+    tag: 'Search and ask',
+    body: askSchema,
+    scope: 'read',
+    stream: true,
+    responses: { 200: 'The answer result, or its event stream', 400: 'Invalid request', 503: 'Too many answers queued' },
+  },
+];
+
+export function createAskRoutes(deps: AppDeps, limiter: ConcurrencyLimiter) {
+  return new Hono<AppEnv>().post('/', async (c) => {
+    const name = param(c, 'collection');
+    requireScope(c, name, 'read');
+    const body = await parseJsonBody(c, askSchema);
+    const collection = deps.store.collections.require(name);
+    const call: AskCall = { collection: collection.id, question: body.question };
+    if (body.chatId !== undefined) call.chatId = body.chatId;
+    if (body.reflect !== undefined) call.reflect = body.reflect;
+    if (body.retrieve !== undefined) call.retrieve = body.retrieve;
+    if (body.filter !== undefined) call.filter = body.filter;
+    if (body.k !== undefined) call.k = body.k;
+    const wantsStream = body.stream === true || (c.req.header('accept') ?? '').includes('text/event-stream');
+    if (!wantsStream) return c.json(await askOnce(deps, limiter, call, c.get('signal')));
+    let doneSent = false;
+    return askStream(
+      c,
+      deps,
+      limiter,
+      call,
+      async (sink, event) => {
+        if (event.type === 'done') doneSent = true;
+        await sink.send(event, event.type);
+      },
+      async (sink, result) => {
+        if (!doneSent) await sink.send({ type: 'done', result }, 'done');
+      },
+    );
+  });
+}

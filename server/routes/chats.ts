@@ -1,0 +1,36 @@
+import { Hono } from 'hono';
+import type { AppDeps } from '../deps.ts';
+import type { AppEnv } from '../env.ts';
+import { hasScope, requireScope } from '../middleware/auth.ts';
+import type { RouteDoc } from '../openapi.ts';
+import { listChatsQuery } from '../schemas.ts';
+import { param, parseQuery } from '../validate.ts';
+
+export const chatDocs: RouteDoc[] = [
+  { method: 'get', path: '/v1/chats', summary: 'Chats, newest first', tag: 'Chats', query: listChatsQuery, scope: 'read' },
+  { method: 'get', path: '/v1/chats/{id}', summary: 'A chat with its messages', tag: 'Chats', scope: 'read' },
+  { method: 'delete', path: '/v1/chats/{id}', summary: 'Delete a chat', tag: 'Chats', scope: 'write' },
+];
+
+export function createChatRoutes(deps: AppDeps) {
+  const { store } = deps;
+  return new Hono<AppEnv>()
+    .get('/', (c) => {
+      const query = parseQuery(c, listChatsQuery);
+      if (query.collection) requireScope(c, query.collection, 'read');
+      const principal = c.get('principal');
+      const chats = store.chats.list(query.collection).filter((chat) => hasScope(principal, chat.collectionId, 'read'));
+      return c.json({ chats });
+    })
+    .get('/:id', (c) => {
+      const chat = store.chats.require(param(c, 'id'));
+      requireScope(c, chat.collectionId, 'read');
+      return c.json({ ...chat, messages: store.chats.messages(chat.id) });
+    })
+    .delete('/:id', (c) => {
+      const chat = store.chats.require(param(c, 'id'));
+      requireScope(c, chat.collectionId, 'write');
+      store.chats.remove(chat.id);
+      return c.json({ deleted: true, id: chat.id });
+    });
+}

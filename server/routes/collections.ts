@@ -1,0 +1,121 @@
+import { Hono } from 'hono';
+import type { Collection, CollectionSettings } from '../../core/index.ts';
+import type { AppDeps } from '../deps.ts';
+import type { AppEnv } from '../env.ts';
+import { hasScope, requireScope } from '../middleware/auth.ts';
+import type { RouteDoc } from '../openapi.ts';
+import { createCollectionSchema, updateCollectionSchema } from '../schemas.ts';
+import { param, parseJsonBody } from '../validate.ts';
+
+const BASE = '/v1/collections';
+
+export const collectionDocs: RouteDoc[] = [
+  { method: 'get', path: BASE, summary: 'List collections the key can read', tag: 'Collections', scope: 'read' },
+  {
+    method: 'post',
+    path: BASE,
+    summary: 'Create a collection',
+    tag: 'Collections',
+    body: createCollectionSchema,
+    scope: 'admin',
+    responses: { 201: 'Created', 400: 'Invalid request', 409: 'A collection with this name exists' },
+  },
+  { method: 'get', path: `${BASE}/{collection}`, summary: 'A collection with counts and models', tag: 'Collections', scope: 'read' },
+  {
+    method: 'patch',
+    path: `${BASE}/{collection}`,
+    summary: 'Update description and settings',
+    tag: 'Collections',
+    body: updateCollectionSchema,
+    scope: 'admin',
+  },
+  {
+    method: 'delete',
+    path: `${BASE}/{collection}`,
+    summary: 'Delete a collection with its documents, vectors and index files',
+    tag: 'Collections',
+    scope: 'admin',
+  },
+];
+
+type SettingsInput = Partial<Omit<CollectionSettings, 'chunking'>> & { chunking?: Partial<CollectionSettings['chunking']> };
+
+function settingsPatch(body: SettingsInput & { description?: string | undefined }, current?: CollectionSettings) {
+  const settings: Partial<CollectionSettings> = {};
+  if (body.embedder !== undefined) settings.embedder = body.embedder;
+  if (body.reranker !== undefined) settings.reranker = body.reranker;
+  if (body.generator !== undefined) settings.generator = body.generator;
+  if (body.index !== undefined) settings.index = body.index;
+  if (body.extra !== undefined) settings.extra = body.extra;
+  if (body.chunking !== undefined) {
+    const base = current?.chunking ?? { splitter: 'auto', size: 512, overlap: 64, unit: 'tokens' };
+    settings.chunking = { ...base, ...dropUndefined(body.chunking) };
+  }
+  return settings;
+}
+
+function dropUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** A collection as the API shows it: settings, the models in effect, and counts. */
+export function collectionView(deps: AppDeps, collection: Collection) {
+  const { store, config } = deps;
+  return {
+    ...collection,
+    models: {
+      embedder: collection.settings.embedder ?? config.models.embedder,
+      reranker: collection.settings.reranker ?? config.models.reranker,
+      generator: collection.settings.generator ?? config.models.generator,
+    },
+    counts: {
+      documents: store.documents.count(collection.id),
+      chunks: store.chunks.count(collection.id),
+      vectors: store.vectors.models(collection.id),
+    },
+  };
+}
+
+export function createCollectionRoutes(deps: AppDeps) {
+  const { store } = deps;
+  return new Hono<AppEnv>()
+    .get('/', (c) => {
+      const principal = c.get('principal');
+      const visible = store.collections.list().filter((col) => hasScope(principal, col.id, 'read'));
+      return c.json({ collections: visible.map((col) => collectionView(deps, col)) });
+    })
+    .post('/', async (c) => {
+      const body = await parseJsonBody(c, createCollectionSchema);
+      requireScope(c, body.name, 'admin');
+      const created = store.collections.create({
+        name: body.name,
+        ...(body.description !== undefined ? { description: body.description } : {}),
+        settings: settingsPatch(body as SettingsInput),
+      });
+      return c.json(collectionView(deps, created), 201);
+    })
+    .get('/:collection', (c) => {
+      const name = param(c, 'collection');
+      requireScope(c, name, 'read');
+      return c.json(collectionView(deps, store.collections.require(name)));
+    })
+    .patch('/:collection', async (c) => {
+      const name = param(c, 'collection');
+      requireScope(c, name, 'admin');
+      const current = store.collections.require(name);
+      const body = await parseJsonBody(c, updateCollectionSchema);
+      const updated = store.collections.update(current.id, {
+        ...(body.description !== undefined ? { description: body.description } : {}),
+        settings: settingsPatch(body as SettingsInput, current.settings),
+      });
+      return c.json(collectionView(deps, updated));
+    })
+    .delete('/:collection', async (c) => {
+      const name = param(c, 'collection');
+      requireScope(c, name, 'admin');
+      const collection = store.collections.require(name);
+      store.collections.remove(collection.id);
+      await deps.services.dropIndex(collection.id);
+      return c.json({ deleted: true, id: collection.id });
+    });
+}

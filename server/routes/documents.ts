@@ -1,0 +1,145 @@
+import { Hono } from 'hono';
+import { CairnError, type Collection, type Document } from '../../core/index.ts';
+import type { AppDeps } from '../deps.ts';
+import type { AppEnv } from '../env.ts';
+import type { StoredSource } from '../jobs/payload.ts';
+import { hasScope, requireScope } from '../middleware/auth.ts';
+import type { RouteDoc } from '../openapi.ts';
+import { ingestJsonSchema, ingestMultipartSchema, listDocumentsQuery } from '../schemas.ts';
+import { readUploads } from '../uploads.ts';
+import { param, parseJsonBody, parseQuery } from '../validate.ts';
+
+const BASE = '/v1/collections/{collection}/documents';
+
+export const documentDocs: RouteDoc[] = [
+  {
+    method: 'post',
+    path: BASE,
+    summary: 'Ingest files (multipart), a text, or URLs; runs as a background job',
+    tag: 'Documents',
+    body: ingestJsonSchema,
+    multipart: ingestMultipartSchema,
+    scope: 'write',
+    responses: { 202: 'Accepted: the job id to follow', 400: 'Invalid request', 413: 'Too large' },
+  },
+  {
+    method: 'get',
+    path: BASE,
+    summary: 'List documents (paged, filterable)',
+    tag: 'Documents',
+    query: listDocumentsQuery,
+    scope: 'read',
+  },
+  { method: 'get', path: `${BASE}/{id}`, summary: 'A document with its text, chunks and metadata', tag: 'Documents', scope: 'read' },
+  { method: 'delete', path: `${BASE}/{id}`, summary: 'Delete a document', tag: 'Documents', scope: 'write' },
+  {
+    method: 'post',
+    path: `${BASE}/{id}/reingest`,
+    summary: 'Read the document from its source again (URLs and server paths)',
+    tag: 'Documents',
+    scope: 'write',
+    responses: { 202: 'Accepted: the job id to follow', 409: 'The source was uploaded and cannot be read again' },
+  },
+];
+
+function summary(doc: Document) {
+  const { text: _text, ...rest } = doc;
+  return { ...rest, characters: doc.text.length };
+}
+
+/** The collection, created with default settings when the caller may administer it. */
+function targetCollection(deps: AppDeps, c: Parameters<typeof requireScope>[0], name: string): Collection {
+  const existing = deps.store.collections.get(name);
+  if (existing) return existing;
+  if (!hasScope(c.get('principal'), name, 'admin')) deps.store.collections.require(name);
+  return deps.store.collections.ensure({ name });
+}
+
+function ownDocument(deps: AppDeps, collection: Collection, id: string): Document {
+  const doc = deps.store.documents.get(id);
+  if (!doc || doc.collectionId !== collection.id) {
+    throw new CairnError('DOCUMENT_NOT_FOUND', `No document ${id} in collection "${collection.name}"`, { id });
+  }
+  return doc;
+}
+
+async function jsonSources(c: Parameters<typeof parseJsonBody>[0]): Promise<StoredSource[]> {
+  const body = await parseJsonBody(c, ingestJsonSchema);
+  if ('urls' in body) return body.urls.map((url): StoredSource => ({ type: 'url', url }));
+  // A posted text named like a server path or URL could later be "re-ingested" from there.
+  if (body.source !== undefined && LOOKS_LIKE_LOCATION.test(body.source)) {
+    throw new CairnError('VALIDATION', 'A text\'s "source" is a name, not a path or URL', { source: body.source });
+  }
+  const source: StoredSource = { type: 'text', text: body.text };
+  if (body.title !== undefined) source.title = body.title;
+  if (body.source !== undefined) source.source = body.source;
+  if (body.metadata !== undefined) source.metadata = body.metadata;
+  return [source];
+}
+
+const LOOKS_LIKE_LOCATION = /^(\/|\\|[a-z]:[\\/]|[a-z][a-z0-9+.-]*:\/\/)/i;
+
+export function createDocumentRoutes(deps: AppDeps) {
+  const { store, jobs } = deps;
+  return new Hono<AppEnv>()
+    .post('/', async (c) => {
+      const name = param(c, 'collection');
+      requireScope(c, name, 'write');
+      const multipart = (c.req.header('content-type') ?? '').toLowerCase().startsWith('multipart/form-data');
+      const collection = targetCollection(deps, c, name);
+      const job = multipart
+        ? jobs.submit({ kind: 'ingest', collection: collection.id, uploads: await readUploads(c, deps.config.server) })
+        : jobs.submit({ kind: 'ingest', collection: collection.id, sources: await jsonSources(c) });
+      c.header('Location', `/v1/jobs/${job.id}`);
+      return c.json({ jobId: job.id, status: job.status, job }, 202);
+    })
+    .get('/', (c) => {
+      const name = param(c, 'collection');
+      requireScope(c, name, 'read');
+      const collection = store.collections.require(name);
+      const query = parseQuery(c, listDocumentsQuery);
+      const { documents, total } = store.documents.list({
+        collectionId: collection.id,
+        limit: query.limit,
+        offset: query.offset,
+        ...(query.mime ? { mime: query.mime } : {}),
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.source ? { sourcePrefix: query.source } : {}),
+      });
+      return c.json({ documents: documents.map(summary), total, limit: query.limit, offset: query.offset });
+    })
+    .get('/:id', (c) => {
+      const name = param(c, 'collection');
+      requireScope(c, name, 'read');
+      const doc = ownDocument(deps, store.collections.require(name), param(c, 'id'));
+      return c.json({ ...doc, chunks: store.chunks.byDocument(doc.id) });
+    })
+    .delete('/:id', (c) => {
+      const name = param(c, 'collection');
+      requireScope(c, name, 'write');
+      const doc = ownDocument(deps, store.collections.require(name), param(c, 'id'));
+      store.documents.remove(doc.id);
+      return c.json({ deleted: true, id: doc.id });
+    })
+    .post('/:id/reingest', (c) => {
+      const name = param(c, 'collection');
+      requireScope(c, name, 'write');
+      const collection = store.collections.require(name);
+      const doc = ownDocument(deps, collection, param(c, 'id'));
+      const source = reingestSource(doc);
+      // Reading a server path again is the operator's call, not any writer's.
+      if (source.type === 'path') requireScope(c, '*', 'admin');
+      const job = jobs.submit({ kind: 'reingest', collection: collection.id, sources: [source] });
+      c.header('Location', `/v1/jobs/${job.id}`);
+      return c.json({ jobId: job.id, status: job.status, job }, 202);
+    });
+}
+
+/** URLs are fetched again and server-side paths read again; uploaded bytes are not kept, so they must be sent again. */
+function reingestSource(doc: Document): StoredSource {
+  if (/^https?:\/\//i.test(doc.source)) return { type: 'url', url: doc.source };
+  if (doc.source.startsWith('/') || /^[a-z]:[\\/]/i.test(doc.source)) return { type: 'path', path: doc.source };
+  throw new CairnError('CONFLICT', `"${doc.source}" was uploaded or posted as text; upload it again to re-ingest`, {
+    source: doc.source,
+  });
+}

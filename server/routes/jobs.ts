@@ -1,0 +1,74 @@
+import { Hono } from 'hono';
+import type { Job } from '../../core/index.ts';
+import type { AppDeps } from '../deps.ts';
+import type { AppEnv } from '../env.ts';
+import type { JobEvent } from '../jobs/worker.ts';
+import { hasScope, requireScope } from '../middleware/auth.ts';
+import type { RouteDoc } from '../openapi.ts';
+import { sseResponse } from '../sse.ts';
+import { param } from '../validate.ts';
+
+export const jobDocs: RouteDoc[] = [
+  { method: 'get', path: '/v1/jobs', summary: 'Recent jobs the key can read', tag: 'Jobs', scope: 'read' },
+  { method: 'get', path: '/v1/jobs/{id}', summary: 'A job: status, progress, failures, result', tag: 'Jobs', scope: 'read' },
+  {
+    method: 'get',
+    path: '/v1/jobs/{id}/events',
+    summary: 'Job progress as server-sent events (`progress`, then `done`)',
+    tag: 'Jobs',
+    scope: 'read',
+    stream: true,
+  },
+];
+
+const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
+
+export function createJobRoutes(deps: AppDeps) {
+  const { store } = deps;
+  const readableJob = (c: Parameters<typeof requireScope>[0], id: string): Job => {
+    const job = store.jobs.require(id);
+    requireScope(c, job.collectionId ?? '*', 'read');
+    return job;
+  };
+  return new Hono<AppEnv>()
+    .get('/', (c) => {
+      const principal = c.get('principal');
+      const jobs = store.jobs.list({ limit: 100 }).filter((job) => hasScope(principal, job.collectionId ?? '*', 'read'));
+      return c.json({ jobs });
+    })
+    .get('/:id', (c) => c.json(readableJob(c, param(c, 'id'))))
+    .get('/:id/events', (c) => {
+      const job = readableJob(c, param(c, 'id'));
+      return sseResponse(c, { heartbeatMs: deps.config.server.sseHeartbeatMs, logger: deps.logger }, async (sink) => {
+        let finished: (() => void) | undefined;
+        const ended = new Promise<void>((resolve) => {
+          finished = resolve;
+        });
+        const queue: JobEvent[] = [];
+        let wake: (() => void) | undefined;
+        const unsubscribe = deps.jobs.subscribe(job.id, (event) => {
+          queue.push(event);
+          wake?.();
+        });
+        sink.signal.addEventListener('abort', () => finished?.(), { once: true });
+        deps.shutdown?.addEventListener('abort', () => finished?.(), { once: true });
+        try {
+          // Subscribe first, then read the row, so no transition between the two is missed.
+          const current = store.jobs.require(job.id);
+          await sink.send(current, 'progress');
+          if (FINISHED.has(current.status)) return void (await sink.send(current, 'done'));
+          while (!sink.signal.aborted && !deps.shutdown?.aborted) {
+            const event = queue.shift();
+            if (!event) {
+              await Promise.race([new Promise<void>((resolve) => (wake = resolve)), ended]);
+              continue;
+            }
+            await sink.send(event.job, event.type);
+            if (event.type === 'done') return;
+          }
+        } finally {
+          unsubscribe();
+        }
+      });
+    });
+}

@@ -1,0 +1,150 @@
+import path from 'node:path';
+import { CairnError, type Config, type Logger, modelsDir } from '../core/index.ts';
+import { answer } from '../generation/index.ts';
+import { ingest } from '../indexer/index.ts';
+import { createModelRegistry, describeModel, type Embedder, type Generator, type ModelRole, type Reranker } from '../models/index.ts';
+import { createLexicalIndexCache, type SearchRequest, search } from '../retrieval/index.ts';
+import { openStore, type Store } from '../store/index.ts';
+import type { ComponentStatus, Services } from './services.ts';
+
+/**
+ * The real services behind the app: the store, the model registry, the ANN manager and the
+ * ingest, search and answer pipelines of the other rooms, bound together once per process.
+ */
+export interface Runtime {
+  store: Store;
+  services: Services;
+  uploadsDir: string;
+  /** Starts loading the default models that are on disk, without waiting for them. */
+  warm?(): void;
+  close(): Promise<void>;
+}
+
+interface AnnManagerLike {
+  get(collectionId: string, modelId: string): Promise<never | null>;
+  drop(collectionId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Stands in for the ANN manager while indexer/ann is not built: no collection has an index. */
+const NO_VECTORS: AnnManagerLike = { get: async () => null, drop: async () => {}, close: async () => {} };
+
+/** The ANN manager from indexer/ann's door, or the stand-in while that door is missing. */
+async function loadAnnManager(store: Store, config: Config, logger: Logger): Promise<{ ann: AnnManagerLike; built: boolean }> {
+  try {
+    const mod = (await import('../indexer/ann/index.ts')) as { createAnnManager?: (options: unknown) => AnnManagerLike };
+    if (mod.createAnnManager) {
+      return { ann: mod.createAnnManager({ store, dataDir: config.dataDir, config: config.index, logger }), built: true };
+    }
+  } catch {
+    // Not built yet: dense search reports that no index exists.
+  }
+  return { ann: NO_VECTORS, built: false };
+}
+
+/** A model missing from the cache is retried this often, so `cairn models pull` is picked up. */
+const RECHECK_MS = 30_000;
+
+export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
+  const store = openStore({ dataDir: config.dataDir });
+  const registry = createModelRegistry({ config, logger });
+  const { ann, built: annBuilt } = await loadAnnManager(store, config, logger);
+  const lexical = createLexicalIndexCache();
+  const status = new Map<ModelRole, ComponentStatus>();
+  const misses = new Map<string, number>();
+
+  const record = (role: ModelRole, ref: string, value: ComponentStatus) => {
+    // /health reports the server-wide defaults; a collection's own model reports through its results.
+    if (ref === config.models[role]) status.set(role, value);
+  };
+
+  /**
+   * The model when it is on disk (or remote); never a download on a request's path: a missing
+   * model is reported and the request runs without it.
+   */
+  async function model<T>(role: ModelRole, ref: string | null): Promise<T | null> {
+    if (ref === null) return null;
+    const key = `${role}:${ref}`;
+    if (Date.now() - (misses.get(key) ?? -Infinity) < RECHECK_MS) return null;
+    const info = describeModel(role, ref, modelsDir(config), config.models.dtype);
+    if (!info.present) {
+      misses.set(key, Date.now());
+      record(role, ref, { available: false, detail: `${ref}: not downloaded (run \`cairn models pull\`)` });
+      return null;
+    }
+    const found = await registry[role](ref);
+    if (!found.ok) misses.set(key, Date.now());
+    record(role, ref, found.ok ? { available: true, detail: ref } : { available: false, detail: `${ref}: ${found.reason}` });
+    return found.ok ? (found.model as T) : null;
+  }
+
+  const refFor = (role: ModelRole, collection: string) => store.collections.get(collection)?.settings[role] ?? config.models[role];
+
+  // The filter is validated by retrieval, which answers VALIDATION for a bad one.
+  async function searchWithModels(request: SearchRequest) {
+    const [embedder, reranker] = await Promise.all([
+      model<Embedder>('embedder', refFor('embedder', request.collection)),
+      model<Reranker>('reranker', refFor('reranker', request.collection)),
+    ]);
+    return search({ store, config, ann, embedder, reranker, lexical }, request);
+  }
+
+  const services: Services = {
+    async ingest(call) {
+      return ingest({ store, config, logger, embedder: await model<Embedder>('embedder', refFor('embedder', call.collection)) }, call);
+    },
+    search: (call) => searchWithModels(call as SearchRequest),
+    async answer(call, onEvent) {
+      const generator = await model<Generator>('generator', refFor('generator', call.collection));
+      return answer({ store, config, generator, logger, search: searchWithModels }, call, onEvent);
+    },
+    async embed(collection, texts) {
+      const embedder = await model<Embedder>('embedder', refFor('embedder', collection));
+      if (!embedder) {
+        throw new CairnError('MODEL_MISSING', `Collection "${collection}" has no embedder available`, {
+          embedder: refFor('embedder', collection),
+        });
+      }
+      return { model: embedder.id, vectors: await embedder.embed(texts, 'passage') };
+    },
+    async dropIndex(collectionId) {
+      lexical.invalidate(collectionId);
+      await ann.drop(collectionId);
+    },
+    components: async () => describeComponents(config, status, annBuilt),
+  };
+
+  return {
+    store,
+    services,
+    uploadsDir: path.join(config.dataDir, 'uploads'),
+    warm() {
+      for (const role of ['embedder', 'reranker', 'generator'] as const) {
+        model(role, config.models[role]).catch((error: Error) =>
+          status.set(role, { available: false, detail: `${config.models[role]}: ${error.message}` }),
+        );
+      }
+    },
+    async close() {
+      await ann.close();
+      await registry.dispose();
+      store.close();
+    },
+  };
+}
+
+function describeComponents(config: Config, status: Map<ModelRole, ComponentStatus>, annBuilt: boolean): Record<string, ComponentStatus> {
+  const role = (name: ModelRole, without: string): ComponentStatus => {
+    const ref = config.models[name];
+    if (ref === null) return { available: false, detail: `none configured (${without})` };
+    const known = status.get(name) ?? { available: false, detail: `${ref}: loading` };
+    return known.available ? known : { available: false, detail: `${known.detail} (${without})` };
+  };
+  return {
+    store: { available: true, detail: 'SQLite' },
+    embedder: role('embedder', 'search runs BM25 only'),
+    reranker: role('reranker', 'results are not reranked'),
+    generator: role('generator', 'answers are extractive'),
+    ann: annBuilt ? { available: true, detail: config.index.kind } : { available: false, detail: 'ANN indexes not built yet' },
+  };
+}

@@ -1,0 +1,66 @@
+import type { Context } from 'hono';
+import { CairnError, type Config } from '../core/index.ts';
+import type { UploadedFile } from './jobs/payload.ts';
+import { parseWith } from './validate.ts';
+import { assertDecompressedWithin, isZip } from './zip-guard.ts';
+import { z } from 'zod';
+
+/** A client's file name reduced to a display name: no folders, no control characters. */
+export function safeFileName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
+  return clean === '' || clean === '.' || clean === '..' ? 'upload' : clean;
+}
+
+const metadataField = z.record(z.string(), z.unknown());
+
+function readMetadata(value: unknown): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new CairnError('VALIDATION', 'The "metadata" field must be a JSON object');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new CairnError('VALIDATION', 'The "metadata" field is not valid JSON');
+  }
+  return parseWith(metadataField, parsed, 'metadata field');
+}
+
+/**
+ * The files of a multipart request, checked against the edge limits: files per request, bytes per
+ * file, and the inflated size of ZIP containers such as DOCX.
+ */
+export async function readUploads(c: Context, limits: Config['server']): Promise<UploadedFile[]> {
+  let form: Record<string, unknown>;
+  try {
+    form = (await c.req.parseBody({ all: true })) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof CairnError) throw error;
+    throw new CairnError('VALIDATION', `The multipart body cannot be read: ${(error as Error).message}`);
+  }
+  const files = Object.values(form)
+    .flat()
+    .filter((v): v is File => typeof v === 'object' && v !== null && 'arrayBuffer' in v);
+  if (files.length === 0) throw new CairnError('VALIDATION', 'The multipart body has no files (field "files")');
+  if (files.length > limits.maxFilesPerRequest) {
+    throw new CairnError('PAYLOAD_TOO_LARGE', `At most ${limits.maxFilesPerRequest} files per request; got ${files.length}`, {
+      limit: limits.maxFilesPerRequest,
+      files: files.length,
+    });
+  }
+  const metadata = readMetadata(form.metadata);
+  const uploads: UploadedFile[] = [];
+  for (const file of files) {
+    const name = safeFileName(file.name);
+    if (file.size > limits.maxFileBytes) {
+      throw new CairnError('PAYLOAD_TOO_LARGE', `${name} is larger than ${limits.maxFileBytes} bytes`, {
+        file: name,
+        limit: limits.maxFileBytes,
+      });
+    }
+    const data = new Uint8Array(await file.arrayBuffer());
+    if (isZip(data)) assertDecompressedWithin(data, limits.maxDecompressedBytes, name);
+    uploads.push({ name, data, ...(file.type ? { mime: file.type } : {}), ...(metadata ? { metadata } : {}) });
+  }
+  return uploads;
+}

@@ -1,0 +1,41 @@
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { CairnError } from '../core/index.ts';
+
+/** zod issues as a compact, stable list for error details. */
+function describeIssues(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+}
+
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = describeIssues(result.error);
+  const first = issues[0];
+  const where = first?.path ? `${first.path}: ` : '';
+  throw new CairnError('VALIDATION', `Invalid ${what}: ${where}${first?.message ?? 'not valid'}`, { issues });
+}
+
+/** The JSON body validated against a schema; bad JSON and schema misses are VALIDATION errors. */
+export async function parseJsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  let body: unknown;
+  try {
+    const text = await c.req.text();
+    body = text.trim() === '' ? {} : JSON.parse(text);
+  } catch (error) {
+    if (error instanceof CairnError) throw error;
+    throw new CairnError('VALIDATION', `The request body is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseWith(schema, body, 'request body');
+}
+
+export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
+  return parseWith(schema, c.req.query(), 'query parameters');
+}
+
+/** A path parameter that is known to exist on the route. */
+export function param(c: Context, name: string): string {
+  const value = c.req.param(name);
+  if (value === undefined || value === '') throw new CairnError('VALIDATION', `Missing path parameter ${name}`);
+  return value;
+}

@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { answer } from '../../generation/index.ts';
+import { createFakeSearch, createScriptedGenerator, makeDeps, type Seeded, seedStore, tokens } from './helpers.ts';
+
+let seeded: Seeded;
+afterEach(() => seeded?.store.close());
+
+describe('chats', () => {
+  it('stores each turn with its result and condenses a follow-up from the history', async () => {
+    seeded = seedStore('geo', [
+      { source: 'france.md', paragraphs: ['Paris is the capital of France. About 2 million people live in Paris.'] },
+    ]);
+    const { search, requests } = createFakeSearch({}, [seeded.passage('france.md', 0)]);
+    const gen = createScriptedGenerator([
+      { stream: tokens('Paris is the capital of France [1].') },
+      { complete: 'How many people live in Paris?' },
+      { stream: tokens('About 2 million people live in Paris [1].') },
+    ]);
+    const deps = makeDeps(seeded.store, gen.generator, search);
+    const first = await answer(deps, { collection: 'geo', question: 'What is the capital of France?', reflect: false });
+    expect(first.chatId).toMatch(/^chat_/);
+    const second = await answer(deps, {
+      collection: 'geo',
+      question: 'How many people live there?',
+      chatId: first.chatId as string,
+      reflect: false,
+    });
+    expect(second.chatId).toBe(first.chatId);
+    expect(second.standaloneQuestion).toBe('How many people live in Paris?');
+    expect(second.models.condense).toBe('scripted');
+    expect(requests.map((r) => r.query)).toEqual(['What is the capital of France?', 'How many people live in Paris?']);
+    const condense = gen.calls[1]?.request.messages[1]?.content;
+    expect(condense).toBe(
+      'Chat:\nUser: What is the capital of France?\nAssistant: Paris is the capital of France [1].\n\nFollow-up question: How many people live there?',
+    );
+    const messages = seeded.store.chats.messages(first.chatId as string);
+    expect(messages.map((m) => [m.role, m.content])).toEqual([
+      ['user', 'What is the capital of France?'],
+      ['assistant', 'Paris is the capital of France [1].'],
+      ['user', 'How many people live there?'],
+      ['assistant', 'About 2 million people live in Paris [1].'],
+    ]);
+    expect(messages[3]?.result).toMatchObject({ decision: 'answered', standaloneQuestion: 'How many people live in Paris?' });
+    expect(seeded.store.chats.require(first.chatId as string).title).toBe('What is the capital of France?');
+  });
+
+  it('joins a follow-up with the previous question when there is no generator', async () => {
+    seeded = seedStore('geo', [{ source: 'france.md', paragraphs: ['Paris is the capital of France.'] }]);
+    const { search } = createFakeSearch({}, [seeded.passage('france.md', 0)]);
+    const deps = makeDeps(seeded.store, null, search);
+    const first = await answer(deps, { collection: 'geo', question: 'capital of France?' });
+    const second = await answer(deps, { collection: 'geo', question: 'and its river?', chatId: first.chatId as string });
+    expect(second.standaloneQuestion).toBe('capital of France? and its river?');
+  });
+
+  it('stores nothing when persist is false', async () => {
+    seeded = seedStore('geo', [{ source: 'france.md', paragraphs: ['Paris is the capital of France.'] }]);
+    const { search } = createFakeSearch({}, [seeded.passage('france.md', 0)]);
+    const result = await answer(makeDeps(seeded.store, null, search), {
+      collection: 'geo',
+      question: 'capital?',
+      persist: false,
+    });
+    expect(result.chatId).toBeNull();
+    expect(seeded.store.chats.list()).toEqual([]);
+  });
+});

@@ -1,0 +1,181 @@
+import { type Config, type Passage, parseConfig, silentLogger } from '../../core/index.ts';
+import type { AnswerDeps, AnswerEvent } from '../../generation/index.ts';
+import type { Completion, GeneratedToken, GenerateRequest, Generator, JsonSchema } from '../../models/types.ts';
+import type { SearchRequest, SearchResult } from '../../retrieval/index.ts';
+import { openStore, type Store } from '../../store/index.ts';
+
+/** One scripted reply: a completion (text or JSON), a token stream, a failure, or a stall. */
+export type Step =
+  | { complete: unknown }
+  | { stream: string[]; logprob?: number }
+  | { stream: string[]; thenFail: Error }
+  | { stream: string[]; thenHang: true }
+  | { fail: Error };
+
+export interface Call {
+  kind: 'stream' | 'complete';
+  request: GenerateRequest;
+  schema?: JsonSchema;
+}
+
+/** A generator that replays given outputs in order and records every call: a fake, not a module mock. */
+export function createScriptedGenerator(steps: Step[], id = 'scripted') {
+  const script = [...steps];
+  const calls: Call[] = [];
+  const next = (kind: Call['kind']): Step => {
+    const step = script.shift();
+    if (!step) throw new Error(`scripted generator: no step left for a ${kind} call`);
+    return step;
+  };
+  const generator: Generator = {
+    id,
+    async complete(request: GenerateRequest, schema?: JsonSchema): Promise<Completion> {
+      calls.push({ kind: 'complete', request, ...(schema ? { schema } : {}) });
+      const step = next('complete');
+      if ('fail' in step) throw step.fail;
+      if (!('complete' in step)) throw new Error('scripted generator: expected a complete step');
+      const text = typeof step.complete === 'string' ? step.complete : JSON.stringify(step.complete);
+      return { text, tokens: 1 };
+    },
+    stream(request: GenerateRequest): AsyncIterable<GeneratedToken> {
+      calls.push({ kind: 'stream', request });
+      const step = next('stream');
+      return (async function* () {
+        if ('fail' in step) throw step.fail;
+        if (!('stream' in step)) throw new Error('scripted generator: expected a stream step');
+        for (const text of step.stream) {
+          yield 'logprob' in step && step.logprob !== undefined ? { text, logprob: step.logprob } : { text };
+        }
+        if ('thenFail' in step) throw step.thenFail;
+        if ('thenHang' in step) await new Promise(() => {});
+      })();
+    },
+  };
+  return { generator, calls, remaining: () => script.length };
+}
+
+export function tokens(text: string): string[] {
+  return text.match(/\S+\s*/g) ?? [];
+}
+
+export interface SeedDoc {
+  source: string;
+  title?: string;
+  /** Paragraphs, one chunk each, joined by a blank line in the document text. */
+  paragraphs: string[];
+}
+
+export interface Seeded {
+  store: Store;
+  passages: Map<string, Passage[]>;
+  /** Every chunk as a passage, by source then paragraph index. */
+  passage(source: string, index: number, scores?: Passage['scores']): Passage;
+  docText(source: string): string;
+}
+
+export function seedStore(collection: string, docs: SeedDoc[]): Seeded {
+  const store = openStore({ file: ':memory:' });
+  store.collections.create({ name: collection });
+  const all = new Map<string, Passage[]>();
+  const texts = new Map<string, string>();
+  for (const doc of docs) {
+    const text = doc.paragraphs.join('\n\n');
+    texts.set(doc.source, text);
+    const id = `doc_${doc.source}`;
+    let offset = 0;
+    const chunks = doc.paragraphs.map((p, ordinal) => {
+      const start = offset;
+      offset += p.length + 2;
+      return {
+        id: `${id}_${ordinal}`,
+        ordinal,
+        text: p,
+        start,
+        end: start + p.length,
+        page: null,
+        headings: [],
+        tokenCount: 0,
+        metadata: {},
+      };
+    });
+    const written = store.documents.write(
+      {
+        id,
+        collectionId: collection,
+        source: doc.source,
+        mime: 'text/plain',
+        title: doc.title ?? doc.source,
+        language: 'en',
+        contentHash: id,
+        text,
+        pages: [],
+        metadata: {},
+        tags: [],
+        bytes: text.length,
+      },
+      chunks,
+    );
+    all.set(
+      doc.source,
+      chunks.map((c, i) => ({
+        chunkId: c.id,
+        rowid: written.chunkRowids[i] as number,
+        documentId: id,
+        source: doc.source,
+        title: doc.title ?? doc.source,
+        page: null,
+        headings: [],
+        start: c.start,
+        end: c.end,
+        text: c.text,
+        contextStart: c.start,
+        contextEnd: c.end,
+        scores: { bm25: 1 },
+        metadata: {},
+      })),
+    );
+  }
+  return {
+    store,
+    passages: all,
+    passage(source, index, scores) {
+      const p = all.get(source)?.[index];
+      if (!p) throw new Error(`no passage ${source}#${index}`);
+      return scores ? { ...p, scores } : p;
+    },
+    docText: (source) => texts.get(source) ?? '',
+  };
+}
+
+/** A search fake: answers each query from a table (or a default list) and records the requests. */
+export function createFakeSearch(table: Record<string, Passage[]>, fallback: Passage[] = []) {
+  const requests: SearchRequest[] = [];
+  const search = async (request: SearchRequest): Promise<SearchResult> => {
+    requests.push(request);
+    return {
+      passages: table[request.query] ?? fallback,
+      notes: [],
+      ran: { bm25: true, dense: false, fusion: null, rerank: false },
+      timings: {},
+    };
+  };
+  return { search, requests };
+}
+
+export function testConfig(answer: Record<string, unknown> = {}): Config {
+  return parseConfig({ dataDir: '/tmp/cairn-test-unused', answer });
+}
+
+export function makeDeps(
+  store: Store,
+  generator: Generator | null,
+  search: AnswerDeps['search'],
+  config = testConfig(),
+): AnswerDeps {
+  return { store, config, generator, search, logger: silentLogger };
+}
+
+export function collectEvents() {
+  const events: AnswerEvent[] = [];
+  return { events, onEvent: (e: AnswerEvent) => events.push(e), types: () => events.map((e) => e.type) };
+}

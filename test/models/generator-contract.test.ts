@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isCairnError, silentLogger } from '../../core/index.ts';
+import { createModelRegistry, type GenerateRequest, type Generator, type ModelRegistry } from '../../models/index.ts';
+import { writeTinyGguf } from '../fixtures/make-models.ts';
+import { startFakeOpenAi } from './fake-openai.ts';
+import { makeTempDir, testConfig } from './helpers.ts';
+
+const temp = makeTempDir();
+let fake: Awaited<ReturnType<typeof startFakeOpenAi>>;
+let registry: ModelRegistry;
+const generators: Record<string, Generator> = {};
+
+beforeAll(async () => {
+  fake = await startFakeOpenAi();
+  const gguf = writeTinyGguf(`${temp.dir}/tiny.gguf`);
+  registry = createModelRegistry({
+    config: testConfig(temp.dir, { openaiBaseUrl: fake.url, contextSize: 1024, sequences: 2, gpu: 'cpu' }),
+    logger: silentLogger,
+  });
+  for (const [name, ref] of [
+    ['llama', gguf],
+    ['openai', 'openai:fake-chat'],
+  ] as const) {
+    const result = await registry.generator(ref);
+    if (!result.ok) throw new Error(result.reason);
+    generators[name] = result.model;
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await registry.dispose();
+  await fake.close();
+  temp.cleanup();
+});
+
+const ask = (content: string, extra: Partial<GenerateRequest> = {}): GenerateRequest => ({
+  messages: [
+    { role: 'system', content: 'answer briefly' },
+    { role: 'user', content },
+  ],
+  maxTokens: 12,
+  temperature: 0,
+  ...extra,
+});
+
+const SCHEMA = {
+  type: 'object',
+  properties: { answer: { enum: ['yes', 'no'] }, sure: { type: 'boolean' } },
+  required: ['answer', 'sure'],
+  additionalProperties: false,
+};
+
+describe.each(['llama', 'openai'])('Generator contract: %s', (name) => {
+  const get = () => generators[name] as Generator;
+
+  it('completes within maxTokens, deterministically at temperature 0', async () => {
+    const first = await get().complete(ask('the cat sat on the mat'));
+    const again = await get().complete(ask('the cat sat on the mat'));
+    expect(typeof first.text).toBe('string');
+    expect(first.tokens).toBeGreaterThan(0);
+    expect(first.tokens).toBeLessThanOrEqual(12);
+    expect(again.text).toBe(first.text);
+  });
+
+  it('streams the same text that complete returns', async () => {
+    const completion = await get().complete(ask('what is paris'));
+    let streamed = '';
+    for await (const token of get().stream(ask('what is paris'))) streamed += token.text;
+    expect(streamed).toBe(completion.text);
+  });
+
+  it('stops streaming when the signal aborts', async () => {
+    const controller = new AbortController();
+    const received: string[] = [];
+    for await (const token of get().stream(ask('tell me a long story', { maxTokens: 200, signal: controller.signal }))) {
+      received.push(token.text);
+      controller.abort();
+    }
+    expect(received).toHaveLength(1);
+    const after = await get().complete(ask('the cat sat on the mat'));
+    expect(after.tokens).toBeGreaterThan(0);
+  });
+
+  it('returns schema-valid JSON for complete(request, schema)', async () => {
+    const completion = await get().complete(ask('is the sky blue? answer in JSON', { maxTokens: 60 }), SCHEMA);
+    const json = completion.json as { answer: string; sure: boolean };
+    expect(['yes', 'no']).toContain(json.answer);
+    expect(typeof json.sure).toBe('boolean');
+    expect(Object.keys(json).sort()).toEqual(['answer', 'sure']);
+  });
+
+  it('serves concurrent requests from one model', async () => {
+    const prompts = ['one', 'two', 'three', 'four', 'five'];
+    const sequential: string[] = [];
+    for (const p of prompts) sequential.push((await get().complete(ask(p, { maxTokens: 6 }))).text);
+    const parallel = await Promise.all(prompts.map((p) => get().complete(ask(p, { maxTokens: 6 }))));
+    expect(parallel.map((c) => c.text)).toEqual(sequential);
+  });
+
+  it('refuses a request without messages', async () => {
+    const error = await get()
+      .complete({ messages: [] })
+      .catch((e: unknown) => e);
+    expect(isCairnError(error, 'VALIDATION')).toBe(true);
+  });
+});

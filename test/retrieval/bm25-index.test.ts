@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { buildBm25Index } from '../../retrieval/index.ts';
+import { createTopK } from '../../retrieval/top-k.ts';
+
+const docs = [
+  { rowid: 10, searchTitle: '', searchText: 'the cat sat on the mat' },
+  { rowid: 11, searchTitle: '', searchText: 'dogs chase cats in the park' },
+  { rowid: 12, searchTitle: 'Cats', searchText: 'a short note' },
+  { rowid: 13, searchTitle: '', searchText: 'nothing relevant here at all' },
+];
+
+describe('buildBm25Index', () => {
+  it('computes BM25F scores exactly (k1, b, title weight)', () => {
+    const index = buildBm25Index(
+      [
+        { rowid: 1, searchTitle: '', searchText: 'apple banana' },
+        { rowid: 2, searchTitle: '', searchText: 'cherry' },
+      ],
+      {
+        k1: 1.2,
+        b: 0.75,
+        titleWeight: 2,
+      },
+    );
+    const [hit] = index.search('apple', 5);
+    // n=2, df=1 → idf = ln(1 + 1.5/1.5) = ln 2; len 2, avg 1.5 → norm = 1.2·(0.25 + 0.75·2/1.5) = 1.5; tf=1 → 2.2/2.5
+    expect(hit?.rowid).toBe(1);
+    expect(hit?.score).toBeCloseTo(Math.log(2) * (2.2 / 2.5), 5);
+  });
+
+  it('ranks matching documents and weights titles above body text', () => {
+    const index = buildBm25Index(docs);
+    const hits = index.search('cat', 10);
+    expect(hits.map((h) => h.rowid)).toEqual([12, 10, 11]);
+  });
+
+  it('returns only allowed rowids, still k of them when k match', () => {
+    const index = buildBm25Index(docs);
+    expect(index.search('cat', 10, new Set([10, 11])).map((h) => h.rowid)).toEqual([10, 11]);
+    expect(index.search('cat', 1, new Set([11, 13])).map((h) => h.rowid)).toEqual([11]);
+    expect(index.search('cat', 10, new Set())).toEqual([]);
+  });
+
+  it('answers nothing for unknown words, punctuation and an empty index', () => {
+    const index = buildBm25Index(docs);
+    expect(index.search('zebra', 10)).toEqual([]);
+    expect(index.search('"((*', 10)).toEqual([]);
+    expect(buildBm25Index([]).search('cat', 10)).toEqual([]);
+    expect(index.search('cat', 0)).toEqual([]);
+  });
+
+  it('bounds a 10,000-character query to 256 distinct terms', () => {
+    const index = buildBm25Index(docs);
+    const words = Array.from({ length: 2000 }, (_, i) => `w${i}`).join(' ');
+    expect(words.length).toBeGreaterThan(10_000);
+    expect(index.terms(`${words} cat`).length).toBe(256);
+    expect(index.search(`cat ${words}`, 10).map((h) => h.rowid)).toEqual([12, 10, 11]);
+  });
+
+  it('gives the same results for repeated queries (scores are reset between queries)', () => {
+    const index = buildBm25Index(docs);
+    const first = index.search('cats park', 10);
+    index.search('mat', 10);
+    expect(index.search('cats park', 10)).toEqual(first);
+  });
+});
+
+describe('createTopK', () => {
+  it('keeps the k best, best first, ties by index', () => {
+    const top = createTopK(3);
+    [5, 1, 9, 3, 9, 7].forEach((s, i) => {
+      top.push(i, s);
+    });
+    expect(top.sorted()).toEqual([
+      { index: 2, score: 9 },
+      { index: 4, score: 9 },
+      { index: 5, score: 7 },
+    ]);
+    expect(top.min()).toBe(7);
+  });
+});

@@ -1,0 +1,173 @@
+// The chat UI: plain modules over the REST API, no build step. It streams the answer pipeline's
+// server-sent events and shows citations with their quoted spans and the reflection verdict.
+const $ = (id) => document.getElementById(id);
+const state = { collection: null, chatId: null, controller: null };
+
+async function api(path, init = {}) {
+  const response = await fetch(path, init);
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    throw new Error(body.error?.message ?? `${response.status} ${response.statusText}`);
+  }
+  return response.status === 204 ? null : response.json();
+}
+
+function el(tag, props = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  for (const child of children) node.append(child);
+  return node;
+}
+
+async function loadHealth() {
+  const health = await api('/health');
+  const missing = Object.entries(health.components ?? {})
+    .filter(([, c]) => !c.available)
+    .map(([name]) => name);
+  $('status').textContent = missing.length ? `running without: ${missing.join(', ')}` : 'all components available';
+  $('status').title = Object.entries(health.components ?? {}).map(([n, c]) => `${n}: ${c.detail}`).join('\n');
+}
+
+async function loadCollections(select) {
+  const { collections } = await api('/v1/collections');
+  $('collection').replaceChildren(...collections.map((c) => el('option', { value: c.name, textContent: c.name })));
+  state.collection = select ?? collections[0]?.name ?? null;
+  if (state.collection) $('collection').value = state.collection;
+  await loadDocuments();
+}
+
+async function loadDocuments() {
+  if (!state.collection) return $('documents').replaceChildren(el('li', { textContent: 'Create a collection to start.' }));
+  const { documents } = await api(`/v1/collections/${state.collection}/documents?limit=200`);
+  $('documents').replaceChildren(
+    ...(documents.length ? documents.map((d) => el('li', { textContent: d.title || d.source, title: d.source })) : [el('li', { textContent: 'No documents yet.' })]),
+  );
+}
+
+/** Reads a text/event-stream response into {event, data} objects. */
+async function* readEvents(response) {
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let cut = buffer.indexOf('\n\n');
+    while (cut >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      cut = buffer.indexOf('\n\n');
+      let event = 'message';
+      const data = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) event = line.slice(6).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+      }
+      if (data.length) yield { event, data: JSON.parse(data.join('\n')) };
+    }
+  }
+}
+
+function renderResult(turn, result) {
+  turn.classList.toggle('abstained', result.decision === 'abstained');
+  const answer = turn.querySelector('.answer');
+  answer.textContent = result.answer;
+  const sources = el('ol', { className: 'sources' });
+  for (const c of result.citations) {
+    const where = [c.title || c.source, c.page ? `p. ${c.page}` : ''].filter(Boolean).join(', ');
+    sources.append(el('li', { value: c.marker }, `${where} `, el('q', { textContent: c.quote })));
+  }
+  if (result.decision === 'abstained') {
+    for (const p of result.closestPassages ?? []) sources.append(el('li', {}, `closest: ${p.title || p.source} `, el('q', { textContent: p.text.slice(0, 200) })));
+  }
+  const score = result.score ? ` · score ${result.score.total.toFixed(2)} / ${result.score.threshold}` : '';
+  const notes = (result.notes ?? []).join(' · ');
+  turn.querySelector('.meta').textContent = `${result.decision} · ${result.mode}${score}${notes ? ` · ${notes}` : ''}`;
+  turn.append(sources);
+}
+
+async function ask(question) {
+  const turn = el('div', { className: 'turn' }, el('div', { className: 'question', textContent: question }), el('div', { className: 'answer' }), el('div', { className: 'meta', textContent: 'retrieving…' }));
+  $('chat').append(turn);
+  state.controller = new AbortController();
+  $('stop').hidden = false;
+  try {
+    const response = await fetch(`/v1/collections/${state.collection}/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ question, ...(state.chatId ? { chatId: state.chatId } : {}), stream: true }),
+      signal: state.controller.signal,
+    });
+    if (!response.ok) throw new Error((await response.json()).error?.message ?? response.statusText);
+    for await (const { event, data } of readEvents(response)) {
+      if (event === 'token') turn.querySelector('.answer').textContent += data.text;
+      else if (event === 'retrieved') turn.querySelector('.meta').textContent = `${data.passages.length} passages retrieved…`;
+      else if (event === 'reflection') turn.querySelector('.meta').textContent = `checking: ${data.stage}…`;
+      else if (event === 'done' || event === 'error') {
+        if (data.result) {
+          state.chatId = data.result.chatId ?? state.chatId;
+          renderResult(turn, data.result);
+        }
+        if (event === 'error') turn.querySelector('.meta').textContent += ` · error: ${data.error?.message ?? ''}`;
+      }
+    }
+  } catch (error) {
+    turn.querySelector('.meta').textContent = error.name === 'AbortError' ? 'stopped' : `error: ${error.message}`;
+  } finally {
+    $('stop').hidden = true;
+    turn.scrollIntoView({ block: 'end' });
+  }
+}
+
+$('ask').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const question = $('question').value.trim();
+  if (!question || !state.collection) return;
+  $('question').value = '';
+  ask(question);
+});
+$('stop').addEventListener('click', () => state.controller?.abort());
+$('collection').addEventListener('change', (event) => {
+  state.collection = event.target.value;
+  state.chatId = null;
+  $('chat').replaceChildren();
+  loadDocuments();
+});
+$('new-collection').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const name = $('new-collection-name').value.trim();
+  try {
+    await api('/v1/collections', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+    $('new-collection-name').value = '';
+    await loadCollections(name);
+  } catch (error) {
+    $('status').textContent = error.message;
+  }
+});
+$('upload').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  if (!state.collection || $('files').files.length === 0) return;
+  const form = new FormData();
+  for (const file of $('files').files) form.append('files', file, file.name);
+  try {
+    const { job } = await api(`/v1/collections/${state.collection}/documents`, { method: 'POST', body: form });
+    $('job').textContent = 'ingesting…';
+    await followJob(job.id);
+  } catch (error) {
+    $('job').textContent = error.message;
+  }
+});
+
+async function followJob(id) {
+  for (;;) {
+    const { job } = await api(`/v1/jobs/${id}`);
+    const p = job.progress;
+    $('job').textContent = `${job.status}: ${p.documentsDone}/${p.documentsTotal} documents${job.failures.length ? `, ${job.failures.length} failed` : ''}`;
+    if (!['queued', 'running'].includes(job.status)) break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  $('files').value = '';
+  await loadDocuments();
+}
+
+loadHealth().catch((error) => ($('status').textContent = error.message));
+loadCollections().catch((error) => ($('status').textContent = error.message));
