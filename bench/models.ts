@@ -43,7 +43,8 @@ const num = (name: keyof typeof flags) => Number(flags[name]);
 const log = (message: string) => process.stderr.write(`[bench models] ${message}\n`);
 const logger = createLogger({ level: 'warn' });
 const root = GENERATED_DIR;
-const WORDS = 'the cat sat on a mat while paris stayed the capital of france and rivers ran to the sea under old stone bridges'.split(' ');
+const WORDS =
+  'the cat sat on a mat while paris stayed the capital of france and rivers ran to the sea under old stone bridges'.split(' ');
 
 function makeTexts(count: number, words: number): string[] {
   return Array.from({ length: count }, (_, i) =>
@@ -89,7 +90,10 @@ async function benchEmbedder(embedder: Embedder, dir: string) {
 async function benchReranker(reranker: Reranker) {
   const passages = makeTexts(num('pairs'), num('words'));
   await reranker.score('where is the cat', passages.slice(0, 4));
-  const pairsPerSecond = await best(num('rounds'), async () => passages.length / (await timed(() => reranker.score('where is the cat', passages))));
+  const pairsPerSecond = await best(
+    num('rounds'),
+    async () => passages.length / (await timed(() => reranker.score('where is the cat', passages))),
+  );
   log(`rerank: ${pairsPerSecond.toFixed(1)} pairs/s`);
   return pairsPerSecond;
 }
@@ -100,7 +104,11 @@ async function oursGenerate(generator: Generator, round: number) {
   const started = performance.now();
   let first = 0;
   let tokens = 0;
-  const completion = generator.stream({ messages: [{ role: 'user', content: prompt(round) }], maxTokens: num('tokens'), temperature: 0 });
+  const completion = generator.stream({
+    messages: [{ role: 'user', content: prompt(round) }],
+    maxTokens: num('tokens'),
+    temperature: 0,
+  });
   for await (const _ of completion) {
     if (first === 0) first = performance.now() - started;
     tokens++;
@@ -117,7 +125,10 @@ async function benchGenerator(generator: Generator, file: string, contextSize: n
     const started = performance.now();
     let first = 0;
     let tokens = 0;
-    const history = [{ type: 'user' as const, text: prompt(round) }, { type: 'model' as const, response: [] }];
+    const history = [
+      { type: 'user' as const, text: prompt(round) },
+      { type: 'model' as const, response: [] },
+    ];
     await chat.generateResponse(history, {
       maxTokens: num('tokens'),
       temperature: 0,
@@ -135,9 +146,15 @@ async function benchGenerator(generator: Generator, file: string, contextSize: n
     // Chunks can hold more than one token; the count of tokens is the same greedy output as raw.
     const o = await oursGenerate(generator, r);
     const oTokensPerSecond = b.tokens / o.seconds;
-    raw = { tokensPerSecond: Math.max(raw.tokensPerSecond, b.tokensPerSecond), ttftMs: Math.min(raw.ttftMs, b.ttftMs), tokens: b.tokens };
+    raw = {
+      tokensPerSecond: Math.max(raw.tokensPerSecond, b.tokensPerSecond),
+      ttftMs: Math.min(raw.ttftMs, b.ttftMs),
+      tokens: b.tokens,
+    };
     ours = { tokensPerSecond: Math.max(ours.tokensPerSecond, oTokensPerSecond), ttftMs: Math.min(ours.ttftMs, o.ttftMs) };
-    log(`generate round ${r + 1}: ours ${oTokensPerSecond.toFixed(2)} raw ${b.tokensPerSecond.toFixed(2)} tokens/s (${b.tokens} tokens)`);
+    log(
+      `generate round ${r + 1}: ours ${oTokensPerSecond.toFixed(2)} raw ${b.tokensPerSecond.toFixed(2)} tokens/s (${b.tokens} tokens)`,
+    );
   }
   chat.dispose();
   await context.dispose();
@@ -149,7 +166,11 @@ async function main() {
   const embedderDir = ensureWritten(path.join(root, 'minilm-embedder'), writeMiniLmEmbedder);
   const rerankerDir = ensureWritten(path.join(root, 'minilm-reranker'), writeMiniLmReranker);
   const shape = flags.gguf === 'tiny' ? 'tiny' : '0.5b';
-  const gguf = flags['skip-generator'] ? null : ensureWritten(path.join(root, `llama-${shape}-${shape === 'tiny' ? 'f32' : 'q4_0'}.gguf`), (f) => writeLlamaGguf(f, { shape }));
+  const gguf = flags['skip-generator']
+    ? null
+    : ensureWritten(path.join(root, `llama-${shape}-${shape === 'tiny' ? 'f32' : 'q4_0'}.gguf`), (f) =>
+        writeLlamaGguf(f, { shape }),
+      );
   const threads = num('threads');
   const contextSize = 1024;
   const config = parseConfig({
@@ -174,8 +195,18 @@ async function main() {
   if (gguf) {
     log(`generation (${shape} llama GGUF, ${threads} thread(s))`);
     const gen = await benchGenerator(unwrap(await registry.generator(gguf)), gguf, contextSize, threads);
-    results.push({ name: `generate_${shape}_ours`, tokensPerSecond: gen.ours.tokensPerSecond, ttftMs: gen.ours.ttftMs, tokens: gen.raw.tokens });
-    results.push({ name: `generate_${shape}_raw_node_llama_cpp`, tokensPerSecond: gen.raw.tokensPerSecond, ttftMs: gen.raw.ttftMs, tokens: gen.raw.tokens });
+    results.push({
+      name: `generate_${shape}_ours`,
+      tokensPerSecond: gen.ours.tokensPerSecond,
+      ttftMs: gen.ours.ttftMs,
+      tokens: gen.raw.tokens,
+    });
+    results.push({
+      name: `generate_${shape}_raw_node_llama_cpp`,
+      tokensPerSecond: gen.raw.tokensPerSecond,
+      ttftMs: gen.raw.ttftMs,
+      tokens: gen.raw.tokens,
+    });
     ratios.generator_vs_node_llama_cpp = gen.ours.tokensPerSecond / gen.raw.tokensPerSecond;
   }
   await registry.dispose();

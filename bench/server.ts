@@ -3,6 +3,7 @@
  * loopback against POST /v1/collections/scifact/search in BM25 mode on the SciFact corpus, beside
  * the same searches called in-process in the same run.
  *   npm run bench -- server [--data folder] [--connections 50] [--duration 10] [--docs n]
+ *                           [--rounds 3] [--latency-seconds 2]
  * Reports: requests/s, p50/p99 latency and errors under load; and one-connection sequential
  * latency over HTTP next to the in-process latency, so the per-request overhead is visible.
  */
@@ -22,12 +23,14 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     duration: { type: 'string', default: '10' },
     docs: { type: 'string', default: '0' },
-    'latency-seconds': { type: 'string', default: '5' },
+    'latency-seconds': { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const connections = Number(values.connections);
 const duration = Number(values.duration);
 const latencySeconds = Number(values['latency-seconds']);
+const rounds = Math.max(1, Number(values.rounds));
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
 interface BeirDoc {
@@ -71,8 +74,12 @@ function writeCorpus(store: Store, docs: BeirDoc[]): void {
   })();
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 const round = (x: number, digits = 3) => Number(x.toFixed(digits));
+/** The round with the median rate. */
+const median = <T extends { rate: number }>(runs: T[]): T =>
+  [...runs].sort((a, b) => a.rate - b.rate)[Math.floor(runs.length / 2)] as T;
 
 /** Sequential in-process searches for `seconds`: calls/s and latency percentiles (ms). */
 async function inProcess(run: (query: string) => Promise<unknown>, queries: string[], seconds: number) {
@@ -86,7 +93,12 @@ async function inProcess(run: (query: string) => Promise<unknown>, queries: stri
   }
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { rate: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), n: latencies.length };
+  return {
+    rate: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    n: latencies.length,
+  };
 }
 
 // Plain CommonJS for the worker: it needs no TypeScript loader.
@@ -102,7 +114,12 @@ if (mode === 'load') {
     url, connections: workerData.connections, duration: workerData.duration,
     requests: [{ method: 'POST', path, headers: { 'content-type': 'application/json' },
       setupRequest: (req) => ({ ...req, body: body(i++) }) }],
-  }, (error, result) => parentPort.postMessage(error ? { error: String(error) } : JSON.parse(JSON.stringify(result))));
+  }, (error, result) => {
+    // Inside a worker thread autocannon hands back raw histograms; aggregate them here.
+    if (error) return parentPort.postMessage({ error: String(error) });
+    const aggregated = autocannon.aggregateResult([result], { url, connections: workerData.connections });
+    parentPort.postMessage(JSON.parse(JSON.stringify(aggregated)));
+  });
 } else {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const target = new URL(url);
@@ -141,8 +158,8 @@ function runWorker<T>(data: Record<string, unknown>): Promise<T> {
 }
 
 interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number; average: number };
+  duration: number;
+  latency: { p50: number; p99: number; average: number; totalCount: number };
   errors: number;
   timeouts: number;
   non2xx: number;
@@ -172,34 +189,58 @@ async function main(): Promise<void> {
     const server = await startServer(config, silentLogger, runtime);
     const target = { url: server.url, path: '/v1/collections/scifact/search', queries };
     try {
-      log(`in-process: sequential searches for ${latencySeconds} s`);
-      const local = await inProcess(search, queries, latencySeconds);
-      log(`http: 1 connection, sequential, for ${latencySeconds} s`);
-      const seq = await runWorker<{ latencies: number[]; errors: number; elapsed: number }>({ ...target, mode: 'sequential', seconds: latencySeconds });
-      const seqSorted = seq.latencies.sort((a, b) => a - b);
+      // The machine is shared: in-process and HTTP runs alternate in short rounds, and each side's
+      // median round is reported, so a burst of outside load does not land on one side only.
+      const localRounds: Awaited<ReturnType<typeof inProcess>>[] = [];
+      const seqRounds: { rate: number; p50: number; p99: number; n: number; errors: number }[] = [];
+      for (let r = 1; r <= rounds; r++) {
+        log(`round ${r}/${rounds}: in-process, then HTTP on 1 connection, ${latencySeconds} s each`);
+        localRounds.push(await inProcess(search, queries, latencySeconds));
+        const seq = await runWorker<{ latencies: number[]; errors: number; elapsed: number }>({
+          ...target,
+          mode: 'sequential',
+          seconds: latencySeconds,
+        });
+        const sorted = seq.latencies.sort((a, b) => a - b);
+        seqRounds.push({
+          rate: sorted.length / seq.elapsed,
+          p50: percentile(sorted, 50),
+          p99: percentile(sorted, 99),
+          n: sorted.length,
+          errors: seq.errors,
+        });
+      }
+      const local = median(localRounds);
+      const seq = median(seqRounds);
       log(`http: autocannon, ${connections} connections for ${duration} s`);
       const autocannon = createRequire(import.meta.url).resolve('autocannon');
       const load = await runWorker<AutocannonResult>({ ...target, mode: 'load', autocannon, connections, duration });
       if (load.error) throw new Error(load.error);
-      log(JSON.stringify(load).slice(0, 1500));
       const errors = load.errors + load.timeouts + load.non2xx;
-      const httpSeqP50 = percentile(seqSorted, 50);
+      const loadRate = load.latency.totalCount / load.duration;
+      const httpSeqP50 = seq.p50;
       const results = [
-        { name: 'in-process search (sequential)', requests_per_s: round(local.rate, 1), p50_ms: round(local.p50), p99_ms: round(local.p99), requests: local.n },
+        {
+          name: 'in-process search (sequential)',
+          requests_per_s: round(local.rate, 1),
+          p50_ms: round(local.p50),
+          p99_ms: round(local.p99),
+          requests: local.n,
+        },
         {
           name: 'http search (1 connection, sequential)',
-          requests_per_s: round(seq.latencies.length / seq.elapsed, 1),
-          p50_ms: round(httpSeqP50),
-          p99_ms: round(percentile(seqSorted, 99)),
-          requests: seq.latencies.length,
-          errors: seq.errors,
+          requests_per_s: round(seq.rate, 1),
+          p50_ms: round(seq.p50),
+          p99_ms: round(seq.p99),
+          requests: seq.n,
+          errors: seqRounds.reduce((sum, r) => sum + r.errors, 0),
         },
         {
           name: `http search (autocannon, ${connections} connections, ${duration} s)`,
-          requests_per_s: round(load.requests.average, 1),
+          requests_per_s: round(loadRate, 1),
           p50_ms: load.latency.p50,
           p99_ms: load.latency.p99,
-          requests: load.requests.total,
+          requests: load.latency.totalCount,
           errors,
         },
       ];
@@ -208,7 +249,7 @@ async function main(): Promise<void> {
         corpus: { documents: docs.length, queries: queries.length },
         results,
         ratios: {
-          http_vs_inprocess_rate: round(load.requests.average / local.rate),
+          http_vs_inprocess_rate: round(loadRate / local.rate),
           http_p50_overhead_ms: round(httpSeqP50 - local.p50),
         },
       };

@@ -47,6 +47,12 @@ export async function answer(
 function prepare(deps: AnswerDeps, request: AskRequest, onEvent?: (event: AnswerEvent) => void): Run {
   const question = typeof request.question === 'string' ? request.question.trim() : '';
   if (!question) throw new CairnError('VALIDATION', 'The question is empty', { field: 'question' });
+  if (request.k !== undefined && !(Number.isInteger(request.k) && request.k > 0)) {
+    throw new CairnError('VALIDATION', `k must be a positive integer, not ${request.k}`, { field: 'k' });
+  }
+  if (request.retrieve !== undefined && !['always', 'never', 'auto'].includes(request.retrieve)) {
+    throw new CairnError('VALIDATION', `retrieve must be always, never or auto, not "${request.retrieve}"`, { field: 'retrieve' });
+  }
   const collection = deps.store.collections.require(request.collection);
   const config = deps.config.answer;
   const chatId = resolveChat(deps, request, collection);

@@ -7,6 +7,7 @@ import {
   type LlamaModel,
 } from 'node-llama-cpp';
 import { CairnError } from '../core/index.ts';
+import { fitMessages } from './fit-messages.ts';
 import { checkGgufFile } from './llama-runtime.ts';
 import { createPushIterator } from './push-iterator.ts';
 import type { ChatTurn, Completion, GeneratedToken, GenerateRequest, Generator, JsonSchema } from './types.ts';
@@ -20,6 +21,8 @@ export interface LlamaGeneratorOptions {
   /** 0 lets llama.cpp use every core. */
   threads: number;
 }
+
+const DEFAULT_MAX_TOKENS = 512;
 
 /** A leased chat slot: one context sequence with its LlamaChat, reused across requests. */
 interface Slot {
@@ -78,9 +81,11 @@ export async function loadLlamaGenerator(
     return grammar;
   };
   const generate = async (request: GenerateRequest, onText: (text: string) => void, grammar?: LlamaGrammar) => {
+    const budget = context.contextSize - (request.maxTokens ?? DEFAULT_MAX_TOKENS) - 16;
+    const messages = fitMessages(request.messages, model, Math.max(16, budget));
     const slot = await acquire();
     try {
-      return await runChat(slot.chat, request, onText, grammar);
+      return await runChat(slot.chat, { ...request, messages }, onText, grammar);
     } finally {
       release(slot);
     }
@@ -135,7 +140,7 @@ async function runChat(chat: LlamaChat, request: GenerateRequest, onText: (text:
   let tokens = 0;
   try {
     const result = await chat.generateResponse(toHistory(request.messages), {
-      maxTokens: request.maxTokens ?? 512,
+      maxTokens: request.maxTokens ?? DEFAULT_MAX_TOKENS,
       temperature: request.temperature ?? 0,
       ...(request.signal ? { signal: request.signal, stopOnAbortSignal: true } : {}),
       ...(request.stop && request.stop.length > 0 ? { customStopTriggers: request.stop } : {}),

@@ -4,12 +4,13 @@ import type { Llama } from 'node-llama-cpp';
 import { CairnError, type Config, type ErrorCode, isCairnError, type Logger, modelsDir } from '../core/index.ts';
 import * as backends from './backends.ts';
 import { DEFAULT_HUB_URL, type HubOptions, sizeOnDisk } from './hub.ts';
+import { createLoaders, type ModelRole } from './loaders.ts';
 import type { DownloadProgress } from './progress.ts';
-import { type ModelRef, parseModelRef, refBackend } from './refs.ts';
+import { parseModelRef, refBackend } from './refs.ts';
 import { locate, materialize } from './resolve.ts';
 import type { Availability, Embedder, Generator, Reranker } from './types.ts';
 
-export type ModelRole = 'embedder' | 'reranker' | 'generator';
+export type { ModelRole };
 
 export interface ModelInfo {
   role: ModelRole;
@@ -49,8 +50,6 @@ export interface ModelRegistry {
   dispose(): Promise<void>;
 }
 
-const LOCAL_HOST = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(\/|$)/i;
-
 export function createModelRegistry(options: ModelRegistryOptions): ModelRegistry {
   const { config, logger } = options;
   const m = config.models;
@@ -66,65 +65,15 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
   const disposers: (() => Promise<void>)[] = [];
   let llama: Promise<Llama> | null = null;
 
-  const openAiClient = (ref: string) => {
-    if (!m.openaiBaseUrl) throw new CairnError('MODEL_MISSING', `${ref} needs models.openaiBaseUrl (CAIRN_OPENAI_BASE_URL)`);
-    if (config.offline && !LOCAL_HOST.test(m.openaiBaseUrl)) {
-      throw new CairnError('OFFLINE', `${ref} is served from ${m.openaiBaseUrl}, which offline mode forbids`);
-    }
-    return { baseUrl: m.openaiBaseUrl, apiKey: m.openaiApiKey, timeoutMs: m.requestTimeoutMs };
-  };
-
-  const loaders: Record<ModelRole, (ref: string, parsed: ModelRef) => Promise<Embedder | Reranker | Generator>> = {
-    embedder: async (ref, parsed) => {
-      const backend = refBackend(parsed);
-      if (parsed.kind === 'openai')
-        return (await backends.openAiEmbedder()).loadOpenAiEmbedder(openAiClient(ref), parsed.model, {
-          batchSize: m.embedBatchSize,
-        });
-      if (backend === 'llama') throw new CairnError('MODEL_LOAD_FAILED', `${ref} is a GGUF generator, not an embedder`);
-      const dir = await materialize(parsed, hub, m.dtype);
-      if (backend === 'static') return (await backends.staticEmbedder()).loadStaticEmbedder(dir, ref);
-      const id = m.dtype === 'fp32' ? ref : `${ref}#${m.dtype}`;
-      return (await backends.transformersEmbedder()).loadTransformersEmbedder({
-        dir,
-        cacheDir,
-        id,
-        ref,
-        dtype: m.dtype,
-        device: m.device,
-        batchSize: m.embedBatchSize,
-      });
-    },
-    reranker: async (ref, parsed) => {
-      if (refBackend(parsed) !== 'transformers') throw new CairnError('MODEL_LOAD_FAILED', `${ref} is not a cross-encoder model`);
-      const dir = await materialize(parsed, hub, m.dtype);
-      return (await backends.transformersReranker()).loadTransformersReranker({
-        dir,
-        cacheDir,
-        id: ref,
-        dtype: m.dtype,
-        device: m.device,
-        batchSize: m.embedBatchSize,
-      });
-    },
-    generator: async (ref, parsed) => {
-      if (parsed.kind === 'openai')
-        return (await backends.openAiGenerator()).createOpenAiGenerator(openAiClient(ref), parsed.model);
-      if (refBackend(parsed) !== 'llama') throw new CairnError('MODEL_LOAD_FAILED', `${ref} is not a GGUF model`);
-      const file = await materialize(parsed, hub, m.dtype);
+  const loaders = createLoaders({
+    config,
+    logger,
+    hub,
+    llama: () => {
       llama ??= backends.llamaRuntime().then((r) => r.loadLlamaRuntime(m.gpu, logger));
-      const generator = await (await backends.llamaGenerator()).loadLlamaGenerator({
-        llama: await llama,
-        file,
-        id: ref,
-        contextSize: m.contextSize,
-        sequences: m.sequences,
-        threads: m.threads,
-      });
-      logger.info(`generator ${ref} loaded`, { gpu: generator.gpu, gpuLayers: generator.gpuLayers });
-      return generator;
+      return llama;
     },
-  };
+  });
 
   function get<T>(role: ModelRole, ref: string): Promise<Availability<T>> {
     const key = `${role}\u0000${ref}`;

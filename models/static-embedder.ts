@@ -64,7 +64,7 @@ function readWeights(dir: string): StaticWeights {
   const file = path.join(dir, 'model.safetensors');
   const tensors = parseSafetensors(readFileSync(file), file);
   const embeddings = tensors.get('embeddings') ?? tensors.get('embedding.weight');
-  if (!embeddings || embeddings.shape.length !== 2) {
+  if (embeddings?.shape.length !== 2) {
     throw new CairnError('MODEL_CORRUPT', `${file} has no 2-D "embeddings" tensor`, { file });
   }
   const config = readJson(path.join(dir, 'config.json')) as { normalize?: boolean } | null;

@@ -1,6 +1,6 @@
 import { AutoModel, AutoTokenizer, type PreTrainedModel, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
 import { embedderPreset } from './embedder-presets.ts';
-import { clipText, type Dtype, describeLoadError, maxLengthOf, withLocalModel } from './transformers-env.ts';
+import { clipText, type Dtype, describeLoadError, loadOnDevice, maxLengthOf, withLocalModel } from './transformers-env.ts';
 import type { Embedder, EmbedRole } from './types.ts';
 
 export interface TransformersEmbedderOptions {
@@ -20,7 +20,9 @@ export async function loadTransformersEmbedder(options: TransformersEmbedderOpti
   const { tokenizer, model } = await withLocalModel(dir, options.cacheDir, async (id) => {
     try {
       const tokenizer = await AutoTokenizer.from_pretrained(id, { local_files_only: true });
-      const model = await AutoModel.from_pretrained(id, { local_files_only: true, dtype, device: options.device });
+      const model = await loadOnDevice(options.device, (device) =>
+        AutoModel.from_pretrained(id, { local_files_only: true, dtype, device }),
+      );
       return { tokenizer, model };
     } catch (error) {
       throw describeLoadError(error, dir, dtype);

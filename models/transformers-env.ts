@@ -66,3 +66,17 @@ export function clipText(text: string, maxTokens: number): string {
   const wellFormed = toWellFormed(text);
   return wellFormed.length > maxTokens * 32 ? wellFormed.slice(0, maxTokens * 32) : wellFormed;
 }
+
+/**
+ * Loads on the asked device; CUDA that onnxruntime cannot start (no GPU, or a build without the
+ * CUDA provider) falls back to the CPU instead of leaving the user without a model.
+ */
+export async function loadOnDevice<T>(device: 'cpu' | 'cuda', load: (device: 'cpu' | 'cuda') => Promise<T>): Promise<T> {
+  if (device === 'cpu') return load('cpu');
+  try {
+    return await load(device);
+  } catch (error) {
+    process.emitWarning(`onnxruntime could not use ${device} (${(error as Error).message}); using the CPU`);
+    return load('cpu');
+  }
+}

@@ -1,5 +1,5 @@
 import { AutoModelForSequenceClassification, AutoTokenizer, type Tensor } from '@huggingface/transformers';
-import { clipText, type Dtype, describeLoadError, maxLengthOf, withLocalModel } from './transformers-env.ts';
+import { clipText, type Dtype, describeLoadError, loadOnDevice, maxLengthOf, withLocalModel } from './transformers-env.ts';
 import type { Reranker } from './types.ts';
 
 export interface TransformersRerankerOptions {
@@ -21,11 +21,9 @@ export async function loadTransformersReranker(options: TransformersRerankerOpti
   const { tokenizer, model } = await withLocalModel(dir, options.cacheDir, async (id) => {
     try {
       const tokenizer = await AutoTokenizer.from_pretrained(id, { local_files_only: true });
-      const model = await AutoModelForSequenceClassification.from_pretrained(id, {
-        local_files_only: true,
-        dtype,
-        device: options.device,
-      });
+      const model = await loadOnDevice(options.device, (device) =>
+        AutoModelForSequenceClassification.from_pretrained(id, { local_files_only: true, dtype, device }),
+      );
       return { tokenizer, model };
     } catch (error) {
       throw describeLoadError(error, dir, dtype);

@@ -149,17 +149,25 @@ function createSearcher(rowids: number[], postings: Map<string, Postings>, param
   /** Collects the k best and clears `scores`; a dense scan beats the touched list when most documents were hit. */
   function collect(count: number, k: number): LexicalHit[] {
     const top = createTopK(k);
+    // Only scores above the heap's minimum can enter once it is full; tracking it here skips most pushes.
+    let floor = 0;
+    let kept = 0;
     if (count * 4 > n) {
       for (let d = 0; d < n; d++) {
         const s = scores[d] as number;
-        if (s > 0 && s > top.min()) top.push(d, s);
+        if (s <= floor) continue;
+        top.push(d, s);
+        if (++kept >= k) floor = top.min();
       }
       scores.fill(0);
     } else {
       for (let i = 0; i < count; i++) {
         const d = touched[i] as number;
-        top.push(d, scores[d] as number);
+        const s = scores[d] as number;
         scores[d] = 0;
+        if (s <= floor) continue;
+        top.push(d, s);
+        if (++kept >= k) floor = top.min();
       }
     }
     return top.sorted().map(({ index, score }) => ({ rowid: rowids[index] as number, score }));

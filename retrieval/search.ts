@@ -43,7 +43,8 @@ function round(ms: number): number {
 async function openDense(deps: SearchDeps, collection: Collection, plan: Plan): Promise<VectorIndex | null> {
   if (plan.mode === 'bm25') return null;
   if (!deps.embedder) {
-    plan.notes.push('no embedder available: BM25 only');
+    const hasVectors = deps.store.vectors.count(collection.id) > 0;
+    plan.notes.push(hasVectors ? 'no embedder available: BM25 only' : 'no vectors in this collection: BM25 only');
     return null;
   }
   const index = await deps.ann.get(collection.id, deps.embedder.id);
@@ -85,6 +86,11 @@ export async function search(deps: SearchDeps, request: SearchRequest): Promise<
   let t = performance.now();
   const allowed = resolveFilter(deps.store, collection.id, plan.filter);
   if (allowed) timings.filter = round(performance.now() - t);
+  if (allowed && allowed.size === 0) {
+    plan.notes.push('no chunks match the filter');
+    timings.total = round(performance.now() - started);
+    return { passages: [], ran: { bm25: false, dense: false, fusion: null, rerank: false }, notes: plan.notes, timings };
+  }
   const vectorIndex = await openDense(deps, collection, plan);
   const depth = candidateDepth(plan, vectorIndex !== null, deps);
   // Dense starts first so the embedder works while BM25 runs.

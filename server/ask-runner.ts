@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { AppDeps } from './deps.ts';
-import type { AppEnv } from './env.ts';
+import { type AppEnv, requestSignal } from './env.ts';
 import type { ConcurrencyLimiter } from './middleware/limits.ts';
 import type { AnswerEventLike, AnswerOutcome, AskCall } from './services.ts';
 import { type SseSink, sseResponse } from './sse.ts';
@@ -33,14 +33,18 @@ export async function askStream(
   write: (sink: SseSink, event: AnswerEventLike) => Promise<void>,
   finish: (sink: SseSink, result: AnswerOutcome) => Promise<void>,
 ): Promise<Response> {
-  const release = await limiter.acquire(c.get('signal'));
-  return sseResponse(c, { heartbeatMs: deps.config.server.sseHeartbeatMs, logger: deps.logger, onClose: release }, async (sink) => {
-    // Events are written in order even though the pipeline emits them synchronously.
-    let chain = Promise.resolve();
-    const result = await deps.services.answer({ ...call, signal: sink.signal }, (event) => {
-      chain = chain.then(() => write(sink, event));
-    });
-    await chain;
-    await finish(sink, result);
-  });
+  const release = await limiter.acquire(requestSignal(c));
+  return sseResponse(
+    c,
+    { heartbeatMs: deps.config.server.sseHeartbeatMs, logger: deps.logger, onClose: release },
+    async (sink) => {
+      // Events are written in order even though the pipeline emits them synchronously.
+      let chain = Promise.resolve();
+      const result = await deps.services.answer({ ...call, signal: sink.signal }, (event) => {
+        chain = chain.then(() => write(sink, event));
+      });
+      await chain;
+      await finish(sink, result);
+    },
+  );
 }

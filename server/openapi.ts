@@ -65,9 +65,15 @@ function operation(doc: RouteDoc): JsonSchema {
   if (doc.stream) okContent['text/event-stream'] = {};
   const responses: JsonSchema = { [okStatus]: { description: okText, content: okContent } };
   for (const [status, text] of Object.entries(doc.responses ?? {}).slice(1)) {
-    responses[status] = { description: text, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    responses[status] = {
+      description: text,
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
   }
-  responses.default = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+  responses.default = {
+    description: 'Error',
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  };
   return {
     summary: doc.summary,
     tags: [doc.tag],

@@ -1,8 +1,16 @@
 import path from 'node:path';
 import { CairnError, type Config, type Logger, modelsDir } from '../core/index.ts';
 import { answer } from '../generation/index.ts';
+import { createAnnManager } from '../indexer/ann/index.ts';
 import { ingest } from '../indexer/index.ts';
-import { createModelRegistry, describeModel, type Embedder, type Generator, type ModelRole, type Reranker } from '../models/index.ts';
+import {
+  createModelRegistry,
+  describeModel,
+  type Embedder,
+  type Generator,
+  type ModelRole,
+  type Reranker,
+} from '../models/index.ts';
 import { createLexicalIndexCache, type SearchRequest, search } from '../retrieval/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import type { ComponentStatus, Services } from './services.ts';
@@ -20,35 +28,13 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-interface AnnManagerLike {
-  get(collectionId: string, modelId: string): Promise<never | null>;
-  drop(collectionId: string): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** Stands in for the ANN manager while indexer/ann is not built: no collection has an index. */
-const NO_VECTORS: AnnManagerLike = { get: async () => null, drop: async () => {}, close: async () => {} };
-
-/** The ANN manager from indexer/ann's door, or the stand-in while that door is missing. */
-async function loadAnnManager(store: Store, config: Config, logger: Logger): Promise<{ ann: AnnManagerLike; built: boolean }> {
-  try {
-    const mod = (await import('../indexer/ann/index.ts')) as { createAnnManager?: (options: unknown) => AnnManagerLike };
-    if (mod.createAnnManager) {
-      return { ann: mod.createAnnManager({ store, dataDir: config.dataDir, config: config.index, logger }), built: true };
-    }
-  } catch {
-    // Not built yet: dense search reports that no index exists.
-  }
-  return { ann: NO_VECTORS, built: false };
-}
-
 /** A model missing from the cache is retried this often, so `cairn models pull` is picked up. */
 const RECHECK_MS = 30_000;
 
 export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
   const store = openStore({ dataDir: config.dataDir });
   const registry = createModelRegistry({ config, logger });
-  const { ann, built: annBuilt } = await loadAnnManager(store, config, logger);
+  const ann = createAnnManager({ store, dataDir: config.dataDir, config: config.index, logger });
   const lexical = createLexicalIndexCache();
   const status = new Map<ModelRole, ComponentStatus>();
   const misses = new Map<string, number>();
@@ -78,7 +64,8 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     return found.ok ? (found.model as T) : null;
   }
 
-  const refFor = (role: ModelRole, collection: string) => store.collections.get(collection)?.settings[role] ?? config.models[role];
+  const refFor = (role: ModelRole, collection: string) =>
+    store.collections.get(collection)?.settings[role] ?? config.models[role];
 
   // The filter is validated by retrieval, which answers VALIDATION for a bad one.
   async function searchWithModels(request: SearchRequest) {
@@ -91,7 +78,10 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
 
   const services: Services = {
     async ingest(call) {
-      return ingest({ store, config, logger, embedder: await model<Embedder>('embedder', refFor('embedder', call.collection)) }, call);
+      return ingest(
+        { store, config, logger, embedder: await model<Embedder>('embedder', refFor('embedder', call.collection)) },
+        call,
+      );
     },
     search: (call) => searchWithModels(call as SearchRequest),
     async answer(call, onEvent) {
@@ -111,7 +101,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
       lexical.invalidate(collectionId);
       await ann.drop(collectionId);
     },
-    components: async () => describeComponents(config, status, annBuilt),
+    components: async () => describeComponents(config, status),
   };
 
   return {
@@ -133,7 +123,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   };
 }
 
-function describeComponents(config: Config, status: Map<ModelRole, ComponentStatus>, annBuilt: boolean): Record<string, ComponentStatus> {
+function describeComponents(config: Config, status: Map<ModelRole, ComponentStatus>): Record<string, ComponentStatus> {
   const role = (name: ModelRole, without: string): ComponentStatus => {
     const ref = config.models[name];
     if (ref === null) return { available: false, detail: `none configured (${without})` };
@@ -145,6 +135,6 @@ function describeComponents(config: Config, status: Map<ModelRole, ComponentStat
     embedder: role('embedder', 'search runs BM25 only'),
     reranker: role('reranker', 'results are not reranked'),
     generator: role('generator', 'answers are extractive'),
-    ann: annBuilt ? { available: true, detail: config.index.kind } : { available: false, detail: 'ANN indexes not built yet' },
+    ann: { available: true, detail: `vector indexes: ${config.index.kind}` },
   };
 }

@@ -48,7 +48,10 @@ export const ingestTextSchema = z.strictObject({
 });
 
 export const ingestUrlsSchema = z.strictObject({
-  urls: z.array(z.url({ protocol: /^https?$/ })).min(1).max(1000),
+  urls: z
+    .array(z.url({ protocol: /^https?$/ }))
+    .min(1)
+    .max(1000),
 });
 
 export const ingestJsonSchema = z.union([ingestTextSchema, ingestUrlsSchema]);

@@ -1,14 +1,17 @@
 import type { Context } from 'hono';
+import { z } from 'zod';
 import { CairnError, type Config } from '../core/index.ts';
 import type { UploadedFile } from './jobs/payload.ts';
 import { parseWith } from './validate.ts';
 import { assertDecompressedWithin, isZip } from './zip-guard.ts';
-import { z } from 'zod';
 
 /** A client's file name reduced to a display name: no folders, no control characters. */
 export function safeFileName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
-  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
+  const clean = base
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim()
+    .slice(0, 255);
   return clean === '' || clean === '.' || clean === '..' ? 'upload' : clean;
 }
 

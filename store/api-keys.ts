@@ -31,6 +31,8 @@ export function hashKey(key: string): string {
 
 export function createApiKeysRepo(db: Db) {
   const all = db.prepare<[], ApiKeyRow>('SELECT * FROM api_keys ORDER BY created_at');
+  // Prepared once: the server asks this on every request to know whether it runs open.
+  const active = db.prepare('SELECT count(*) AS n FROM api_keys WHERE revoked_at IS NULL');
 
   return {
     create(input: { name: string; scopes: Record<string, Scope[]> }): { key: string; apiKey: ApiKey } {
@@ -48,8 +50,7 @@ export function createApiKeysRepo(db: Db) {
     },
     list: (): ApiKey[] => all.all().map(toApiKey),
     /** Keys that are not revoked; the server checks whether auth is needed at all from this. */
-    activeCount: (): number =>
-      (db.prepare('SELECT count(*) AS n FROM api_keys WHERE revoked_at IS NULL').get() as { n: number }).n,
+    activeCount: (): number => (active.get() as { n: number }).n,
     revoke(idOrName: string): ApiKey {
       const info = db
         .prepare('UPDATE api_keys SET revoked_at = ? WHERE (id = ? OR name = ?) AND revoked_at IS NULL')

@@ -29,6 +29,7 @@ export async function resolveAnswerModels(
   logger: Logger,
   store: Store,
   collection: string,
+  roles: { retrieval: boolean } = { retrieval: true },
 ): Promise<AnswerModels> {
   const settings = store.collections.get(collection)?.settings;
   const models = (await import('../../models/index.ts')) as unknown as {
@@ -50,6 +51,7 @@ export async function resolveAnswerModels(
     return null;
   };
   out.generator = await pick('generator', settings?.generator ?? config.models.generator, (r) => registry.generator(r));
+  if (!roles.retrieval) return out;
   out.embedder = await pick('embedder', settings?.embedder ?? config.models.embedder, (r) => registry.embedder(r));
   if (config.retrieval.rerank)
     out.reranker = await pick('reranker', settings?.reranker ?? config.models.reranker, (r) => registry.reranker(r));

@@ -2,7 +2,7 @@ import { CairnError } from '../../core/index.ts';
 import { type BeirReport, evaluateBeir, type FusionMethod } from '../../retrieval/index.ts';
 import type { Command, CommandContext } from '../context.ts';
 import { QA_USAGE, runQaEvalCommand } from './eval-qa.ts';
-import { loadSearchModels, readMode, readRerank } from './search.ts';
+import { loadSearchModels, mergeNotes, readMode, readRerank } from './search.ts';
 
 /**
  * `cairn eval <kind> <path>`: one small table of evaluations. `beir` scores retrieval on BEIR-format
@@ -74,7 +74,7 @@ async function runBeir(ctx: CommandContext, folder: string): Promise<number> {
       },
       { folder, mode, rerank, ...(fusion ? { fusion } : {}), ...(limit ? { limit } : {}), ...(split ? { split } : {}) },
     );
-    report.notes.unshift(...models.notes);
+    report.notes = mergeNotes(models.notes, report.notes);
     ctx.stdout(ctx.json ? JSON.stringify(report) : formatBeirReport(report));
     return 0;
   } finally {

@@ -10,7 +10,13 @@ export function parseScopes(values: string[]): Record<string, Scope[]> {
   for (const value of values) {
     const at = value.lastIndexOf(':');
     const collection = at > 0 ? value.slice(0, at) : '';
-    const list = at > 0 ? value.slice(at + 1).split(',').map((s) => s.trim()) : [];
+    const list =
+      at > 0
+        ? value
+            .slice(at + 1)
+            .split(',')
+            .map((s) => s.trim())
+        : [];
     if (collection === '' || list.length === 0 || list.some((s) => !SCOPES.includes(s as Scope))) {
       throw new CairnError('USAGE', `--scope "${value}" must look like <collection|*>:read[,write][,admin]`);
     }

@@ -33,14 +33,23 @@ export async function loadSearchModels(
   if (want.embedder) {
     const found = await open().embedder(want.embedder);
     if (found.ok) embedder = found.model;
-    else notes.push(`embedder ${want.embedder} unavailable (${found.code})`);
+    else notes.push(`embedder ${want.embedder} unavailable (${found.code}): BM25 only`);
   }
   if (want.reranker) {
     const found = await open().reranker(want.reranker);
     if (found.ok) reranker = found.model;
-    else notes.push(`reranker ${want.reranker} unavailable (${found.code})`);
+    else notes.push(`reranker ${want.reranker} unavailable (${found.code}): results not reranked`);
   }
   return { embedder, reranker, notes, dispose: async () => registry?.dispose() };
+}
+
+/** The registry's specific reason replaces search's generic note for the same missing model. */
+export function mergeNotes(modelNotes: string[], searchNotes: string[]): string[] {
+  const missing = (role: string) => modelNotes.some((n) => n.startsWith(`${role} `));
+  const generic = (n: string) =>
+    (n === 'no embedder available: BM25 only' && missing('embedder')) ||
+    (n === 'no reranker available: results not reranked' && missing('reranker'));
+  return [...modelNotes, ...searchNotes.filter((n) => !generic(n))];
 }
 
 const FILTER_ARG = /^([A-Za-z][\w.:-]*?)\s*(>=|<=|=|>|<)\s*(.*)$/s;
@@ -168,8 +177,7 @@ async function runSearch(ctx: CommandContext): Promise<number> {
       { store, config: ctx.config, ann, embedder: models.embedder, reranker: models.reranker },
       request,
     );
-    result.notes.unshift(...models.notes);
-    if (mode !== 'bm25' && !hasVectors) result.notes.unshift('the collection has no vectors');
+    result.notes = mergeNotes(models.notes, result.notes);
     ctx.stdout(ctx.json ? JSON.stringify(result) : formatResult(result));
     return 0;
   } finally {

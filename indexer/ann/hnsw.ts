@@ -1,7 +1,16 @@
 import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { CairnError } from '../../core/index.ts';
 import { type BackendOptions, type HnswBackend, type HnswNative, loadHnswBackend } from './hnsw-backend.ts';
-import { checkHeader, decodeSections, encodeSections, syncFile, tempName, viewFloat64, writeFileAtomic } from './index-file.ts';
+import {
+  checkHeader,
+  crcOfFile,
+  decodeSections,
+  encodeSections,
+  syncFile,
+  tempName,
+  viewFloat64,
+  writeFileAtomic,
+} from './index-file.ts';
 import type { HnswParams, IndexDescription, Metric, SearchHit, SearchOptions, VectorIndex } from './types.ts';
 import { checkAddInput, checkK, prepareVector, TopK, toPredicate } from './vector-math.ts';
 
@@ -159,6 +168,17 @@ export class HnswIndex implements VectorIndex {
 
   private exactSearch(q: Float32Array, k: number, labels: number[]): SearchHit[] {
     const top = new TopK(Math.min(k, labels.length));
+    const native = this.native as HnswNative & { cairnDistances?: (q: Float32Array, labels: Float64Array) => Float32Array };
+    if (native.cairnDistances) {
+      // The host build scores them all in C++ with hnswlib's SIMD distance.
+      const distances = native.cairnDistances(q, Float64Array.from(labels));
+      const l2 = this.metric === 'l2';
+      labels.forEach((label, i) => {
+        const d = distances[i]!;
+        if (!Number.isNaN(d)) top.push(label, l2 ? 0 - Math.sqrt(Math.max(0, d)) : 1 - d);
+      });
+      return top.result();
+    }
     for (const label of labels) top.push(label, this.scoreStored(q, this.native.getPoint(label)));
     return top.result();
   }
@@ -225,6 +245,8 @@ export class HnswIndex implements VectorIndex {
       count: this.live.size,
       slots: this.native.getCurrentCount(),
       graphBytes: statSync(graph).size,
+      // hnswlib trusts its file; a flipped bit in a link could crash the process, so check it first.
+      graphCrc: crcOfFile(graph),
       ...this.params,
     };
     writeFileAtomic(file, encodeSections(MAGIC, header, [Float64Array.from(this.dead)]));
@@ -268,6 +290,9 @@ function checkGraphFile(graph: string, header: Record<string, unknown>, dimensio
     throw new CairnError('INDEX_CORRUPT', `Index graph ${graph} does not hold ${dimensions}-dimensional vectors`, {
       file: graph,
     });
+  }
+  if (crcOfFile(graph) !== header.graphCrc) {
+    throw new CairnError('INDEX_CORRUPT', `Index graph ${graph} fails its checksum`, { file: graph });
   }
 }
 

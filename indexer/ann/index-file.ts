@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { CairnError } from '../../core/index.ts';
 import type { Metric } from './types.ts';
 
@@ -55,9 +56,30 @@ export function bytesOf(array: ArrayBufferView): Uint8Array {
   return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
 }
 
-/** Encodes magic + header + sections; section lengths go into the header. */
+/** CRC-32 of a file, read in chunks (graph files can be gigabytes). */
+export function crcOfFile(file: string): number {
+  const fd = openSync(file, 'r');
+  const chunk = Buffer.alloc(16 * 1024 * 1024);
+  let crc = 0;
+  try {
+    for (;;) {
+      const got = readSync(fd, chunk, 0, chunk.length, null);
+      if (got === 0) return crc;
+      crc = crc32(chunk.subarray(0, got), crc);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function crcOfSections(sections: ArrayBufferView[]): number {
+  return sections.reduce((crc, section) => crc32(bytesOf(section), crc), 0);
+}
+
+/** Encodes magic + header + sections; section lengths and a CRC-32 of their bytes go into the header. */
 export function encodeSections(magic: string, header: Record<string, unknown>, sections: ArrayBufferView[]): Uint8Array[] {
-  const head = Buffer.from(JSON.stringify({ ...header, sections: sections.map((s) => s.byteLength) }), 'utf8');
+  const table = { ...header, sections: sections.map((s) => s.byteLength), crc: crcOfSections(sections) };
+  const head = Buffer.from(JSON.stringify(table), 'utf8');
   const prefix = Buffer.alloc(12);
   prefix.write(magic.padEnd(8, ' ').slice(0, 8), 0, 'latin1');
   prefix.writeUInt32LE(head.length, 8);
@@ -107,6 +129,7 @@ export function decodeSections(file: string, magic: string): DecodedFile {
     offset += length + pad8(length);
   }
   if (offset !== buffer.length) throw corrupt(file, `expected ${offset} bytes, found ${buffer.length}`);
+  if (header.crc !== crcOfSections(sections)) throw corrupt(file, 'checksum mismatch');
   return { header, sections };
 }
 

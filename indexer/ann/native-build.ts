@@ -12,7 +12,7 @@ import path from 'node:path';
  * holds the CPU's flags, so a folder copied to another machine is never loaded there (an illegal
  * instruction cannot be caught).
  */
-const PATCH_VERSION = 2;
+const PATCH_VERSION = 3;
 const require = createRequire(import.meta.url);
 
 export interface NativeBuildInfo {
@@ -81,6 +81,40 @@ bool cairnReadPoint(Napi::Env env, const Napi::Value& value, uint32_t dim, std::
 } // namespace
 `;
 
+// Cairn: exact distances from a query to the stored points of some labels, computed with
+// hnswlib's own (SIMD) distance; NaN for a label that is absent or deleted. Used when a filter
+// allows so few labels that scoring them all beats walking the graph.
+const DISTANCES_METHOD = `
+  Napi::Value cairnDistances(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (index_ == nullptr) {
+      Napi::Error::New(env, "Search index has not been initialized.").ThrowAsJavaScriptException();
+      return env.Null();
+    }
+    if (info.Length() != 2 || !info[1].IsTypedArray() ||
+        info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+      Napi::TypeError::New(env, "Expected a point and a Float64Array of labels.").ThrowAsJavaScriptException();
+      return env.Null();
+    }
+    std::vector<float> vec(dim_, 0.0f);
+    if (!cairnReadPoint(env, info[0], dim_, vec)) return env.Null();
+    if (normalize_) normalizePoint(vec);
+    Napi::Float64Array labels = info[1].As<Napi::Float64Array>();
+    const size_t n = labels.ElementLength();
+    Napi::Float32Array out = Napi::Float32Array::New(env, n);
+    for (size_t i = 0; i < n; i++) {
+      auto found = index_->label_lookup_.find(static_cast<hnswlib::labeltype>(labels[i]));
+      if (found == index_->label_lookup_.end() || index_->isMarkedDeleted(found->second)) {
+        out[i] = NAN;
+        continue;
+      }
+      out[i] = index_->fstdistfunc_(vec.data(), index_->getDataByInternalId(found->second), index_->dist_func_param_);
+    }
+    return out;
+  }
+
+`;
+
 function replaceAll(source: string, pattern: RegExp, replacement: string, expected: number): string {
   const count = source.match(pattern)?.length ?? 0;
   if (count !== expected) throw new Error(`hnswlib-node source changed: ${pattern} matched ${count} times, expected ${expected}`);
@@ -107,6 +141,13 @@ export function patchAddonSource(source: string): string {
     /std::vector<float> vec\(dim_, 0\.0\);\s*for \(uint32_t i = 0; i < dim_; i\+\+\) \{\s*Napi::Value val = arr\[i\];\s*vec\[i\] = val\.As<Napi::Number>\(\)\.FloatValue\(\);\s*\}/g,
     'std::vector<float> vec(std::move(cairn_in));',
     2,
+  );
+  tail = replaceAll(tail, /(\n {2}Napi::Value getIdsList\(const Napi::CallbackInfo& info\) \{)/g, `\n${DISTANCES_METHOD}$1`, 1);
+  tail = replaceAll(
+    tail,
+    /InstanceMethod\("getIdsList", &HierarchicalNSW::getIdsList\),/g,
+    'InstanceMethod("getIdsList", &HierarchicalNSW::getIdsList),\n      InstanceMethod("cairnDistances", &HierarchicalNSW::cairnDistances),',
+    1,
   );
   tail = replaceAll(
     tail,

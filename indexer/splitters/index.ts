@@ -131,11 +131,28 @@ export function pageAt(pages: PageSpan[], offset: number): number | null {
   return found;
 }
 
+/**
+ * A tokenizer run costs about as much as a small part of embedding: the same span is often
+ * measured more than once (whole text, piece, final chunk), so counts are remembered per call.
+ */
+function memoize(count: (text: string) => number): (text: string) => number {
+  const seen = new Map<string, number>();
+  return (text) => {
+    let n = seen.get(text);
+    if (n === undefined) {
+      if (seen.size > 4096) seen.clear();
+      n = count(text);
+      seen.set(text, n);
+    }
+    return n;
+  };
+}
+
 /** Splits a loaded document into chunks with exact offsets, page and heading path. */
 export function splitDocument(doc: SplittableDocument, options: SplitOptions): SplitChunk[] {
   const { chunking } = options;
   if (chunking.overlap >= chunking.size) throw new CairnError('VALIDATION', 'chunk overlap must be smaller than chunk size');
-  const countTokens = options.countTokens ?? estimateTokens;
+  const countTokens = memoize(options.countTokens ?? estimateTokens);
   const measure: Measure = chunking.unit === 'chars' ? (t) => t.length : countTokens;
   const spans = windows(doc, resolveSplitter(chunking, doc.kind), chunking.size, chunking.overlap, measure);
   const chunks: SplitChunk[] = [];

@@ -46,7 +46,7 @@ export interface BeirReport {
 }
 
 export const BEIR_COLLECTION = 'beir';
-const COLLECTION = BEIR_COLLECTION;
+/** Results per query: Recall@100 needs a hundred. */
 const DEPTH = 100;
 
 /** One chunk per BEIR document, title as its search title, source = the BEIR id; vectors when an embedder is given. */
@@ -55,7 +55,7 @@ export async function ingestBeirCorpus(
   corpus: BeirDoc[],
   deps: Pick<EvalDeps, 'config' | 'embedder' | 'onProgress'>,
 ): Promise<void> {
-  store.collections.create({ name: COLLECTION, settings: { embedder: deps.embedder?.id ?? null } });
+  store.collections.create({ name: BEIR_COLLECTION, settings: { embedder: deps.embedder?.id ?? null } });
   const batch = deps.embedder ? deps.config.models.embedBatchSize : 1000;
   for (let i = 0; i < corpus.length; i += batch) {
     const slice = corpus.slice(i, i + batch);
@@ -76,11 +76,11 @@ export async function ingestBeirCorpus(
 }
 
 function writeDoc(store: Store, doc: BeirDoc, vector: Float32Array | undefined, embedder: Embedder | null): void {
-  const id = `${COLLECTION}:${doc.id}`;
+  const id = `${BEIR_COLLECTION}:${doc.id}`;
   store.documents.write(
     {
       id,
-      collectionId: COLLECTION,
+      collectionId: BEIR_COLLECTION,
       source: doc.id,
       mime: 'text/plain',
       title: doc.title,
@@ -128,7 +128,7 @@ async function runQueries(store: Store, dataDir: string, data: BeirData, options
   try {
     for (const [n, query] of queries.entries()) {
       const request = {
-        collection: COLLECTION,
+        collection: BEIR_COLLECTION,
         query: query.text,
         mode: options.mode,
         k: DEPTH,
@@ -161,9 +161,8 @@ export async function evaluateBeir(deps: EvalDeps, options: BeirEvalOptions): Pr
     const t0 = performance.now();
     await ingestBeirCorpus(store, data.corpus, deps);
     const t1 = performance.now();
-    deps.onProgress?.(
-      `running ${options.limit ? Math.min(options.limit, data.queries.length) : data.queries.length} queries (${options.mode})`,
-    );
+    const count = options.limit ? Math.min(options.limit, data.queries.length) : data.queries.length;
+    deps.onProgress?.(`running ${count} queries (${options.mode})`);
     const run = await runQueries(store, dataDir, data, options, deps);
     const t2 = performance.now();
     const mean = run.latencies.reduce((a, x) => a + x, 0) / Math.max(1, run.latencies.length);

@@ -4,14 +4,23 @@ import { CairnError } from '../../core/index.ts';
 import type { AppEnv } from '../env.ts';
 import { principalId } from './auth.ts';
 
-/** 413 before reading a body larger than the limit (by Content-Length, or while streaming). */
+/**
+ * 413 before reading a body larger than the limit: by Content-Length when the client sends one
+ * (checked from the header alone, which keeps the node adapter's fast body path), else counted
+ * while streaming.
+ */
 export function createBodyLimit(maxBytes: number): MiddlewareHandler {
-  return bodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      throw new CairnError('PAYLOAD_TOO_LARGE', `The request body exceeds ${maxBytes} bytes`, { limit: maxBytes });
-    },
-  });
+  const tooLarge = () => {
+    throw new CairnError('PAYLOAD_TOO_LARGE', `The request body exceeds ${maxBytes} bytes`, { limit: maxBytes });
+  };
+  const streaming = bodyLimit({ maxSize: maxBytes, onError: tooLarge });
+  return async function limitBody(c, next) {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    const length = c.req.header('content-length');
+    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return streaming(c, next);
+    if (Number(length) > maxBytes) tooLarge();
+    return next();
+  };
 }
 
 /** A token bucket per API key: `perMinute` requests, refilled continuously; 429 with Retry-After. */
@@ -38,14 +47,14 @@ export function createRateLimit(perMinute: number, now: () => number = Date.now)
 }
 
 /**
- * Gives each request an abort signal that fires on client disconnect or after `ms`, and answers
+ * Gives each request a deadline signal that fires after `ms`, and answers
  * 504 when the handler has not produced a response by then. Streams outlive this: once their
  * headers are out, they end with the client or the pipeline.
  */
 export function createRequestTimeout(ms: number): MiddlewareHandler<AppEnv> {
   return async function requestTimeout(c, next) {
     const controller = new AbortController();
-    c.set('signal', AbortSignal.any([c.req.raw.signal, controller.signal]));
+    c.set('deadline', controller.signal);
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {

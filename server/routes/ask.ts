@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
-import type { AppDeps } from '../deps.ts';
-import type { AppEnv } from '../env.ts';
 import { askOnce, askStream } from '../ask-runner.ts';
+import type { AppDeps } from '../deps.ts';
+import { type AppEnv, requestSignal } from '../env.ts';
 import { requireScope } from '../middleware/auth.ts';
 import type { ConcurrencyLimiter } from '../middleware/limits.ts';
 import type { RouteDoc } from '../openapi.ts';
@@ -36,7 +36,7 @@ export function createAskRoutes(deps: AppDeps, limiter: ConcurrencyLimiter) {
     if (body.filter !== undefined) call.filter = body.filter;
     if (body.k !== undefined) call.k = body.k;
     const wantsStream = body.stream === true || (c.req.header('accept') ?? '').includes('text/event-stream');
-    if (!wantsStream) return c.json(await askOnce(deps, limiter, call, c.get('signal')));
+    if (!wantsStream) return c.json(await askOnce(deps, limiter, call, requestSignal(c)));
     let doneSent = false;
     return askStream(
       c,

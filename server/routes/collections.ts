@@ -20,7 +20,13 @@ export const collectionDocs: RouteDoc[] = [
     scope: 'admin',
     responses: { 201: 'Created', 400: 'Invalid request', 409: 'A collection with this name exists' },
   },
-  { method: 'get', path: `${BASE}/{collection}`, summary: 'A collection with counts and models', tag: 'Collections', scope: 'read' },
+  {
+    method: 'get',
+    path: `${BASE}/{collection}`,
+    summary: 'A collection with counts and models',
+    tag: 'Collections',
+    scope: 'read',
+  },
   {
     method: 'patch',
     path: `${BASE}/{collection}`,

@@ -30,7 +30,13 @@ export const documentDocs: RouteDoc[] = [
     query: listDocumentsQuery,
     scope: 'read',
   },
-  { method: 'get', path: `${BASE}/{id}`, summary: 'A document with its text, chunks and metadata', tag: 'Documents', scope: 'read' },
+  {
+    method: 'get',
+    path: `${BASE}/{id}`,
+    summary: 'A document with its text, chunks and metadata',
+    tag: 'Documents',
+    scope: 'read',
+  },
   { method: 'delete', path: `${BASE}/{id}`, summary: 'Delete a document', tag: 'Documents', scope: 'write' },
   {
     method: 'post',

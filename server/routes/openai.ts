@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { CairnError, type Citation, randomId } from '../../core/index.ts';
 import { askOnce, askStream } from '../ask-runner.ts';
 import type { AppDeps } from '../deps.ts';
-import type { AppEnv } from '../env.ts';
+import { type AppEnv, requestSignal } from '../env.ts';
 import { hasScope, requireScope } from '../middleware/auth.ts';
 import type { ConcurrencyLimiter } from '../middleware/limits.ts';
 import type { RouteDoc } from '../openapi.ts';
@@ -54,7 +54,10 @@ export function sourcesBlock(citations: Citation[]): string {
   const seen = new Set<number>();
   const lines = citations
     .filter((cite) => !seen.has(cite.marker) && seen.add(cite.marker))
-    .map((cite) => `[${cite.marker}] ${cite.title || cite.source}${cite.title ? ` — ${cite.source}` : ''}${cite.page ? `, p. ${cite.page}` : ''}`);
+    .map(
+      (cite) =>
+        `[${cite.marker}] ${cite.title || cite.source}${cite.title ? ` — ${cite.source}` : ''}${cite.page ? `, p. ${cite.page}` : ''}`,
+    );
   return `\n\nSources:\n${lines.join('\n')}`;
 }
 
@@ -97,7 +100,7 @@ export function createOpenAiRoutes(deps: AppDeps, limiter: ConcurrencyLimiter) {
       const id = `chatcmpl-${randomId('')}`;
       const created = Math.floor(Date.now() / 1000);
       if (body.stream !== true) {
-        const result = await askOnce(deps, limiter, call, c.get('signal'));
+        const result = await askOnce(deps, limiter, call, requestSignal(c));
         const content = answerText(result) + sourcesBlock(result.citations ?? []);
         return c.json({
           id,

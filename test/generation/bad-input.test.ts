@@ -42,6 +42,14 @@ describe('answer: bad input', () => {
     expect(gen.calls).toEqual([]);
   });
 
+  it('refuses a bad k or retrieve mode with VALIDATION', async () => {
+    const { search } = setup();
+    const deps = makeDeps(seeded.store, null, search);
+    expect(isCairnError(await rejection(answer(deps, { collection: 'geo', question: Q, k: 0 })), 'VALIDATION')).toBe(true);
+    const bad = { collection: 'geo', question: Q, retrieve: 'sometimes' as 'auto' };
+    expect(isCairnError(await rejection(answer(deps, bad)), 'VALIDATION')).toBe(true);
+  });
+
   it('names an unknown collection and an unknown chat', async () => {
     const { search } = setup();
     const deps = makeDeps(seeded.store, null, search);
@@ -93,10 +101,7 @@ describe('answer: bad input', () => {
 
   it('times out a stalled stream instead of hanging', async () => {
     const { search } = setup();
-    const gen = createScriptedGenerator([
-      { complete: { relevant: [true] } },
-      { stream: tokens('Paris is'), thenHang: true },
-    ]);
+    const gen = createScriptedGenerator([{ complete: { relevant: [true] } }, { stream: tokens('Paris is'), thenHang: true }]);
     const deps = makeDeps(seeded.store, gen.generator, search, testConfig({ timeoutMs: 100 }));
     const result = await answer(deps, { collection: 'geo', question: Q });
     expect(result.complete).toBe(false);
@@ -115,10 +120,7 @@ describe('answer: bad input', () => {
 
   it('cancels generation when the client disconnects (AbortSignal)', async () => {
     const { search } = setup();
-    const gen = createScriptedGenerator([
-      { complete: { relevant: [true] } },
-      { stream: tokens('Paris is'), thenHang: true },
-    ]);
+    const gen = createScriptedGenerator([{ complete: { relevant: [true] } }, { stream: tokens('Paris is'), thenHang: true }]);
     const controller = new AbortController();
     const ev = collectEvents();
     const onEvent = (e: Parameters<typeof ev.onEvent>[0]) => {

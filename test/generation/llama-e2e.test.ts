@@ -40,14 +40,18 @@ afterAll(async () => {
 describe('answer on the tiny GGUF model (llama.cpp grammars, 1 thread)', () => {
   it('runs retrieve → ISREL → generate → ISSUP → ISUSE → gate with schema-valid verdicts', async () => {
     expect(reason).toBe('');
-    const seeded = seedStore('geo', [{ source: 'france.md', paragraphs: ['Paris is the capital of France.', 'The Seine flows through Paris.'] }]);
+    const seeded = seedStore('geo', [
+      { source: 'france.md', paragraphs: ['Paris is the capital of France.', 'The Seine flows through Paris.'] },
+    ]);
     const found = [seeded.passage('france.md', 0), seeded.passage('france.md', 1)];
     const { search } = createFakeSearch({}, found);
     const events: AnswerEvent[] = [];
     const deps = { store: seeded.store, config, generator: generator as Generator, search, logger: silentLogger };
     // The random model may judge every passage irrelevant; force the rest of the pipeline to run by also
     // checking the no-rewrite path below, and accept either outcome here.
-    const result = await answer(deps, { collection: 'geo', question: 'What is the capital of France?', persist: false }, (e) => events.push(e));
+    const result = await answer(deps, { collection: 'geo', question: 'What is the capital of France?', persist: false }, (e) =>
+      events.push(e),
+    );
     seeded.store.close();
     expect(result.error).toBeNull();
     expect(result.complete).toBe(true);

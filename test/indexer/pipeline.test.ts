@@ -266,3 +266,21 @@ describe('progress and cancel', () => {
     expect(h.store.jobs.require(job.id).status).toBe('cancelled');
   });
 });
+
+describe('chunk size and the embedder', () => {
+  it('lowers a token size beyond the embedder input and says so', async () => {
+    const small = createHarness({
+      embedder: createHashEmbedder(16, { maxTokens: 20 }),
+      config: { ingest: { chunking: { splitter: 'auto', size: 100, overlap: 30, unit: 'tokens' } } },
+    });
+    try {
+      writeFileSync(path.join(small.dir, 'long.txt'), LONG);
+      const summary = await ingest(small, { collection: 'docs', sources: [path.join(small.dir, 'long.txt')] });
+      expect(summary.notes).toEqual(['chunk size 100 tokens lowered to 18, the most hash:16 embeds']);
+      for (const chunk of small.store.chunks.byDocument(summary.documents[0]?.id ?? ''))
+        expect(chunk.tokenCount).toBeLessThanOrEqual(18);
+    } finally {
+      small.cleanup();
+    }
+  });
+});

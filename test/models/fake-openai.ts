@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { createHashEmbedder } from '../../models/index.ts';
 import { type Handler, startServer } from './helpers.ts';
 
-export type FakeMode = 'ok' | 'error500' | 'malformed' | 'hang' | 'wrongCount';
+export type FakeMode = 'ok' | 'error500' | 'malformed' | 'hang' | 'wrongCount' | 'badEvent';
 
 /**
  * Speaks the OpenAI wire format: /v1/embeddings (hash vectors, 48 dims) and /v1/chat/completions
@@ -33,7 +33,7 @@ export async function startFakeOpenAi(): Promise<{
         );
       return;
     }
-    if (req.url === '/v1/chat/completions') return chat(body, res);
+    if (req.url === '/v1/chat/completions') return chat(body, res, mode);
     send(res, 404, '{}');
   };
   const server = await startServer(handler);
@@ -45,7 +45,7 @@ function send(res: ServerResponse, status: number, text: string): void {
   res.end(text);
 }
 
-function chat(body: Record<string, unknown>, res: ServerResponse): void {
+function chat(body: Record<string, unknown>, res: ServerResponse, mode: FakeMode): void {
   const messages = body.messages as { role: string; content: string }[];
   const last = messages[messages.length - 1]?.content ?? '';
   const format = body.response_format as { type: string } | undefined;
@@ -64,6 +64,7 @@ function chat(body: Record<string, unknown>, res: ServerResponse): void {
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream' });
+  if (mode === 'badEvent') return void res.end('data: {"choices": [oops\n\n');
   for (const word of words) res.write(`data: ${JSON.stringify({ choices: [{ delta: { content: word } }] })}\n\n`);
   res.end('data: [DONE]\n\n');
 }

@@ -97,6 +97,12 @@ describe.each(['llama', 'openai'])('Generator contract: %s', (name) => {
     expect(parallel.map((c) => c.text)).toEqual(sequential);
   });
 
+  it('truncates a 100k-character prompt instead of failing', async () => {
+    const completion = await get().complete(ask(`${'stone '.repeat(16_000)}\uD800 end`, { maxTokens: 4 }));
+    expect(completion.tokens).toBeGreaterThan(0);
+    expect(completion.tokens).toBeLessThanOrEqual(4);
+  });
+
   it('refuses a request without messages', async () => {
     const error = await get()
       .complete({ messages: [] })

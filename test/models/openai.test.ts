@@ -79,6 +79,11 @@ describe('OpenAI-compatible backends', () => {
     expect(await codeOf(drain(generator.stream(request)))).toBe(mode === 'malformed' ? 'UPSTREAM_FAILED' : code);
   });
 
+  it('rejects a malformed stream event', async () => {
+    fake.setMode('badEvent');
+    expect(await codeOf(drain(generator.stream(request)))).toBe('UPSTREAM_FAILED');
+  });
+
   it('returns a value, not a throw, when the embedding server is down at load', async () => {
     const registry = createModelRegistry({
       config: testConfig(temp.dir, { openaiBaseUrl: 'http://127.0.0.1:9', requestTimeoutMs: 500 }),

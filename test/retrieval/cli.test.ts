@@ -107,9 +107,10 @@ describe('cairn search and cairn eval', () => {
     expect(out.passages.map((p: { source: string }) => p.source)).toEqual(['a.txt']);
     expect(out.passages[0].text).toBe('Cats purr. Cats sleep a lot.');
     expect(out.ran).toEqual({ bm25: true, dense: false, fusion: null, rerank: false });
-    expect(out.notes[0]).toBe('the collection has no vectors');
-    expect(out.notes).toContain('no embedder available: BM25 only');
-    expect(out.notes).toContain('no reranker available: results not reranked');
+    expect(out.notes).toEqual([
+      'reranker Xenova/ms-marco-MiniLM-L-6-v2 unavailable (MODEL_MISSING): results not reranked',
+      'no vectors in this collection: BM25 only',
+    ]);
   });
 
   it('filters from the command line and rejects unknown filter fields', async () => {
@@ -128,14 +129,14 @@ describe('cairn search and cairn eval', () => {
     expect(empty.code).toBe(2);
   });
 
-  it('evaluates a BEIR folder and routes qa to the answering room', async () => {
+  it('evaluates a BEIR folder and rejects unknown evaluations', async () => {
     const result = await cairn(['eval', 'beir', path.join(dir, 'beir'), '--mode', 'bm25', '--json']);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
     expect([report.documents, report.queries, report.mode]).toEqual([3, 2, 'bm25']);
     expect(report.metrics).toEqual({ 'ndcg@10': 1, 'recall@100': 1, 'mrr@10': 1, 'recall@1': 1, 'recall@5': 1, 'recall@20': 1 });
-    const qa = await cairn(['eval', 'qa', 'x', '--json']);
-    expect([qa.code, JSON.parse(qa.stdout).error.code]).toEqual([1, 'NOT_IMPLEMENTED']);
+    const unknown = await cairn(['eval', 'trec', 'x']);
+    expect(unknown.code).toBe(2);
     const missing = await cairn(['eval', 'beir', path.join(dir, 'nothing'), '--json']);
     expect(JSON.parse(missing.stdout).error.code).toBe('SOURCE_NOT_FOUND');
   });

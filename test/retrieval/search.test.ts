@@ -132,6 +132,13 @@ describe('search', () => {
     expect(filtered.passages.map((p) => p.source)).toEqual(['space.txt', 'space.txt']);
   });
 
+  it('answers nothing, with a note, when no chunk matches the filter', async () => {
+    const result = await run({ filter: { tags: ['missing'] } });
+    expect(result.passages).toEqual([]);
+    expect(result.ran).toEqual({ bm25: false, dense: false, fusion: null, rerank: false });
+    expect(result.notes).toEqual(['no chunks match the filter']);
+  });
+
   it('rejects an unknown filter field with VALIDATION', async () => {
     expect(await errorCode(run({ filter: { colour: 'red' } as never }))).toBe('VALIDATION');
   });
@@ -177,6 +184,8 @@ describe('search', () => {
     const dense = await search({ ...deps, embedder: null }, { collection: 'kb', query: 'cats', mode: 'dense', rerank: false });
     expect(dense.ran.bm25).toBe(true);
     expect(dense.notes).toEqual(['no embedder available: BM25 only']);
+    const neither = await search({ ...deps, embedder: null }, { collection: 'plain', query: 'cats', rerank: false });
+    expect(neither.notes).toEqual(['no vectors in this collection: BM25 only']);
   });
 
   it('keeps the in-memory index fresh as documents are added, replaced and removed', async () => {

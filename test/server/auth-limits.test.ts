@@ -53,18 +53,36 @@ describe('auth', () => {
     store.collections.create({ name: 'secret' });
     const reader = store.apiKeys.create({ name: 'reader', scopes: { public: ['read'] } }).key;
     const writer = store.apiKeys.create({ name: 'writer', scopes: { public: ['write'] } }).key;
-    const list = (await (await app.request('/v1/collections', { headers: bearer(reader) })).json()) as { collections: { id: string }[] };
+    const list = (await (await app.request('/v1/collections', { headers: bearer(reader) })).json()) as {
+      collections: { id: string }[];
+    };
     expect(list.collections.map((c) => c.id)).toEqual(['public']);
     const models = (await (await app.request('/v1/models', { headers: bearer(reader) })).json()) as { data: { id: string }[] };
     expect(models.data.map((m) => m.id)).toEqual(['public']);
-    const secret = await app.request('/v1/collections/secret/search', { ...json({ query: 'x' }), headers: { ...bearer(reader), 'content-type': 'application/json' } });
+    const secret = await app.request('/v1/collections/secret/search', {
+      ...json({ query: 'x' }),
+      headers: { ...bearer(reader), 'content-type': 'application/json' },
+    });
     expect(secret.status).toBe(403);
     expect(await code(secret)).toBe('FORBIDDEN');
-    const write = await app.request('/v1/collections/public/documents', { ...json({ text: 'x' }), headers: { ...bearer(reader), 'content-type': 'application/json' } });
+    const write = await app.request('/v1/collections/public/documents', {
+      ...json({ text: 'x' }),
+      headers: { ...bearer(reader), 'content-type': 'application/json' },
+    });
     expect(await code(write)).toBe('FORBIDDEN');
-    const ok = await app.request('/v1/collections/public/documents', { ...json({ text: 'x' }), headers: { ...bearer(writer), 'content-type': 'application/json' } });
+    const ok = await app.request('/v1/collections/public/documents', {
+      ...json({ text: 'x' }),
+      headers: { ...bearer(writer), 'content-type': 'application/json' },
+    });
     expect(ok.status).toBe(202);
-    expect((await app.request('/v1/collections/public/search', { ...json({ query: 'x' }), headers: { ...bearer(writer), 'content-type': 'application/json' } })).status).toBe(200);
+    expect(
+      (
+        await app.request('/v1/collections/public/search', {
+          ...json({ query: 'x' }),
+          headers: { ...bearer(writer), 'content-type': 'application/json' },
+        })
+      ).status,
+    ).toBe(200);
     const del = await app.request('/v1/collections/public', { method: 'DELETE', headers: bearer(writer) });
     expect(await code(del)).toBe('FORBIDDEN');
     expect(await code(await app.request('/metrics', { headers: bearer(writer) }))).toBe('FORBIDDEN');
@@ -99,7 +117,9 @@ describe('limits', () => {
     expect(((await res.json()) as { error: { details: unknown } }).error.details).toEqual({ file: 'big.txt', limit: 10 });
     const many = new FormData();
     for (const name of ['a', 'b', 'c']) many.append('files', new File(['x'], name));
-    expect(await code(await app.request('/v1/collections/a/documents', { method: 'POST', body: many }))).toBe('PAYLOAD_TOO_LARGE');
+    expect(await code(await app.request('/v1/collections/a/documents', { method: 'POST', body: many }))).toBe(
+      'PAYLOAD_TOO_LARGE',
+    );
   });
 
   it('caps the decompressed size of a ZIP container such as DOCX', async () => {
@@ -108,7 +128,9 @@ describe('limits', () => {
     bomb.append('files', new File([zipOf('word/document.xml', 'a'.repeat(5000))], 'bomb.docx'));
     const res = await app.request('/v1/collections/a/documents', { method: 'POST', body: bomb });
     expect(res.status).toBe(413);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toBe('bomb.docx decompresses to more than 1000 bytes');
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+      'bomb.docx decompresses to more than 1000 bytes',
+    );
     const small = new FormData();
     small.append('files', new File([zipOf('word/document.xml', 'a'.repeat(500))], 'small.docx'));
     expect((await app.request('/v1/collections/a/documents', { method: 'POST', body: small })).status).toBe(202);

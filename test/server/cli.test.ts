@@ -84,7 +84,9 @@ describe('cairn serve', () => {
 
 describe('cairn keys', () => {
   it('creates, lists and revokes keys, storing only hashes', async () => {
-    const created = await capture(() => main(['keys', 'create', 'ci', '--scope', 'docs:read,write', '--json', '--data', dataDir], {}));
+    const created = await capture(() =>
+      main(['keys', 'create', 'ci', '--scope', 'docs:read,write', '--json', '--data', dataDir], {}),
+    );
     expect(created.code).toBe(0);
     const { key, apiKey } = JSON.parse(created.out) as { key: string; apiKey: { id: string; scopes: unknown } };
     expect(key).toMatch(/^cairn_/);

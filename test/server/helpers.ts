@@ -1,7 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Citation, type Config, type ConfigInput, documentId, hashContent, type Logger, parseConfig, silentLogger } from '../../core/index.ts';
+import {
+  type Citation,
+  type Config,
+  type ConfigInput,
+  documentId,
+  hashContent,
+  type Logger,
+  parseConfig,
+  silentLogger,
+} from '../../core/index.ts';
 import { createHashEmbedder } from '../../models/index.ts';
 import type { AppDeps, IngestCall, IngestOutcome, Runtime, Services } from '../../server/index.ts';
 import { createApp, createJobWorker, createMetrics } from '../../server/index.ts';
@@ -28,14 +37,27 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 function sourceText(source: IngestCall['sources'][number]): { source: string; text: string; title: string } {
   if (typeof source === 'string') return { source, text: `fetched ${source}`, title: source };
   if (source.kind === 'bytes') return { source: source.name, text: new TextDecoder().decode(source.data), title: source.name };
-  return { source: source.source ?? `text:${hashContent(source.text).slice(0, 12)}`, text: source.text, title: source.title ?? '' };
+  return {
+    source: source.source ?? `text:${hashContent(source.text).slice(0, 12)}`,
+    text: source.text,
+    title: source.title ?? '',
+  };
 }
 
 /** Writes each source as one document with one chunk, stopping between documents when aborted. */
 function fakeIngest(store: Store, options: FakeOptions) {
   return async (call: IngestCall): Promise<IngestOutcome> => {
     const collection = store.collections.ensure({ name: call.collection });
-    const outcome: IngestOutcome = { added: 0, updated: 0, unchanged: 0, failed: [], chunks: 0, seconds: 0, documents: [], notes: [] };
+    const outcome: IngestOutcome = {
+      added: 0,
+      updated: 0,
+      unchanged: 0,
+      failed: [],
+      chunks: 0,
+      seconds: 0,
+      documents: [],
+      notes: [],
+    };
     for (const [i, input] of call.sources.entries()) {
       if (call.signal?.aborted) break;
       if (options.ingestDelayMs) await sleep(options.ingestDelayMs);
@@ -45,15 +67,27 @@ function fakeIngest(store: Store, options: FakeOptions) {
         continue;
       }
       const id = documentId(collection.id, source);
-      const doc = { id, collectionId: collection.id, source, mime: 'text/plain', title, language: 'en', contentHash: hashContent(text) };
-      store.documents.write(
-        { ...doc, text, pages: [], metadata: {}, tags: [], bytes: text.length },
-        [{ id: `${id}:0`, ordinal: 0, text, start: 0, end: text.length, page: null, headings: [], tokenCount: 1, metadata: {} }],
-      );
+      const doc = {
+        id,
+        collectionId: collection.id,
+        source,
+        mime: 'text/plain',
+        title,
+        language: 'en',
+        contentHash: hashContent(text),
+      };
+      store.documents.write({ ...doc, text, pages: [], metadata: {}, tags: [], bytes: text.length }, [
+        { id: `${id}:0`, ordinal: 0, text, start: 0, end: text.length, page: null, headings: [], tokenCount: 1, metadata: {} },
+      ]);
       outcome.added += 1;
       outcome.chunks += 1;
       outcome.documents.push({ source, id, status: 'added' });
-      call.onProgress?.({ documentsDone: i + 1, documentsTotal: call.sources.length, chunksDone: i + 1, chunksTotal: call.sources.length });
+      call.onProgress?.({
+        documentsDone: i + 1,
+        documentsTotal: call.sources.length,
+        chunksDone: i + 1,
+        chunksTotal: call.sources.length,
+      });
     }
     return outcome;
   };
@@ -62,9 +96,9 @@ function fakeIngest(store: Store, options: FakeOptions) {
 function fakeSearch(store: Store): Services['search'] {
   return async (call) => {
     const words = call.query.toLowerCase().match(/\p{L}+/gu) ?? [];
-    const rows = store.db
-      .prepare('SELECT rowid FROM chunks WHERE collection_id = ? ORDER BY rowid')
-      .all(call.collection) as { rowid: number }[];
+    const rows = store.db.prepare('SELECT rowid FROM chunks WHERE collection_id = ? ORDER BY rowid').all(call.collection) as {
+      rowid: number;
+    }[];
     const chunks = store.chunks.getMany(rows.map((r) => r.rowid));
     const hits = chunks.filter((chunk) => words.some((w) => chunk.text.toLowerCase().includes(w))).slice(0, call.k ?? 8);
     const passages = hits.map((chunk) => {
@@ -108,7 +142,19 @@ function fakeAnswer(store: Store, search: Services['search'], options: FakeOptio
       onEvent?.({ type: 'token', text: word });
     }
     const citations: Citation[] = first
-      ? [{ marker: 1, chunkId: first.chunkId, documentId: first.documentId, source: first.source, title: first.title, page: null, start: first.start, end: first.end, quote: first.text }]
+      ? [
+          {
+            marker: 1,
+            chunkId: first.chunkId,
+            documentId: first.documentId,
+            source: first.source,
+            title: first.title,
+            page: null,
+            start: first.start,
+            end: first.end,
+            quote: first.text,
+          },
+        ]
       : [];
     for (const citation of citations) onEvent?.({ type: 'citation', citation });
     const chat = call.chatId ? store.chats.require(call.chatId) : store.chats.create({ collectionId: call.collection });

@@ -17,7 +17,8 @@ beforeAll(async () => {
   const config = testConfig(dataDir, { offline: true, models: { embedder: null, reranker: null, generator: null } });
   server = await startServer(config, silentLogger, await createRuntime(config, silentLogger));
   const form = new FormData();
-  for (const name of readdirSync(FIXTURES).sort()) form.append('files', new File([readFileSync(path.join(FIXTURES, name))], name));
+  for (const name of readdirSync(FIXTURES).sort())
+    form.append('files', new File([readFileSync(path.join(FIXTURES, name))], name));
   const res = await fetch(`${server.url}/v1/collections/rocks/documents`, { method: 'POST', body: form });
   expect(res.status).toBe(202);
   await server.jobs.idle();

@@ -47,7 +47,10 @@ describe('health, metrics, openapi', () => {
     expect(spec.openapi).toBe('3.1.0');
     expect(Object.keys(spec.paths)).toContain('/v1/collections/{collection}/ask');
     const search = spec.paths['/v1/collections/{collection}/search']?.post;
-    const schema = search?.requestBody?.content['application/json']?.schema as { required: string[]; properties: Record<string, unknown> };
+    const schema = search?.requestBody?.content['application/json']?.schema as {
+      required: string[];
+      properties: Record<string, unknown>;
+    };
     expect(schema.required).toEqual(['query']);
     expect(schema.properties.mode).toEqual({ type: 'string', enum: ['bm25', 'dense', 'hybrid'] });
     const upload = spec.paths['/v1/collections/{collection}/documents']?.post?.requestBody?.content;
@@ -66,9 +69,16 @@ describe('health, metrics, openapi', () => {
 
 describe('collections', () => {
   it('creates, lists, gets, updates and deletes', async () => {
-    const created = await req('/v1/collections', json({ name: 'rocks', description: 'stones', embedder: null, chunking: { size: 200, overlap: 20 } }));
+    const created = await req(
+      '/v1/collections',
+      json({ name: 'rocks', description: 'stones', embedder: null, chunking: { size: 200, overlap: 20 } }),
+    );
     expect(created.status).toBe(201);
-    const body = (await created.json()) as { id: string; settings: { chunking: { size: number } }; counts: { documents: number } };
+    const body = (await created.json()) as {
+      id: string;
+      settings: { chunking: { size: number } };
+      counts: { documents: number };
+    };
     expect(body.id).toBe('rocks');
     expect(body.settings.chunking.size).toBe(200);
     expect(body.counts.documents).toBe(0);
@@ -91,7 +101,11 @@ describe('collections', () => {
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('VALIDATION');
     const unknown = await req('/v1/collections', json({ name: 'ok', colour: 'red' }));
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('VALIDATION');
-    const notJson = await req('/v1/collections', { method: 'POST', body: '{nope', headers: { 'content-type': 'application/json' } });
+    const notJson = await req('/v1/collections', {
+      method: 'POST',
+      body: '{nope',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(((await notJson.json()) as { error: { code: string } }).error.code).toBe('VALIDATION');
     await req('/v1/collections', json({ name: 'ok' }));
     const dup = await req('/v1/collections', json({ name: 'ok' }));
@@ -124,7 +138,9 @@ describe('ingest, jobs and documents', () => {
   it('filters and pages the document list, and validates its query', async () => {
     await ingestText('notes', 'one', 'a/1');
     await ingestText('notes', 'two', 'b/2');
-    const page = (await (await req('/v1/collections/notes/documents?source=b/&limit=5')).json()) as { documents: { source: string }[] };
+    const page = (await (await req('/v1/collections/notes/documents?source=b/&limit=5')).json()) as {
+      documents: { source: string }[];
+    };
     expect(page.documents.map((d) => d.source)).toEqual(['b/2']);
     const bad = await req('/v1/collections/notes/documents?limit=0');
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('VALIDATION');
@@ -224,7 +240,10 @@ describe('search, ask and chats', () => {
     expect(events?.[0]).toBe('event: retrieved');
     expect(events?.at(-1)).toBe('event: done');
     expect(events?.filter((e) => e === 'event: token').length).toBe(6);
-    const accept = await req('/v1/collections/rocks/ask', { ...json({ question: 'granite' }), headers: { accept: 'text/event-stream', 'content-type': 'application/json' } });
+    const accept = await req('/v1/collections/rocks/ask', {
+      ...json({ question: 'granite' }),
+      headers: { accept: 'text/event-stream', 'content-type': 'application/json' },
+    });
     expect(accept.headers.get('content-type')).toBe('text/event-stream');
   });
 
@@ -247,8 +266,15 @@ describe('OpenAI-compatible', () => {
   });
 
   it('completes a chat with a sources block and the cairn field', async () => {
-    const res = await req('/v1/chat/completions', json({ model: 'rocks', messages: [{ role: 'user', content: 'What is granite?' }] }));
-    const body = (await res.json()) as { object: string; choices: { message: { content: string } }[]; cairn: { citations: unknown[]; decision: string } };
+    const res = await req(
+      '/v1/chat/completions',
+      json({ model: 'rocks', messages: [{ role: 'user', content: 'What is granite?' }] }),
+    );
+    const body = (await res.json()) as {
+      object: string;
+      choices: { message: { content: string } }[];
+      cairn: { citations: unknown[]; decision: string };
+    };
     expect(body.object).toBe('chat.completion');
     expect(body.choices[0]?.message.content).toBe('Granite is an igneous rock. [1]\n\nSources:\n[1] granite — granite');
     expect(body.cairn.decision).toBe('answered');
@@ -256,10 +282,18 @@ describe('OpenAI-compatible', () => {
   });
 
   it('streams chunks ending with the cairn field and [DONE]', async () => {
-    const res = await req('/v1/chat/completions', json({ model: 'rocks', stream: true, messages: [{ role: 'user', content: 'granite?' }] }));
-    const lines = (await res.text()).split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6));
+    const res = await req(
+      '/v1/chat/completions',
+      json({ model: 'rocks', stream: true, messages: [{ role: 'user', content: 'granite?' }] }),
+    );
+    const lines = (await res.text())
+      .split('\n')
+      .filter((l) => l.startsWith('data: '))
+      .map((l) => l.slice(6));
     expect(lines.at(-1)).toBe('[DONE]');
-    const chunks = lines.slice(0, -1).map((l) => JSON.parse(l) as { choices: { delta: { content?: string }; finish_reason: string | null }[]; cairn?: unknown });
+    const chunks = lines
+      .slice(0, -1)
+      .map((l) => JSON.parse(l) as { choices: { delta: { content?: string }; finish_reason: string | null }[]; cairn?: unknown });
     const text = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
     expect(text).toBe('Granite is an igneous rock. [1]\n\nSources:\n[1] granite — granite');
     expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe('stop');
@@ -273,7 +307,9 @@ describe('OpenAI-compatible', () => {
     };
     expect(floats.model).toBe('hash:8');
     expect(floats.data.map((d) => d.embedding.length)).toEqual([8, 8]);
-    const b64 = (await (await req('/v1/embeddings', json({ model: 'rocks', input: 'granite', encoding_format: 'base64' }))).json()) as {
+    const b64 = (await (
+      await req('/v1/embeddings', json({ model: 'rocks', input: 'granite', encoding_format: 'base64' }))
+    ).json()) as {
       data: { embedding: string }[];
     };
     const decoded = new Float32Array(new Uint8Array(Buffer.from(b64.data[0]?.embedding ?? '', 'base64')).buffer);

@@ -61,7 +61,6 @@ describe('crash safety', () => {
     let fromFile = 0;
     for (const [kind, docs] of [
       ['hnsw', 40],
-      ['hnsw', 23],
       ['hnsw', 61],
       ['flat', 17],
       ['ivf', 35],

@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig, silentLogger } from '../../core/index.ts';
+import { exactMatch, f1Score, goldInAnswer, normalizeAnswer, runQaEval } from '../../generation/index.ts';
+import { openStore } from '../../store/index.ts';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'cairn-qa-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const SQUAD = {
+  version: 'v2.0',
+  data: [
+    {
+      title: 'Tower',
+      paragraphs: [
+        {
+          context: 'The Eiffel Tower is 330 metres tall. Gustave Eiffel designed the tower. It stands in Paris.',
+          qas: [
+            { id: 'q1', question: 'How tall is the Eiffel Tower?', answers: [{ text: '330 metres', answer_start: 20 }] },
+            { id: 'q2', question: 'Who designed the Eiffel Tower?', answers: [{ text: 'Gustave Eiffel', answer_start: 56 }] },
+            { id: 'q3', question: 'What colour is the submarine of the queen?', answers: [], is_impossible: true },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+describe('SQuAD metrics (official normalisation)', () => {
+  it('normalises, matches exactly and scores token F1', () => {
+    expect(normalizeAnswer('The  Eiffel-Tower, an icon!')).toBe('eiffeltower icon');
+    expect(exactMatch('the 330 metres.', '330 Metres')).toBe(1);
+    expect(f1Score('It is 330 metres tall', '330 metres')).toBeCloseTo((2 * (2 / 5) * 1) / (2 / 5 + 1), 10);
+    expect(f1Score('', '')).toBe(1);
+    expect(goldInAnswer('The Eiffel Tower is 330 metres tall.', ['330 metres'])).toBe(true);
+    expect(goldInAnswer('It is 3300 metres tall.', ['330 metres'])).toBe(false);
+  });
+});
+
+describe('runQaEval (extractive, oracle paragraphs)', () => {
+  it('scores answers and abstentions on answerable and unanswerable questions', async () => {
+    const file = path.join(dir, 'squad.json');
+    writeFileSync(file, JSON.stringify(SQUAD));
+    const store = openStore({ file: ':memory:' });
+    const config = parseConfig({ dataDir: dir, answer: { extractiveSentences: 1 } });
+    const report = await runQaEval({ store, config, logger: silentLogger, generator: null }, { file, limit: 10 });
+    store.close();
+    expect(report).toMatchObject({
+      version: 'v2.0',
+      mode: 'extractive',
+      generator: 'extractive',
+      retrieval: 'oracle',
+      questions: 3,
+      answerable: { count: 2, abstained: 0, abstentionRate: 0, exactMatch: 0, goldInAnswer: 1, goldInAnswered: 1 },
+      unanswerable: { count: 1, abstained: 1, abstentionRate: 1 },
+      decisions: { answered: 2, 'abstained:no_match': 1 },
+    });
+    // EM counts the abstention on the unanswerable question as correct (official v2.0 scoring).
+    expect(report.exactMatch).toBe(0.3333);
+    expect(report.answerable.f1).toBeGreaterThan(0.4);
+  });
+
+  it('rejects a file that is not SQuAD with VALIDATION', async () => {
+    const file = path.join(dir, 'bad.json');
+    writeFileSync(file, '{"rows": []}');
+    const store = openStore({ file: ':memory:' });
+    await expect(
+      runQaEval({ store, config: parseConfig({}), logger: silentLogger, generator: null }, { file }),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
+    store.close();
+  });
+});
