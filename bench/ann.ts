@@ -3,7 +3,8 @@
  * queries, ground truth from exact flat search. Cairn's hnsw (host build when it can be built,
  * else portable) against raw stock hnswlib-node with identical parameters and usearch; ivf with
  * and without SQ8; filtered search at 1%. Options: --n 100000 (--n 1000000 for the big run),
- * --queries 300, --dims 384, --hard-n 30000 (0 skips the harder mixture), --skip-ivf, --seconds 2.
+ * --queries 300, --dims 384, --hard-n 30000 (0 skips the harder mixture), --skip-ivf, --seconds 2,
+ * --portable (also Cairn's hnsw on the npm build, the fallback where the host build is unavailable).
  */
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     dims: { type: 'string', default: '384' },
     'hard-n': { type: 'string', default: '30000' },
     'skip-ivf': { type: 'boolean', default: false },
+    /** Also measure Cairn's hnsw on the portable (npm) build: the fallback must stay ≥ 0.9x stock. */
+    portable: { type: 'boolean', default: false },
     seconds: { type: 'string', default: '2' },
     m: { type: 'string', default: '16' },
     'ef-construction': { type: 'string', default: '200' },
@@ -160,6 +163,18 @@ function benchHnswPair(tag: string, data: Data, efs: number[]) {
   const stock = buildStock(data);
   log(`stock hnswlib-node built in ${stock.seconds}s`);
   const bytes = Math.round(ours.describe().memoryBytes / data.base.length);
+  const portable = values.portable
+    ? createHnswIndex({ dimensions: D, m: M, efConstruction: EFC, capacity: data.base.length, backend: { native: 'off' } })
+    : null;
+  if (portable) {
+    const built = timeBuild(() =>
+      portable.add(
+        data.base.map((_, i) => i),
+        data.base,
+      ),
+    );
+    log(`cairn hnsw on the portable build built in ${built.seconds}s`);
+  }
   for (const ef of efs) {
     const runOurs = () => measure((q) => labelsOf(ours.search(q, K, { effort: ef })), data);
     const runStock = () => {
@@ -178,6 +193,11 @@ function benchHnswPair(tag: string, data: Data, efs: number[]) {
       build: ours.backend.build,
     });
     results.push({ name: `stock-hnswlib-node${tag}`, effort: ef, ...s, buildSeconds: stock.seconds });
+    if (portable) {
+      const p = measure((q) => labelsOf(portable.search(q, K, { effort: ef })), data);
+      results.push({ name: `cairn-hnsw-portable${tag}`, effort: ef, ...p });
+      log(`ef=${ef}: cairn on the portable build qps ${p.qps} (cpu ${p.qpsCpu})`);
+    }
     log(
       `ef=${ef}: cairn recall ${o.recall.toFixed(3)} qps ${o.qps} (cpu ${o.qpsCpu}) | stock ${s.recall.toFixed(3)} qps ${s.qps} (cpu ${s.qpsCpu})`,
     );
@@ -270,6 +290,11 @@ const ratios: Record<string, number> = {};
 for (const r of [0.95, 0.99]) {
   for (const key of ['qps', 'qpsCpu'] as const) {
     const suffix = key === 'qps' ? '' : '_cpu_time';
+    const portable = best('cairn-hnsw-portable', r, key);
+    if (portable > 0)
+      ratios[`cairn_hnsw_portable_vs_stock_at_recall_${r}${suffix}`] = Number(
+        (portable / best('stock-hnswlib-node', r, key)).toFixed(2),
+      );
     for (const peer of ['stock-hnswlib-node', 'usearch', 'stock-hnswlib-node-hard']) {
       const ours = best(peer.endsWith('-hard') ? 'cairn-hnsw-hard' : 'cairn-hnsw', r, key);
       const theirs = best(peer, r, key);

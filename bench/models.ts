@@ -2,7 +2,7 @@
  * Model wrappers vs the raw libraries, on the realistic-size fixtures of test/fixtures/make-models.ts.
  *
  *   npm run bench -- models [--texts 96] [--batch 32] [--words 48] [--pairs 64] [--tokens 32]
- *                           [--rounds 4] [--threads 1] [--gguf 0.5b|tiny] [--skip-generator]
+ *                           [--rounds 5] [--threads 1] [--gguf 0.5b|tiny] [--skip-generator]
  *
  * 1. Embedding passages/s: Cairn's Embedder (registry, MiniLM-L6-shaped ONNX) vs transformers.js
  *    `pipeline('feature-extraction')` with mean pooling + normalization, same texts and batch size.
@@ -10,7 +10,8 @@
  * 3. Generation tokens/s and time to first token: Cairn's Generator vs raw node-llama-cpp
  *    (LlamaChat on one reused sequence of the same GGUF, same context size, threads, prompt and
  *    maxTokens; both sides keep their KV cache between rounds), 0.5B llama shape in Q4_0.
- * Rounds alternate ours/raw and the best round of each counts. Progress on stderr, JSON on stdout.
+ * Each round runs both back to back (alternating which goes first); rates are the best round of
+ * each, ratios the median of the per-round ratios (robust on a shared, noisy CPU). Progress on stderr, JSON on stdout.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,7 +34,7 @@ const { values: flags } = parseArgs({
     words: { type: 'string', default: '48' },
     pairs: { type: 'string', default: '64' },
     tokens: { type: 'string', default: '32' },
-    rounds: { type: 'string', default: '4' },
+    rounds: { type: 'string', default: '5' },
     threads: { type: 'string', default: '1' },
     gguf: { type: 'string', default: '0.5b' },
     'skip-generator': { type: 'boolean', default: false },
@@ -50,6 +51,22 @@ function makeTexts(count: number, words: number): string[] {
   return Array.from({ length: count }, (_, i) =>
     Array.from({ length: words }, (_, j) => WORDS[(i * 7 + j * 3) % WORDS.length]).join(' '),
   );
+}
+
+/** Runs baseline and ours back to back, alternating which goes first, so slow spells hit both. */
+async function pairRound<B, O>(round: number, baseline: () => Promise<B>, ours: () => Promise<O>): Promise<[B, O]> {
+  if (round % 2 === 0) {
+    const b = await baseline();
+    return [b, await ours()];
+  }
+  const o = await ours();
+  return [await baseline(), o];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 async function best(rounds: number, run: () => Promise<number>): Promise<number> {
@@ -78,13 +95,20 @@ async function benchEmbedder(embedder: Embedder, dir: string) {
   await runOurs();
   let ours = 0;
   let base = 0;
+  const pairs: number[] = [];
   for (let r = 0; r < num('rounds'); r++) {
-    base = Math.max(base, texts.length / (await timed(runRaw)));
-    ours = Math.max(ours, texts.length / (await timed(runOurs)));
-    log(`embed round ${r + 1}: ours ${ours.toFixed(1)} raw ${base.toFixed(1)} passages/s`);
+    const [b, o] = await pairRound(
+      r,
+      async () => texts.length / (await timed(runRaw)),
+      async () => texts.length / (await timed(runOurs)),
+    );
+    base = Math.max(base, b);
+    ours = Math.max(ours, o);
+    pairs.push(o / b);
+    log(`embed round ${r + 1}: ours ${o.toFixed(1)} raw ${b.toFixed(1)} passages/s`);
   }
   await raw.dispose();
-  return { ours, base, texts: texts.length };
+  return { ours, base, ratio: median(pairs), texts: texts.length };
 }
 
 async function benchReranker(reranker: Reranker) {
@@ -141,10 +165,14 @@ async function benchGenerator(generator: Generator, file: string, contextSize: n
   };
   let raw = { tokensPerSecond: 0, ttftMs: Number.POSITIVE_INFINITY, tokens: 0 };
   let ours = { tokensPerSecond: 0, ttftMs: Number.POSITIVE_INFINITY };
+  const pairs: number[] = [];
   for (let r = 0; r < num('rounds'); r++) {
-    const b = await rawGenerate(r);
     // Chunks can hold more than one token; the count of tokens is the same greedy output as raw.
-    const o = await oursGenerate(generator, r);
+    const [b, o] = await pairRound(
+      r,
+      () => rawGenerate(r),
+      () => oursGenerate(generator, r),
+    );
     const oTokensPerSecond = b.tokens / o.seconds;
     raw = {
       tokensPerSecond: Math.max(raw.tokensPerSecond, b.tokensPerSecond),
@@ -152,6 +180,7 @@ async function benchGenerator(generator: Generator, file: string, contextSize: n
       tokens: b.tokens,
     };
     ours = { tokensPerSecond: Math.max(ours.tokensPerSecond, oTokensPerSecond), ttftMs: Math.min(ours.ttftMs, o.ttftMs) };
+    pairs.push(oTokensPerSecond / b.tokensPerSecond);
     log(
       `generate round ${r + 1}: ours ${oTokensPerSecond.toFixed(2)} raw ${b.tokensPerSecond.toFixed(2)} tokens/s (${b.tokens} tokens)`,
     );
@@ -159,7 +188,7 @@ async function benchGenerator(generator: Generator, file: string, contextSize: n
   chat.dispose();
   await context.dispose();
   await model.dispose();
-  return { raw, ours };
+  return { raw, ours, ratio: median(pairs) };
 }
 
 async function main() {
@@ -189,7 +218,7 @@ async function main() {
   const emb = await benchEmbedder(unwrap(await registry.embedder(embedderDir)), embedderDir);
   results.push({ name: 'embed_minilm_ours', passagesPerSecond: emb.ours, texts: emb.texts, batch: num('batch') });
   results.push({ name: 'embed_minilm_raw_pipeline', passagesPerSecond: emb.base, texts: emb.texts, batch: num('batch') });
-  ratios.embedder_vs_transformers_pipeline = emb.ours / emb.base;
+  ratios.embedder_vs_transformers_pipeline = emb.ratio;
   log('reranking (ms-marco-MiniLM-L-6 shape)');
   results.push({ name: 'rerank_minilm_ours', pairsPerSecond: await benchReranker(unwrap(await registry.reranker(rerankerDir))) });
   if (gguf) {
@@ -207,7 +236,7 @@ async function main() {
       ttftMs: gen.raw.ttftMs,
       tokens: gen.raw.tokens,
     });
-    ratios.generator_vs_node_llama_cpp = gen.ours.tokensPerSecond / gen.raw.tokensPerSecond;
+    ratios.generator_vs_node_llama_cpp = gen.ratio;
   }
   await registry.dispose();
   results.push({ name: 'process', peakRssMb: process.resourceUsage().maxRSS / 1024 });

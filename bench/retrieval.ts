@@ -4,6 +4,7 @@
  * nDCG@10 and timed single-threaded in queries/s (best of --passes passes, as the machine is
  * shared); then hybrid latency without model calls (precomputed hash vectors) with each stage's
  * share of the time.
+ * The hybrid run uses the ANN manager with a flat and then an hnsw index (k 8, context window 1).
  *   npm run bench -- retrieval [--data folder] [--passes 3] [--dims 384] [--skip-peers]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -114,8 +115,8 @@ function cachedEmbedder(inner: Embedder, table: Map<string, Float32Array>): Embe
   };
 }
 
-async function hybridLatency(store: Store, dataDir: string, data: BeirData, embedder: Embedder) {
-  const ann = createAnnManager({ store, dataDir, config: config.index, logger: createLogger({ level: 'error' }) });
+async function hybridLatency(store: Store, dataDir: string, data: BeirData, embedder: Embedder, kind: 'flat' | 'hnsw') {
+  const ann = createAnnManager({ store, dataDir, config: { ...config.index, kind }, logger: createLogger({ level: 'error' }) });
   const deps = { store, config, ann, embedder, reranker: null, lexical: createLexicalIndexCache() };
   const run = (query: string) => search(deps, { collection: BEIR_COLLECTION, query, mode: 'hybrid', rerank: false });
   for (const q of data.queries.slice(0, 50)) await run(q.text);
@@ -173,15 +174,17 @@ async function main() {
     }
     const queryVectors = new Map<string, Float32Array>();
     for (const q of data.queries) queryVectors.set(q.text, (await hash.embed([q.text], 'query'))[0] as Float32Array);
-    const hybrid = await hybridLatency(store, dataDir, data, cachedEmbedder(hash, queryVectors));
-    log(`hybrid without model calls: ${JSON.stringify(hybrid)}`);
-    results.push({
-      name: 'cairn-hybrid-latency-ms',
-      p50: hybrid.p50,
-      p95: hybrid.p95,
-      share: hybrid.share,
-      dims: Number(values.dims),
-    });
+    for (const kind of ['flat', 'hnsw'] as const) {
+      const hybrid = await hybridLatency(store, dataDir, data, cachedEmbedder(hash, queryVectors), kind);
+      log(`hybrid (${kind}) without model calls: ${JSON.stringify(hybrid)}`);
+      results.push({
+        name: `cairn-hybrid-${kind}-latency-ms`,
+        p50: hybrid.p50,
+        p95: hybrid.p95,
+        share: hybrid.share,
+        dims: Number(values.dims),
+      });
+    }
     const by = (name: string) => results.find((r) => r.name === name) as { qps: number; ndcg10: number } | undefined;
     const ours = by('cairn-bm25-index') as { qps: number; ndcg10: number };
     const ratios: Record<string, number> = {};

@@ -90,6 +90,15 @@ function afterAnswer(question: string, passages: NumberedPassage[], answer: stri
   return [...answerPrompt(question, passages), { role: 'assistant', content: answer }, { role: 'user', content: instruction }];
 }
 
+/**
+ * A long sentence is named by its opening words: the full text is just above, in the answer turn,
+ * and repeating it would double the tokens the grader has to read.
+ */
+export function opening(sentence: string, words = 10): string {
+  const parts = sentence.split(/\s+/);
+  return parts.length <= words + 2 ? sentence : `${parts.slice(0, words).join(' ')} …`;
+}
+
 /** ISSUP: the answer conversation, then one verdict per sentence against the passages it cites. */
 export function issupPrompt(
   question: string,
@@ -97,7 +106,7 @@ export function issupPrompt(
   answer: string,
   sentences: NumberedSentence[],
 ): ChatTurn[] {
-  const list = sentences.map((s, i) => `${i + 1}. ${s.text}${s.markers.length > 0 ? '' : ' (no citation)'}`).join('\n');
+  const list = sentences.map((s, i) => `${i + 1}. ${opening(s.text)}${s.markers.length > 0 ? '' : ' (no citation)'}`).join('\n');
   return afterAnswer(
     question,
     passages,

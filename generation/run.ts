@@ -39,7 +39,7 @@ export function createResult(question: string, standalone: string, mode: Retriev
     closestPassages: [],
     isuse: null,
     score: null,
-    retrieval: { mode, ran: false, queries: [], rewritten: false, notes: [] },
+    retrieval: { mode, verdict: null, ran: false, queries: [], rewritten: false, notes: [] },
     timings: {},
     models: { generate: 'extractive', grade: null, condense: null, retrieval: null },
     chatId,

@@ -41,6 +41,7 @@ export async function retrieveDecisionStage(run: Run): Promise<boolean> {
   if (!run.call) return true;
   const call = run.call;
   const retrieve = await timed(run, 'retrieve_decision', () => decideRetrieval(call, run.result.standaloneQuestion));
+  run.result.retrieval.verdict = retrieve;
   reflection(run, 'retrieve_decision', { retrieve });
   return retrieve;
 }

@@ -106,7 +106,15 @@ export interface AnswerResult {
   closestPassages: Passage[];
   isuse: number | null;
   score: GateScore | null;
-  retrieval: { mode: RetrieveMode; ran: boolean; queries: string[]; rewritten: boolean; notes: string[] };
+  retrieval: {
+    mode: RetrieveMode;
+    /** The generator's Retrieve verdict in auto mode; null when the mode decided. */
+    verdict: boolean | null;
+    ran: boolean;
+    queries: string[];
+    rewritten: boolean;
+    notes: string[];
+  };
   /** Milliseconds per stage, plus `total`. */
   timings: Record<string, number>;
   /** Which model did what: stage → model id ('extractive' or null when nothing ran). */

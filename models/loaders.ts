@@ -59,6 +59,8 @@ export function createLoaders(ctx: LoaderContext): Record<ModelRole, Loader> {
       if (refBackend(parsed) !== 'llama') throw new CairnError('MODEL_LOAD_FAILED', `${ref} is not a GGUF model`);
       const file = await materialize(parsed, ctx.hub, m.dtype);
       const { loadLlamaGenerator } = await backends.llamaGenerator();
+      // A wrong or corrupt file is reported before the seconds-long llama.cpp start.
+      (await backends.llamaRuntime()).checkGgufFile(file);
       const generator = await loadLlamaGenerator({
         llama: await ctx.llama(),
         file,

@@ -1,4 +1,4 @@
-import type { Collection, Config } from '../core/index.ts';
+import { type Collection, type Config, toCairnError } from '../core/index.ts';
 import type { VectorIndex } from '../indexer/ann/index.ts';
 import type { Embedder, Reranker } from '../models/index.ts';
 import type { Store } from '../store/index.ts';
@@ -34,6 +34,8 @@ function candidateDepth(plan: Plan, denseRuns: boolean, deps: SearchDeps): numbe
 
 /** One cache per process when the caller brings none: indexes follow their store's changes. */
 const sharedLexical = createLexicalIndexCache();
+
+type Timings = Record<string, number>;
 
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
@@ -77,10 +79,50 @@ function fuse(plan: Plan, config: Config['retrieval'], lexical: Ranked[] | null,
   return (lexical ?? dense ?? []).map((h) => withScores(h.id));
 }
 
+function runLexical(deps: SearchDeps, collectionId: string, plan: Plan, depth: number, allowed: Set<number> | null): Ranked[] {
+  const index = (deps.lexical ?? sharedLexical).get(deps.store, collectionId);
+  const hits = index.search(plan.query, depth, allowed).map((h) => ({ id: h.rowid, score: h.score }));
+  if (hits.length === 0 && index.terms(plan.query).length === 0) plan.notes.push('the query has no searchable words for BM25');
+  return hits;
+}
+
+/** Dense search, or null with a note when the embedder or index fails: the search goes on with BM25. */
+async function runDense(deps: SearchDeps, index: VectorIndex, plan: Plan, depth: number, allowed: Set<number> | null) {
+  try {
+    return await denseSearch(deps.embedder as Embedder, index, plan.query, depth, allowed);
+  } catch (error) {
+    const e = toCairnError(error);
+    plan.notes.push(`dense retrieval failed (${e.code}: ${e.message}): BM25 only`);
+    return null;
+  }
+}
+
+/** lexical ∥ dense: dense starts first so the embedder works while BM25 runs. */
+async function retrieve(deps: SearchDeps, collection: Collection, plan: Plan, allowed: Set<number> | null, timings: Timings) {
+  const vectorIndex = await openDense(deps, collection, plan);
+  const depth = candidateDepth(plan, vectorIndex !== null, deps);
+  const densePromise = vectorIndex ? runDense(deps, vectorIndex, plan, depth, allowed) : null;
+  let lexical: Ranked[] | null = null;
+  const lexicalStage = () => {
+    const t = performance.now();
+    lexical = runLexical(deps, collection.id, plan, depth, allowed);
+    timings.lexical = round(performance.now() - t);
+  };
+  if (plan.mode !== 'dense' || !densePromise) lexicalStage();
+  const out = densePromise ? await densePromise : null;
+  if (out) {
+    timings.embed = round(out.embedMs);
+    timings.dense = round(out.searchMs);
+  } else if (lexical === null) lexicalStage();
+  return { lexical: lexical as Ranked[] | null, dense: out ? out.hits : null };
+}
+
+const NOTHING_RAN = { bm25: false, dense: false, fusion: null, rerank: false } as const;
+
 /** lexical ∥ dense → fuse → rerank → context window. */
 export async function search(deps: SearchDeps, request: SearchRequest): Promise<SearchResult> {
   const started = performance.now();
-  const timings: Record<string, number> = {};
+  const timings: Timings = {};
   const plan = planRequest(request, deps.config.retrieval);
   const collection = deps.store.collections.require(plan.collection);
   let t = performance.now();
@@ -89,35 +131,15 @@ export async function search(deps: SearchDeps, request: SearchRequest): Promise<
   if (allowed && allowed.size === 0) {
     plan.notes.push('no chunks match the filter');
     timings.total = round(performance.now() - started);
-    return { passages: [], ran: { bm25: false, dense: false, fusion: null, rerank: false }, notes: plan.notes, timings };
+    return { passages: [], ran: { ...NOTHING_RAN }, notes: plan.notes, timings };
   }
-  const vectorIndex = await openDense(deps, collection, plan);
-  const depth = candidateDepth(plan, vectorIndex !== null, deps);
-  // Dense starts first so the embedder works while BM25 runs.
-  const densePromise = vectorIndex && deps.embedder ? denseSearch(deps.embedder, vectorIndex, plan.query, depth, allowed) : null;
-  let lexical: Ranked[] | null = null;
-  if (plan.mode !== 'dense' || !densePromise) {
-    t = performance.now();
-    const index = (deps.lexical ?? sharedLexical).get(deps.store, collection.id);
-    lexical = index.search(plan.query, depth, allowed).map((h) => ({ id: h.rowid, score: h.score }));
-    timings.lexical = round(performance.now() - t);
-    if (lexical.length === 0 && index.terms(plan.query).length === 0)
-      plan.notes.push('the query has no searchable words for BM25');
-  }
-  let dense: Ranked[] | null = null;
-  if (densePromise) {
-    const out = await densePromise;
-    dense = out.hits;
-    timings.embed = round(out.embedMs);
-    timings.dense = round(out.searchMs);
-  }
+  const { lexical, dense } = await retrieve(deps, collection, plan, allowed, timings);
   t = performance.now();
-  let candidates = fuse(plan, deps.config.retrieval, lexical, dense);
+  const fused = fuse(plan, deps.config.retrieval, lexical, dense);
   if (lexical && dense) timings.fusion = round(performance.now() - t);
-  const rerank = await maybeRerank(deps, plan, candidates, timings);
-  candidates = rerank.candidates;
+  const rerank = await maybeRerank(deps, plan, fused, timings);
   t = performance.now();
-  const passages = buildPassages(deps.store, candidates, plan.k, plan.contextWindow);
+  const passages = buildPassages(deps.store, rerank.candidates, plan.k, plan.contextWindow);
   timings.context = round(performance.now() - t);
   timings.total = round(performance.now() - started);
   return {
@@ -132,7 +154,7 @@ async function maybeRerank(
   deps: SearchDeps,
   plan: Plan,
   candidates: Candidate[],
-  timings: Record<string, number>,
+  timings: Timings,
 ): Promise<{ candidates: Candidate[]; ran: boolean }> {
   if (!plan.rerank || candidates.length === 0) return { candidates, ran: false };
   if (!deps.reranker) {

@@ -16,6 +16,8 @@ export interface RunningServer {
   jobs: JobWorker;
   /** Whether requests without a key are allowed (loopback, no active key). */
   open: boolean;
+  /** What runs and what does not (as /health reports it). */
+  components: Runtime['services']['components'];
   /**
    * Stops accepting connections, lets in-flight requests finish (up to the grace period), stops
    * the job worker at a safe point, then closes the ANN manager, the models and the database.
@@ -83,6 +85,7 @@ export async function startServer(config: Config, logger: Logger, runtime?: Runt
     store: rt.store,
     jobs,
     open: exposure.open,
+    components: () => rt.services.components(),
     close: () => {
       closing ??= (async () => {
         const drained = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -63,7 +63,9 @@ export async function readUploads(c: Context, limits: Config['server']): Promise
     }
     const data = new Uint8Array(await file.arrayBuffer());
     if (isZip(data)) assertDecompressedWithin(data, limits.maxDecompressedBytes, name);
-    uploads.push({ name, data, ...(file.type ? { mime: file.type } : {}), ...(metadata ? { metadata } : {}) });
+    // application/octet-stream means "unknown": leave the type to the loaders' sniffing.
+    const mime = file.type && file.type !== 'application/octet-stream' ? file.type : undefined;
+    uploads.push({ name, data, ...(mime ? { mime } : {}), ...(metadata ? { metadata } : {}) });
   }
   return uploads;
 }

@@ -14,6 +14,11 @@ export const serveCommand: Command = {
     const server = await startServer(config, logger);
     logger.info(`Cairn serving on ${server.url} (data folder ${config.dataDir})`);
     logger.info(`API description: ${server.url}/docs`);
+    // Give the model checks a moment, then say what runs degraded rather than leave it to /health.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const [name, status] of Object.entries(await server.components())) {
+      if (!status.available) logger.warn(`${name}: ${status.detail}`);
+    }
     if (server.open) {
       logger.warn('no API keys: the server is open to anyone on this machine (create one with `cairn keys create <name>`)');
     }

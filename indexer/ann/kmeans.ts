@@ -12,6 +12,11 @@ export interface KMeansOptions {
   iterations: number;
   /** Deterministic seed for sampling and k-means++. */
   seed: number;
+  /**
+   * A faster (approximate) nearest-centroid search for these centroids, e.g. a small HNSW graph
+   * over them; null falls back to scoring every centroid.
+   */
+  assigner?: (centroids: Float32Array, k: number) => ((vector: Float32Array) => number) | null;
 }
 
 /** A small deterministic PRNG (mulberry32): training must be reproducible. */
@@ -102,12 +107,19 @@ function normalizeRows(centroids: Float32Array, k: number, d: number): void {
 export function trainKMeans(data: Float32Array, n: number, options: KMeansOptions): Float32Array {
   const { k, dimensions: d, spherical } = options;
   const random = createRandom(options.seed);
-  const centroids = seedPlusPlus(data, n, options, random);
+  // Seeding costs n·k distance computations; a few points per centre are enough to spread them.
+  const seedCount = Math.min(n, Math.max(4 * k, 1000));
+  const centroids = seedPlusPlus(data, seedCount, options, random);
   if (spherical) normalizeRows(centroids, k, d);
   const assignment = new Int32Array(n);
   for (let iteration = 0; iteration < options.iterations; iteration++) {
     const norms = centroidNorms(centroids, k, d);
-    for (let i = 0; i < n; i++) assignment[i] = nearestCentroid(data, i * d, centroids, norms, k, d, spherical);
+    const fast = options.assigner?.(centroids, k) ?? null;
+    for (let i = 0; i < n; i++) {
+      assignment[i] = fast
+        ? fast(data.subarray(i * d, (i + 1) * d))
+        : nearestCentroid(data, i * d, centroids, norms, k, d, spherical);
+    }
     const sums = new Float64Array(k * d);
     const counts = new Int32Array(k);
     for (let i = 0; i < n; i++) {

@@ -233,7 +233,8 @@ export function createAnnManager(options: AnnManagerOptions): AnnManager {
       return null;
     }
     entries.set(key, entry);
-    if (entry.unsaved >= config.saveAfterChanges) await save(entry);
+    // A save costs time in proportion to the index; big ones wait for a tenth of their size in changes.
+    if (entry.unsaved >= Math.max(config.saveAfterChanges, entry.index.size() / 10)) await save(entry);
     return entry.index.size() > 0 ? entry.index : null;
   }
 

@@ -58,7 +58,7 @@ function targetCollection(deps: AppDeps, c: Parameters<typeof requireScope>[0], 
   const existing = deps.store.collections.get(name);
   if (existing) return existing;
   if (!hasScope(c.get('principal'), name, 'admin')) deps.store.collections.require(name);
-  return deps.store.collections.ensure({ name });
+  return deps.store.collections.ensure({ name, settings: { chunking: deps.config.ingest.chunking } });
 }
 
 function ownDocument(deps: AppDeps, collection: Collection, id: string): Document {

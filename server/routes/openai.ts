@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { CairnError, type Citation, randomId } from '../../core/index.ts';
 import { askOnce, askStream } from '../ask-runner.ts';
 import type { AppDeps } from '../deps.ts';
@@ -7,7 +7,7 @@ import { hasScope, requireScope } from '../middleware/auth.ts';
 import type { ConcurrencyLimiter } from '../middleware/limits.ts';
 import type { RouteDoc } from '../openapi.ts';
 import { chatCompletionSchema, embeddingsSchema } from '../schemas.ts';
-import { type AnswerOutcome, answerText } from '../services.ts';
+import { type AnswerEventLike, type AnswerOutcome, type AskCall, answerText } from '../services.ts';
 import type { SseSink } from '../sse.ts';
 import { param, parseJsonBody } from '../validate.ts';
 
@@ -61,9 +61,13 @@ export function sourcesBlock(citations: Citation[]): string {
   return `\n\nSources:\n${lines.join('\n')}`;
 }
 
+/** The reflection verdicts an OpenAI client can read beside the text (passages stay out: citations carry the spans). */
+const REFLECTION_FIELDS = ['mode', 'complete', 'abstainReason', 'score', 'isuse', 'sentences', 'notes', 'models', 'error'];
+
 function cairnField(result: AnswerOutcome) {
-  const { answer: _a, text: _t, ...rest } = result;
-  return { citations: result.citations ?? [], decision: result.decision ?? null, reflection: rest };
+  const fields = result as Record<string, unknown>;
+  const reflection = Object.fromEntries(REFLECTION_FIELDS.filter((key) => key in fields).map((key) => [key, fields[key]]));
+  return { citations: result.citations ?? [], decision: result.decision ?? null, chatId: result.chatId ?? null, reflection };
 }
 
 function modelView(id: string, createdAt: string) {
@@ -73,6 +77,55 @@ function modelView(id: string, createdAt: string) {
 function encodeVector(vector: Float32Array, format: 'float' | 'base64'): number[] | string {
   if (format === 'float') return Array.from(vector);
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64');
+}
+
+interface CompletionMeta {
+  id: string;
+  created: number;
+  model: string;
+}
+
+const fullText = (result: AnswerOutcome) => answerText(result) + sourcesBlock(result.citations ?? []);
+const sameText = (a: string, b: string) => a.replace(/\s+/g, ' ').trim() === b.replace(/\s+/g, ' ').trim();
+
+function completionChunk(meta: CompletionMeta, delta: Record<string, unknown>, finish: string | null, extra = {}) {
+  return {
+    ...meta,
+    object: 'chat.completion.chunk',
+    choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+    ...extra,
+  };
+}
+
+/**
+ * The answer as OpenAI `chat.completion.chunk` events: a role chunk, the tokens as they come,
+ * then the sources block, a final chunk carrying the `cairn` field, and `[DONE]`.
+ */
+function streamCompletion(c: Context<AppEnv>, deps: AppDeps, limiter: ConcurrencyLimiter, call: AskCall, meta: CompletionMeta) {
+  let streamed = '';
+  let started = false;
+  const write = async (sink: SseSink, text: string) => {
+    streamed += text;
+    await sink.send(completionChunk(meta, { content: text }, null));
+  };
+  const onEvent = async (sink: SseSink, event: AnswerEventLike) => {
+    if (!started) {
+      started = true;
+      await sink.send(completionChunk(meta, { role: 'assistant', content: '' }, null));
+    }
+    const text = event.type === 'token' ? event.text : undefined;
+    if (typeof text === 'string' && text !== '') await write(sink, text);
+  };
+  const finish = async (sink: SseSink, result: AnswerOutcome) => {
+    const final = answerText(result);
+    // The gate may revise or withdraw what was streamed: show the final answer rather than leave it standing.
+    if (!sameText(final, streamed)) await write(sink, streamed === '' ? final : `\n\n---\n${final}`);
+    const tail = sourcesBlock(result.citations ?? []);
+    if (tail) await write(sink, tail);
+    await sink.send(completionChunk(meta, {}, 'stop', { cairn: cairnField(result) }));
+    await sink.send('[DONE]');
+  };
+  return askStream(c, deps, limiter, call, onEvent, finish);
 }
 
 export function createOpenAiRoutes(deps: AppDeps, limiter: ConcurrencyLimiter) {
@@ -97,58 +150,20 @@ export function createOpenAiRoutes(deps: AppDeps, limiter: ConcurrencyLimiter) {
       requireScope(c, body.model, 'read');
       const collection = store.collections.require(body.model);
       const call = { collection: collection.id, question: lastQuestion(body) };
-      const id = `chatcmpl-${randomId('')}`;
-      const created = Math.floor(Date.now() / 1000);
-      if (body.stream !== true) {
-        const result = await askOnce(deps, limiter, call, requestSignal(c));
-        const content = answerText(result) + sourcesBlock(result.citations ?? []);
-        return c.json({
-          id,
-          object: 'chat.completion',
-          created,
-          model: collection.id,
-          choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop', logprobs: null }],
-          usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
-          cairn: cairnField(result),
-        });
-      }
-      const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) => ({
-        id,
-        object: 'chat.completion.chunk',
-        created,
+      const meta: CompletionMeta = {
+        id: `chatcmpl-${randomId('')}`,
+        created: Math.floor(Date.now() / 1000),
         model: collection.id,
-        choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
-        ...extra,
-      });
-      let streamed = '';
-      let started = false;
-      const writeToken = async (sink: SseSink, text: string) => {
-        streamed += text;
-        await sink.send(chunk({ content: text }, null));
       };
-      return askStream(
-        c,
-        deps,
-        limiter,
-        call,
-        async (sink, event) => {
-          if (!started) {
-            started = true;
-            await sink.send(chunk({ role: 'assistant', content: '' }, null));
-          }
-          const text = event.type === 'token' ? (event.text ?? event.token ?? event.content) : undefined;
-          if (typeof text === 'string' && text !== '') await writeToken(sink, text);
-        },
-        async (sink, result) => {
-          const final = answerText(result);
-          // The gate may revise or withdraw what was streamed: say so instead of leaving it standing.
-          if (final !== streamed) await writeToken(sink, streamed === '' ? final : `\n\n---\n${final}`);
-          const tail = sourcesBlock(result.citations ?? []);
-          if (tail) await writeToken(sink, tail);
-          await sink.send(chunk({}, 'stop', { cairn: cairnField(result) }));
-          await sink.send('[DONE]');
-        },
-      );
+      if (body.stream === true) return streamCompletion(c, deps, limiter, call, meta);
+      const result = await askOnce(deps, limiter, call, requestSignal(c));
+      return c.json({
+        ...meta,
+        object: 'chat.completion',
+        choices: [{ index: 0, message: { role: 'assistant', content: fullText(result) }, finish_reason: 'stop', logprobs: null }],
+        usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+        cairn: cairnField(result),
+      });
     })
     .post('/embeddings', async (c) => {
       const body = await parseJsonBody(c, embeddingsSchema);

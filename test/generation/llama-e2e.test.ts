@@ -47,8 +47,8 @@ describe('answer on the tiny GGUF model (llama.cpp grammars, 1 thread)', () => {
     const { search } = createFakeSearch({}, found);
     const events: AnswerEvent[] = [];
     const deps = { store: seeded.store, config, generator: generator as Generator, search, logger: silentLogger };
-    // The random model may judge every passage irrelevant; force the rest of the pipeline to run by also
-    // checking the no-rewrite path below, and accept either outcome here.
+    // Random weights: the verdicts are arbitrary, so the test checks that each stage ran through its grammar and
+    // returned schema-valid output, and that the branch taken matches the verdicts.
     const result = await answer(deps, { collection: 'geo', question: 'What is the capital of France?', persist: false }, (e) =>
       events.push(e),
     );
@@ -79,7 +79,7 @@ describe('answer on the tiny GGUF model (llama.cpp grammars, 1 thread)', () => {
   it('grades support and usefulness through grammars when reflection covers a kept passage', async () => {
     const seeded = seedStore('geo', [{ source: 'france.md', paragraphs: ['Paris is the capital of France.'] }]);
     const { search } = createFakeSearch({}, [seeded.passage('france.md', 0)]);
-    // ISREL off (reflect: false skips it) would skip ISSUP too, so instead keep every passage via the rerank weight.
+    // Keep every passage whatever ISREL says (rerankWeight 1, threshold 0), so generation, ISSUP and ISUSE run.
     const keepAll = parseConfig({ ...config, answer: { ...config.answer, rerankWeight: 1, relevanceThreshold: 0 } });
     const deps = { store: seeded.store, config: keepAll, generator: generator as Generator, search, logger: silentLogger };
     const result = await answer(deps, { collection: 'geo', question: 'What is the capital of France?', persist: false });
@@ -87,9 +87,15 @@ describe('answer on the tiny GGUF model (llama.cpp grammars, 1 thread)', () => {
     expect(result.error).toBeNull();
     expect(result.passages[0]?.kept).toBe(true);
     expect(result.timings.generate).toBeGreaterThan(0);
-    if (result.sentences.length > 0 && result.abstainReason !== 'model_declined') {
-      expect(result.timings.issup).toBeGreaterThan(0);
-      for (const s of result.sentences) expect(['full', 'partial', 'none']).toContain(s.support);
+    expect(result.sentences.length).toBeGreaterThan(0);
+    expect(result.timings.issup).toBeGreaterThan(0);
+    for (const s of result.sentences) expect(['full', 'partial', 'none']).toContain(s.support);
+    if (result.abstainReason === 'unsupported') {
+      expect(result.isuse).toBeNull();
+    } else {
+      expect([1, 2, 3, 4, 5]).toContain(result.isuse);
+      expect(result.score?.total).toBeTypeOf('number');
+      expect(result.timings.isuse).toBeGreaterThan(0);
     }
   }, 120_000);
 });

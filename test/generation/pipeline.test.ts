@@ -137,6 +137,21 @@ describe('answer: the Self-RAG gate', () => {
     expect(result.score?.total).toBe(2.25);
   });
 
+  it('names long sentences by their opening words in the ISSUP prompt (they are in full just above)', async () => {
+    const { search } = setup();
+    const long = 'Paris, which sits on the Seine river in the north of the country, is the capital of France [1].';
+    const gen = createScriptedGenerator([
+      { complete: { relevant: [true, false] } },
+      { stream: tokens(long) },
+      { complete: { support: ['full'] } },
+      { complete: { usefulness: 5 } },
+    ]);
+    await answer(makeDeps(seeded.store, gen.generator, search), { collection: 'geo', question: Q });
+    const issup = gen.calls[2]?.request.messages;
+    expect(issup?.[2]).toEqual({ role: 'assistant', content: long });
+    expect(issup?.[3]?.content).toContain('\n1. Paris, which sits on the Seine river in the north …\n');
+  });
+
   it('regenerates once from the supporting passages when configured to', async () => {
     const { search } = setup();
     const gen = createScriptedGenerator([
@@ -254,7 +269,7 @@ describe('answer: the Self-RAG gate', () => {
       retrieve: 'auto',
     });
     expect(requests).toEqual([]);
-    expect(result.retrieval).toMatchObject({ mode: 'auto', ran: false, queries: [] });
+    expect(result.retrieval).toMatchObject({ mode: 'auto', verdict: false, ran: false, queries: [] });
     expect(result.answer).toBe('Hello! How can I help?');
     expect(result.decision).toBe('answered');
     expect(result.citations).toEqual([]);

@@ -127,6 +127,13 @@ describe('model registry', () => {
     await registry.dispose();
   });
 
+  it('loads the quantized ONNX file for dtype q8 and marks the id', async () => {
+    const registry = createModelRegistry({ config: testConfig(cacheOf('q8'), { dtype: 'q8' }), logger: silentLogger });
+    const result = await registry.embedder(tiny.embedder);
+    expect(result.ok && result.model.id).toBe(`${tiny.embedder}#q8`);
+    await registry.dispose();
+  });
+
   it('names the file of a corrupt ONNX model', async () => {
     const dir = path.join(temp.dir, 'corrupt-onnx');
     cpSync(tiny.embedder, dir, { recursive: true });

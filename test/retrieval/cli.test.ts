@@ -27,7 +27,12 @@ beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'cairn-retrieval-cli-'));
   data = path.join(dir, 'data');
   const store = openStore({ dataDir: data });
-  addDocument(store, 'kb', { source: 'a.txt', title: 'Cats', chunks: ['Cats purr.', 'Cats sleep a lot.'], metadata: { year: 2020 } });
+  addDocument(store, 'kb', {
+    source: 'a.txt',
+    title: 'Cats',
+    chunks: ['Cats purr.', 'Cats sleep a lot.'],
+    metadata: { year: 2020 },
+  });
   addDocument(store, 'kb', { source: 'b.txt', title: 'Dogs', chunks: ['Dogs bark.'], metadata: { year: 2024 } });
   store.close();
   const beir = path.join(dir, 'beir');
@@ -114,7 +119,17 @@ describe('cairn search and cairn eval', () => {
   });
 
   it('filters from the command line and rejects unknown filter fields', async () => {
-    const filtered = await cairn(['search', 'cats dogs', '-c', 'kb', '--mode', 'bm25', '--filter', 'metadata.year>=2021', '--json']);
+    const filtered = await cairn([
+      'search',
+      'cats dogs',
+      '-c',
+      'kb',
+      '--mode',
+      'bm25',
+      '--filter',
+      'metadata.year>=2021',
+      '--json',
+    ]);
     expect(JSON.parse(filtered.stdout).passages.map((p: { source: string }) => p.source)).toEqual(['b.txt']);
     const bad = await cairn(['search', 'cats', '-c', 'kb', '--filter', 'colour=red', '--json']);
     expect(bad.code).toBe(1);

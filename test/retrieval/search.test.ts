@@ -64,22 +64,23 @@ describe('search', () => {
     expect(Object.keys(result.timings).sort()).toEqual(['context', 'lexical', 'total']);
   });
 
-  it('runs hybrid with RRF by default, both stage scores on each passage', async () => {
+  it('runs hybrid with convex fusion by default, every stage score on each passage', async () => {
     const result = await run({ query: 'Mars moons', k: 3, rerank: false });
-    expect(result.ran).toEqual({ bm25: true, dense: true, fusion: 'rrf', rerank: false });
+    expect(result.ran).toEqual({ bm25: true, dense: true, fusion: 'convex', rerank: false });
     const [top] = result.passages;
     expect(top?.text).toContain('Mars has two small moons.');
-    expect(top?.scores.fused).toBeCloseTo(2 / 61, 10);
+    // Best in both lists: normalized 1 on each side.
+    expect(top?.scores.fused).toBe(1);
     expect(top?.scores.bm25).toBeGreaterThan(0);
     expect(top?.scores.dense).toBeGreaterThan(0);
     expect(result.timings.embed).toBeGreaterThanOrEqual(0);
     expect(result.timings.fusion).toBeGreaterThanOrEqual(0);
   });
 
-  it('fuses by convex combination on request', async () => {
-    const result = await run({ query: 'Mars moons', k: 1, rerank: false, fusion: 'convex' });
-    expect(result.ran.fusion).toBe('convex');
-    expect(result.passages[0]?.scores.fused).toBe(1);
+  it('fuses by reciprocal rank on request', async () => {
+    const result = await run({ query: 'Mars moons', k: 1, rerank: false, fusion: 'rrf' });
+    expect(result.ran.fusion).toBe('rrf');
+    expect(result.passages[0]?.scores.fused).toBeCloseTo(2 / 61, 10);
   });
 
   it('runs dense only in dense mode', async () => {
@@ -186,6 +187,19 @@ describe('search', () => {
     expect(dense.notes).toEqual(['no embedder available: BM25 only']);
     const neither = await search({ ...deps, embedder: null }, { collection: 'plain', query: 'cats', rerank: false });
     expect(neither.notes).toEqual(['no vectors in this collection: BM25 only']);
+  });
+
+  it('goes on with BM25 and a note when the embedder fails', async () => {
+    const broken = { ...embedder, embed: async () => Promise.reject(new Error('server down')) };
+    for (const mode of ['dense', 'hybrid'] as const) {
+      const result = await search(
+        { ...deps, embedder: broken },
+        { collection: 'kb', query: 'cats', mode, rerank: false, contextWindow: 0 },
+      );
+      expect(result.ran).toEqual({ bm25: true, dense: false, fusion: null, rerank: false });
+      expect(result.notes).toEqual(['dense retrieval failed (INTERNAL: server down): BM25 only']);
+      expect(result.passages[0]?.text).toBe('Cats purr when they are content.');
+    }
   });
 
   it('keeps the in-memory index fresh as documents are added, replaced and removed', async () => {

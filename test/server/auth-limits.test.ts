@@ -156,6 +156,16 @@ describe('limits', () => {
     expect(await code(res)).toBe('TIMEOUT');
   });
 
+  it('sends heartbeats on a quiet event stream', async () => {
+    const { app, store } = setup({ config: { server: { sseHeartbeatMs: 20 } }, fakes: { ingestDelayMs: 120 } });
+    store.collections.create({ name: 'c' });
+    const res = await app.request('/v1/collections/c/documents', json({ text: 'slow' }));
+    const { jobId } = (await res.json()) as { jobId: string };
+    const text = await (await app.request(`/v1/jobs/${jobId}/events`)).text();
+    expect(text).toContain(': ping\n\n');
+    expect(text.match(/^event: (\w+)$/gm)?.at(-1)).toBe('event: done');
+  });
+
   it('sends CORS headers for configured origins only', async () => {
     const { app } = setup({ config: { server: { corsOrigins: ['https://site.example'] } } });
     const ok = await app.request('/v1/collections', { headers: { origin: 'https://site.example' } });

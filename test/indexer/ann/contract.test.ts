@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isCairnError } from '../../../core/index.ts';
@@ -123,6 +123,15 @@ describe.each(Object.entries(FACTORIES))('%s index contract', (kind, make) => {
     for (const q of queries.slice(0, 5)) expect(loaded.search(q, 5)).toEqual(index.search(q, 5));
     expectCode(() => loadVectorIndex(file, { kind: index.kind, metric: 'cosine', dimensions: D + 1 }), 'INDEX_MISMATCH');
     expectCode(() => loadVectorIndex(file, { kind: index.kind, metric: 'l2', dimensions: D }), 'INDEX_MISMATCH');
+    // One flipped byte in the payload (the hnswlib graph for hnsw) is caught before use.
+    const payload = kind === 'hnsw' ? `${file}.graph` : file;
+    const bytes = readFileSync(payload);
+    const original = Buffer.from(bytes);
+    bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0x40;
+    writeFileSync(payload, bytes);
+    expectCode(() => loadVectorIndex(file, { kind: index.kind, metric: 'cosine', dimensions: D }), 'INDEX_CORRUPT');
+    writeFileSync(payload, original);
+    expect(loadVectorIndex(file, { kind: index.kind, metric: 'cosine', dimensions: D }).size()).toBe(N - 1);
     writeFileSync(file, Buffer.from('CAIRN'));
     expectCode(() => loadVectorIndex(file, { kind: index.kind, metric: 'cosine', dimensions: D }), 'INDEX_CORRUPT');
     expectCode(

@@ -91,4 +91,26 @@ describe('ivf', () => {
     const loaded = IvfIndex.load(file, { dimensions: d, fetchVectors: source });
     expect(loaded.search(queries[0]!, 10)).toEqual(sq8.search(queries[0]!, 10));
   });
+
+  it('finds lists through a graph over the centroids when there are many', () => {
+    const all = clusteredVectors(4020, 12, 21, 200);
+    const data = all.slice(0, 4000);
+    const flat = createFlatIndex({ dimensions: 12 });
+    const ivf = createIvfIndex({ dimensions: 12, nlist: 300, minTrainSize: 100, iterations: 3, nprobe: 30 });
+    const labels = data.map((_, i) => i);
+    flat.add(labels, data);
+    ivf.add(labels, data);
+    expect(ivf.describe().params.nlist).toBe(300);
+    const recall =
+      all.slice(4000).reduce(
+        (sum, q) =>
+          sum +
+          recallAt(
+            ivf.search(q, 10).map((h) => h.label),
+            flat.search(q, 10).map((h) => h.label),
+          ),
+        0,
+      ) / 20;
+    expect(recall).toBeGreaterThanOrEqual(0.9);
+  });
 });
