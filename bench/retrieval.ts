@@ -129,8 +129,13 @@ async function hybridLatency(store: Store, dataDir: string, data: BeirData, embe
   }
   await ann.close();
   const sum = totals.reduce((a, x) => a + x, 0);
-  const share = Object.fromEntries(Object.entries(stages).map(([s, ms]) => [s, round(ms / sum, 3)]));
+  // Top-level stages do not overlap; lexical, embed and dense run concurrently inside retrieve.
+  const share: Record<string, number> = {};
+  for (const stage of ['filter', 'retrieve', 'fusion', 'rerank', 'context'])
+    if (stages[stage]) share[stage] = round((stages[stage] ?? 0) / sum, 3);
   share.other = round(1 - Object.values(share).reduce((a, x) => a + x, 0), 3);
+  for (const stage of ['lexical', 'embed', 'dense'])
+    if (stages[stage]) share[`retrieve.${stage}`] = round((stages[stage] ?? 0) / sum, 3);
   return { p50: round(percentile(totals, 50), 3), p95: round(percentile(totals, 95), 3), share };
 }
 

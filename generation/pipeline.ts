@@ -51,7 +51,9 @@ function prepare(deps: AnswerDeps, request: AskRequest, onEvent?: (event: Answer
     throw new CairnError('VALIDATION', `k must be a positive integer, not ${request.k}`, { field: 'k' });
   }
   if (request.retrieve !== undefined && !['always', 'never', 'auto'].includes(request.retrieve)) {
-    throw new CairnError('VALIDATION', `retrieve must be always, never or auto, not "${request.retrieve}"`, { field: 'retrieve' });
+    throw new CairnError('VALIDATION', `retrieve must be always, never or auto, not "${request.retrieve}"`, {
+      field: 'retrieve',
+    });
   }
   const collection = deps.store.collections.require(request.collection);
   const config = deps.config.answer;

@@ -53,7 +53,10 @@ export interface SearchResult {
   passages: Passage[];
   ran: SearchRan;
   notes: string[];
-  /** Milliseconds per stage (lexical, embed, dense, fusion, rerank, context, total). */
+  /**
+   * Milliseconds per stage: filter, retrieve (wall time of lexical ∥ dense, whose own lexical, embed
+   * and dense times overlap), fusion, rerank, context, total. Stages that did not run are absent.
+   */
   timings: Record<string, number>;
 }
 

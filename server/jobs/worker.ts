@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
-import type { Job, JobProgress, Logger } from '../../core/index.ts';
+import type { Job, JobFailure, JobProgress, Logger } from '../../core/index.ts';
 import type { Store } from '../../store/index.ts';
 import type { Metrics } from '../metrics.ts';
 import type { IngestOutcome, Services } from '../services.ts';
+import { ingestInBatches } from './batches.ts';
 import { materialize, removeUploads, type StoredSource, storeUploads, type UploadedFile } from './payload.ts';
 
 export type JobEvent = { type: 'progress' | 'done'; job: Job };
@@ -44,25 +45,40 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     if (job) events.emit(id, { type, job: progress ? { ...job, progress } : job } satisfies JobEvent);
   };
 
-  /** Live progress from the pipeline, at most every 100 ms (the row itself is written throttled too). */
-  const progressEmitter = (id: string) => {
-    let last = 0;
-    return (progress: JobProgress) => {
+  /** Progress into the job row (at most every 250 ms) and to event subscribers (at most every 100 ms). */
+  const progressReporter = (id: string) => {
+    let lastEmit = 0;
+    let lastWrite = 0;
+    let failuresWritten = 0;
+    return (progress: JobProgress, failures: JobFailure[]) => {
       const time = Date.now();
-      if (time - last < 100 && progress.documentsDone < progress.documentsTotal) return;
-      last = time;
-      if (events.listenerCount(id) > 0) emit('progress', id, progress);
+      const final = progress.documentsDone >= progress.documentsTotal;
+      if (time - lastWrite >= 250 || final || failures.length !== failuresWritten) {
+        lastWrite = time;
+        failuresWritten = failures.length;
+        store.jobs.progress(id, progress, failures);
+      }
+      if ((time - lastEmit >= 100 || final) && events.listenerCount(id) > 0) {
+        lastEmit = time;
+        emit('progress', id, progress);
+      }
     };
   };
 
-  /** Finishes the row unless ingest already did (it does when given a job id), and counts the outcome. */
+  /** Finishes the row with the outcome (ingest is called without the job id, batch by batch) and counts it. */
   function settle(id: string, sources: StoredSource[], outcome: IngestOutcome | Error): void {
-    const unfinished = (store.jobs.get(id)?.status ?? 'failed') === 'running';
     if (outcome instanceof Error) {
-      if (unfinished) store.jobs.finish(id, { status: 'failed', error: outcome.message });
+      store.jobs.finish(id, { status: 'failed', error: outcome.message });
       logger.warn(`job ${id} failed: ${outcome.message}`);
     } else {
-      if (unfinished) store.jobs.finish(id, { status: 'succeeded', result: { ...outcome, documents: outcome.documents.length } });
+      const worked = outcome.added + outcome.updated + outcome.unchanged > 0;
+      const failedAll = !worked && outcome.failed.length > 0;
+      store.jobs.progress(id, store.jobs.require(id).progress, outcome.failed);
+      store.jobs.finish(id, {
+        status: failedAll ? 'failed' : 'succeeded',
+        result: { ...outcome, documents: outcome.documents.length },
+        ...(failedAll ? { error: 'every source failed' } : {}),
+      });
       options.metrics.countIngest('added', outcome.added);
       options.metrics.countIngest('updated', outcome.updated);
       options.metrics.countIngest('unchanged', outcome.unchanged);
@@ -83,13 +99,11 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     let outcome: IngestOutcome | Error;
     try {
       const { inputs, missing } = materialize(options.uploadsDir, sources);
-      outcome = await options.ingest({
-        collection: job.collectionId,
-        sources: inputs,
-        jobId: id,
-        signal: current.signal,
-        onProgress: progressEmitter(id),
-      });
+      outcome = await ingestInBatches(
+        options.ingest,
+        { collection: job.collectionId, sources: inputs, signal: current.signal },
+        progressReporter(id),
+      );
       const lost = missing.map((source) => ({ source, code: 'SOURCE_NOT_FOUND', message: 'The upload is no longer on disk' }));
       outcome = { ...outcome, failed: [...outcome.failed, ...lost] };
     } catch (error) {

@@ -61,7 +61,7 @@ describe('search', () => {
     expect(top?.contextEnd).toBe(32);
     expect(top?.scores.bm25).toBeGreaterThan(0);
     expect(top?.scores.dense).toBeUndefined();
-    expect(Object.keys(result.timings).sort()).toEqual(['context', 'lexical', 'total']);
+    expect(Object.keys(result.timings).sort()).toEqual(['context', 'lexical', 'retrieve', 'total']);
   });
 
   it('runs hybrid with convex fusion by default, every stage score on each passage', async () => {

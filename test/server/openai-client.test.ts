@@ -72,10 +72,62 @@ describe('the official openai client against the real pipeline', () => {
     expect(completion.choices[0]?.message.content).toContain('cairn');
   });
 
+  it('streams the ask pipeline events over SSE', async () => {
+    const res = await fetch(`${server.url}/v1/collections/rocks/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ question: 'What is basalt?' }),
+    });
+    const events = (await res.text()).match(/^event: (\w+)$/gm) ?? [];
+    expect(events[0]).toBe('event: retrieved');
+    expect(events).toContain('event: token');
+    expect(events).toContain('event: citation');
+    expect(events.at(-1)).toBe('event: done');
+  });
+
   it('reports a missing collection as an API error', async () => {
     const error = await client.chat.completions
       .create({ model: 'nope', messages: [{ role: 'user', content: 'x' }] })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+});
+
+describe('the real pipeline across a shutdown', () => {
+  it('interrupts a running ingest job at a safe point and finishes it after a restart', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cairn-resume-'));
+    const config = testConfig(dir, {
+      offline: true,
+      models: { embedder: null, reranker: null, generator: null },
+      server: { maxFilesPerRequest: 5000 },
+    });
+    try {
+      const first = await startServer(config, silentLogger, await createRuntime(config, silentLogger));
+      const form = new FormData();
+      const filler = 'Cairns of stone mark the trail above the tree line. '.repeat(60);
+      for (let i = 0; i < 1500; i++) form.append('files', new File([`Note ${i}. ${filler}`], `note-${i}.txt`));
+      const res = await fetch(`${first.url}/v1/collections/notes/documents`, { method: 'POST', body: form });
+      const { jobId } = (await res.json()) as { jobId: string };
+      // Stop as soon as the job reports 20 documents done, as Ctrl-C would.
+      const stopped = new Promise<void>((resolve) => {
+        first.jobs.subscribe(jobId, (event) => {
+          if (event.job.progress.documentsDone >= 20) first.close().then(resolve);
+        });
+      });
+      await stopped;
+      const second = await startServer(config, silentLogger, await createRuntime(config, silentLogger));
+      try {
+        const written = second.store.documents.list({ collectionId: 'notes', limit: 5000 }).documents;
+        expect(written.length).toBeLessThan(1500);
+        for (const doc of written) expect(second.store.chunks.byDocument(doc.id).length).toBe(doc.chunkCount);
+        await second.jobs.idle();
+        expect(second.store.jobs.require(jobId).status).toBe('succeeded');
+        expect(second.store.documents.count('notes')).toBe(1500);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
