@@ -1,12 +1,13 @@
 /**
  * Ingestion throughput and memory.
  *
- *   npm run bench -- ingest [--data ../shared/eval/squad/dev-v1.1.json] [--paragraphs 300]
+ *   npm run bench -- ingest [--data ../shared/eval/squad/dev-v1.1.json] [--paragraphs 300] [--rounds 4]
  *                           [--model <ref or folder>] [--folder-mb 16] [--skip-embed] [--skip-folder]
  *
  * 1. End-to-end: SQuAD paragraphs written one per .txt file, ingested (load → split → embed →
  *    write) with the MiniLM-shaped ONNX fixture embedder; vs the same embedder embedding the same
- *    chunk texts directly in batches of config.models.embedBatchSize, in the same run.
+ *    chunk texts directly in batches of config.models.embedBatchSize, in the same run (alternating
+ *    rounds of both, so load drift on a shared machine hits both alike).
  * 2. Peak RSS ingesting a generated folder of text (--folder-mb; 1024 for the 1 GB run) with a
  *    trivial 384-dimension fake embedder, so vectors are written but memory, not model speed, is
  *    what is measured.
@@ -26,6 +27,7 @@ const { values: flags } = parseArgs({
   options: {
     data: { type: 'string', default: path.resolve(ROOT, '../shared/eval/squad/dev-v1.1.json') },
     paragraphs: { type: 'string', default: '300' },
+    rounds: { type: 'string', default: '4' },
     model: { type: 'string' },
     'folder-mb': { type: 'string', default: '16' },
     'skip-embed': { type: 'boolean', default: false },
@@ -85,42 +87,56 @@ async function benchEndToEnd(work: string) {
   const { embedder, via } = await loadEmbedder(config, ref);
   log(`embedder ${embedder.id} (${embedder.dimensions} dims) via ${via}`);
   const paragraphs = squadParagraphs(flags.data, Number(flags.paragraphs));
-  const folder = path.join(work, 'squad');
-  mkdirSync(folder);
-  paragraphs.forEach((p, i) => {
-    writeFileSync(path.join(folder, `p${String(i).padStart(5, '0')}.txt`), p);
-  });
-  await embedder.embed(paragraphs.slice(0, config.models.embedBatchSize), 'passage'); // warm-up
-  // The raw rate is measured on the same chunk texts, half before and half after the ingest, so
-  // drift in machine load during the run weighs on both sides alike.
-  const half = Math.floor(paragraphs.length / 2);
-  const before = await rawThroughput(embedder, paragraphs.slice(0, half), config.models.embedBatchSize);
+  const batch = config.models.embedBatchSize;
+  await embedder.embed(paragraphs.slice(0, batch), 'passage'); // warm-up
   const store = openStore({ file: path.join(work, 'e2e.db') });
-  log(`ingesting ${paragraphs.length} paragraphs`);
-  const summary = await ingest({ store, config, logger, embedder }, { collection: 'squad', sources: [folder] });
-  const texts = (store.db.prepare('SELECT text FROM chunks ORDER BY rowid').all() as { text: string }[]).map((r) => r.text);
+  // Rounds alternate the ingest of a slice and the raw embedding of that slice's stored chunks,
+  // so drift in machine load weighs on both sides alike.
+  const rounds = Math.max(1, Number(flags.rounds));
+  const size = Math.ceil(paragraphs.length / rounds);
+  const totals = { rawChunks: 0, rawSeconds: 0, chunks: 0, seconds: 0, documents: 0, failed: 0 };
+  for (let r = 0; r * size < paragraphs.length; r++) {
+    const folder = path.join(work, `squad-${r}`);
+    mkdirSync(folder);
+    paragraphs.slice(r * size, (r + 1) * size).forEach((p, i) => {
+      writeFileSync(path.join(folder, `p${String(r * size + i).padStart(5, '0')}.txt`), p);
+    });
+    const summary = await ingest({ store, config, logger, embedder }, { collection: 'squad', sources: [folder] });
+    const texts = summary.documents.flatMap((d) => store.chunks.byDocument(d.id).map((c) => c.text));
+    const raw = await rawThroughput(embedder, texts, batch);
+    Object.assign(totals, {
+      rawChunks: totals.rawChunks + raw.count,
+      rawSeconds: totals.rawSeconds + raw.seconds,
+      chunks: totals.chunks + summary.chunks,
+      seconds: totals.seconds + summary.seconds,
+      documents: totals.documents + summary.added,
+      failed: totals.failed + summary.failed.length,
+    });
+    log(
+      `round ${r + 1}/${rounds}: ingest ${summary.chunks} chunks in ${summary.seconds} s, raw ${raw.count} in ${raw.seconds.toFixed(1)} s`,
+    );
+  }
   store.close();
-  const ingestRate = summary.chunks / summary.seconds;
-  log(`ingest: ${summary.chunks} chunks in ${summary.seconds} s; embedding the same chunks directly`);
-  const after = await rawThroughput(embedder, texts.slice(half), config.models.embedBatchSize);
-  const raw = (before.count + after.count) / (before.seconds + after.seconds);
+  const raw = totals.rawChunks / totals.rawSeconds;
+  const ingestRate = totals.chunks / totals.seconds;
   await embedder.dispose?.();
   return {
     results: [
       {
         name: 'raw_embed',
         model: embedder.id,
-        chunks: texts.length,
-        batch: config.models.embedBatchSize,
+        chunks: totals.rawChunks,
+        seconds: round(totals.rawSeconds, 3),
+        batch,
         chunks_per_s: round(raw),
       },
       {
         name: 'ingest_end_to_end',
-        documents: summary.added,
-        chunks: summary.chunks,
-        seconds: summary.seconds,
+        documents: totals.documents,
+        chunks: totals.chunks,
+        seconds: round(totals.seconds, 3),
         chunks_per_s: round(ingestRate),
-        failed: summary.failed.length,
+        failed: totals.failed,
       },
     ],
     ratio: round(ingestRate / raw, 3),

@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { performance as nodePerformance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { documentId, hashContent, parseConfig, silentLogger } from '../core/index.ts';
@@ -224,7 +225,10 @@ async function main(): Promise<void> {
       const seq = median(seqRounds);
       log(`http: autocannon, ${connections} connections for ${duration} s`);
       const autocannon = createRequire(import.meta.url).resolve('autocannon');
+      const eluBefore = nodePerformance.eventLoopUtilization();
       const load = await runWorker<AutocannonResult>({ ...target, mode: 'load', autocannon, connections, duration });
+      // How busy the server's event loop was under load: near 1 means the server was the bottleneck.
+      const serverBusy = nodePerformance.eventLoopUtilization(eluBefore).utilization;
       if (load.error) throw new Error(load.error);
       const errors = load.errors + load.timeouts + load.non2xx;
       const loadRate = load.latency.totalCount / load.duration;
@@ -252,6 +256,7 @@ async function main(): Promise<void> {
           p99_ms: load.latency.p99,
           requests: load.latency.totalCount,
           errors,
+          server_event_loop_busy: round(serverBusy),
         },
       ];
       const handlerMs = await serverSideMeanMs(server.url);

@@ -5,6 +5,11 @@ import { createTopK } from './top-k.ts';
  * An in-memory BM25F inverted index. Title and body term frequencies are combined with the title
  * weighted (one length normalization over both fields, as FTS5's bm25() and BM25F do); k1 and b are
  * free, unlike FTS5's. Built from SQLite's search fields; SQLite stays the source of truth.
+ *
+ * It can catch up without a rebuild: appended chunks are analyzed and added (postings stay sorted
+ * because rowids only grow), removed chunks become tombstones skipped when results are collected.
+ * Document count, document frequencies and the average length are those of the last full build
+ * plus the changes since, so the owner rebuilds once `drift()` grows (see lexical.ts).
  */
 export interface Bm25Params {
   k1: number;
@@ -27,12 +32,23 @@ export interface LexicalHit {
 }
 
 export interface Bm25Index {
+  /** Live chunks in the index. */
   readonly size: number;
   readonly params: Bm25Params;
+  /** Highest rowid ever added: rows above it are new. */
+  readonly maxRowid: number;
   /** Query terms as analyzed (stopwords removed, stemmed), for callers that want to report them. */
   terms(query: string): string[];
   /** The k best chunks; when `allowed` is given only those rowids can be returned. */
   search(query: string, k: number, allowed?: ReadonlySet<number> | null): LexicalHit[];
+  /** Adds chunks whose rowids are above maxRowid, in rowid order. */
+  append(docs: Iterable<LexicalDoc>): void;
+  /** Removes chunks by rowid (unknown rowids are ignored). */
+  remove(rowids: Iterable<number>): void;
+  /** Every live rowid. */
+  rowids(): number[];
+  /** Changes since the full build as a fraction of it: appended plus removed chunks over built chunks. */
+  drift(): number;
 }
 
 /** Upper bound on distinct query terms, so a 10,000-character query stays cheap. */
@@ -42,49 +58,96 @@ interface Postings {
   docs: Int32Array;
   /** tf·(k1+1)/(tf + k1·(1−b+b·len/avg)) per posting: k1 and b are fixed at build, so scoring is one multiply. */
   impacts: Float32Array;
+  length: number;
+}
+
+interface Analyzed {
+  rowid: number;
+  length: number;
+  counts: Map<string, number>;
+}
+
+function analyzeDoc(doc: LexicalDoc, params: Bm25Params): Analyzed {
+  const counts = new Map<string, number>();
+  const title = analyze(doc.searchTitle);
+  const body = analyze(doc.searchText);
+  for (const t of title) counts.set(t, (counts.get(t) ?? 0) + params.titleWeight);
+  for (const t of body) counts.set(t, (counts.get(t) ?? 0) + 1);
+  return { rowid: doc.rowid, length: title.length * params.titleWeight + body.length, counts };
+}
+
+function impact(tf: number, length: number, avg: number, { k1, b }: Bm25Params): number {
+  return (tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * length) / avg));
 }
 
 export function buildBm25Index(source: Iterable<LexicalDoc>, params: Bm25Params = DEFAULT_BM25): Bm25Index {
-  const rowids: number[] = [];
-  const lengths: number[] = [];
-  const building = new Map<string, { docs: number[]; tfs: number[] }>();
+  const docs: Analyzed[] = [];
+  const df = new Map<string, number>();
+  let total = 0;
   for (const doc of source) {
-    const d = rowids.length;
-    rowids.push(doc.rowid);
-    const counts = new Map<string, number>();
-    const title = analyze(doc.searchTitle);
-    const body = analyze(doc.searchText);
-    for (const t of title) counts.set(t, (counts.get(t) ?? 0) + params.titleWeight);
-    for (const t of body) counts.set(t, (counts.get(t) ?? 0) + 1);
-    lengths.push(title.length * params.titleWeight + body.length);
-    for (const [term, tf] of counts) {
-      let p = building.get(term);
-      if (!p) {
-        p = { docs: [], tfs: [] };
-        building.set(term, p);
-      }
-      p.docs.push(d);
-      p.tfs.push(tf);
-    }
+    const analyzed = analyzeDoc(doc, params);
+    docs.push(analyzed);
+    total += analyzed.length;
+    for (const term of analyzed.counts.keys()) df.set(term, (df.get(term) ?? 0) + 1);
   }
-  const avg = lengths.reduce((a, x) => a + x, 0) / Math.max(1, rowids.length) || 1;
-  const { k1, b } = params;
+  const avg = total / Math.max(1, docs.length) || 1;
   const postings = new Map<string, Postings>();
-  for (const [term, p] of building) {
-    const impacts = Float32Array.from(p.tfs, (tf, i) => {
-      const len = lengths[p.docs[i] as number] as number;
-      return (tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * len) / avg));
-    });
-    postings.set(term, { docs: Int32Array.from(p.docs), impacts });
-  }
-  return createSearcher(rowids, postings, params);
+  for (const [term, n] of df) postings.set(term, { docs: new Int32Array(n), impacts: new Float32Array(n), length: 0 });
+  const index = createIndex(postings, params, avg, docs.length);
+  index.addAnalyzed(docs);
+  return index.api;
 }
 
-function createSearcher(rowids: number[], postings: Map<string, Postings>, params: Bm25Params): Bm25Index {
-  const n = rowids.length;
-  const scores = new Float32Array(n);
-  const touched = new Int32Array(n);
-  const positionOf = new Map<number, number>(rowids.map((r, i) => [r, i]));
+function addPosting(postings: Map<string, Postings>, term: string, d: number, value: number): void {
+  let p = postings.get(term);
+  if (!p) {
+    p = { docs: new Int32Array(4), impacts: new Float32Array(4), length: 0 };
+    postings.set(term, p);
+  }
+  if (p.length === p.docs.length) {
+    const docs = new Int32Array(p.docs.length * 2);
+    docs.set(p.docs);
+    const impacts = new Float32Array(p.docs.length * 2);
+    impacts.set(p.impacts);
+    p.docs = docs;
+    p.impacts = impacts;
+  }
+  p.docs[p.length] = d;
+  p.impacts[p.length] = value;
+  p.length++;
+}
+
+function createIndex(postings: Map<string, Postings>, params: Bm25Params, avg: number, built: number) {
+  const rowids: number[] = [];
+  const positionOf = new Map<number, number>();
+  let dead = new Uint8Array(Math.max(16, built));
+  let scores = new Float32Array(Math.max(16, built));
+  let touched = new Int32Array(Math.max(16, built));
+  let live = 0;
+  let changes = 0;
+  let maxRowid = 0;
+
+  function grow(n: number): void {
+    if (n <= scores.length) return;
+    const size = Math.max(n, scores.length * 2);
+    const nextDead = new Uint8Array(size);
+    nextDead.set(dead);
+    dead = nextDead;
+    scores = new Float32Array(size);
+    touched = new Int32Array(size);
+  }
+
+  function addAnalyzed(docs: Analyzed[]): void {
+    grow(rowids.length + docs.length);
+    for (const doc of docs) {
+      const d = rowids.length;
+      rowids.push(doc.rowid);
+      positionOf.set(doc.rowid, d);
+      maxRowid = Math.max(maxRowid, doc.rowid);
+      live++;
+      for (const [term, tf] of doc.counts) addPosting(postings, term, d, impact(tf, doc.length, avg, params));
+    }
+  }
 
   function queryWeights(query: string): Map<string, number> {
     const weights = new Map<string, number>();
@@ -96,7 +159,7 @@ function createSearcher(rowids: number[], postings: Map<string, Postings>, param
   }
 
   function allowedMask(allowed: ReadonlySet<number>): Uint8Array {
-    const mask = new Uint8Array(n);
+    const mask = new Uint8Array(rowids.length);
     for (const rowid of allowed) {
       const d = positionOf.get(rowid);
       if (d !== undefined) mask[d] = 1;
@@ -106,23 +169,21 @@ function createSearcher(rowids: number[], postings: Map<string, Postings>, param
 
   /** Adds every query term's postings into `scores`; returns how many documents were touched. */
   function accumulate(query: string, mask: Uint8Array | null): number {
+    const n = rowids.length;
     let count = 0;
     for (const [term, qtf] of queryWeights(query)) {
       const p = postings.get(term);
-      if (!p) continue;
-      const df = p.docs.length;
-      const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5)) * qtf;
+      if (!p || p.length === 0) continue;
+      const idf = Math.log(1 + (n - p.length + 0.5) / (p.length + 0.5)) * qtf;
       count = mask === null ? addPostings(p, idf, count) : addMaskedPostings(p, idf, count, mask);
     }
     return count;
   }
 
   function addPostings(p: Postings, idf: number, count: number): number {
-    const docs = p.docs;
-    const impacts = p.impacts;
-    const df = docs.length;
+    const { docs, impacts, length } = p;
     let c = count;
-    for (let i = 0; i < df; i++) {
+    for (let i = 0; i < length; i++) {
       const d = docs[i] as number;
       const s = scores[d] as number;
       if (s === 0) touched[c++] = d;
@@ -132,11 +193,9 @@ function createSearcher(rowids: number[], postings: Map<string, Postings>, param
   }
 
   function addMaskedPostings(p: Postings, idf: number, count: number, mask: Uint8Array): number {
-    const docs = p.docs;
-    const impacts = p.impacts;
-    const df = docs.length;
+    const { docs, impacts, length } = p;
     let c = count;
-    for (let i = 0; i < df; i++) {
+    for (let i = 0; i < length; i++) {
       const d = docs[i] as number;
       if (mask[d] === 0) continue;
       const s = scores[d] as number;
@@ -146,38 +205,61 @@ function createSearcher(rowids: number[], postings: Map<string, Postings>, param
     return c;
   }
 
-  /** Collects the k best and clears `scores`; a dense scan beats the touched list when most documents were hit. */
+  /** Collects the k best live documents and clears `scores`; a dense scan beats the touched list when most were hit. */
   function collect(count: number, k: number): LexicalHit[] {
+    const n = rowids.length;
     const top = createTopK(k);
     // Only scores above the heap's minimum can enter once it is full; tracking it here skips most pushes.
     let floor = 0;
     let kept = 0;
+    const consider = (d: number, s: number) => {
+      if (s <= floor || dead[d] === 1) return;
+      top.push(d, s);
+      if (++kept >= k) floor = top.min();
+    };
     if (count * 4 > n) {
-      for (let d = 0; d < n; d++) {
-        const s = scores[d] as number;
-        if (s <= floor) continue;
-        top.push(d, s);
-        if (++kept >= k) floor = top.min();
-      }
-      scores.fill(0);
+      for (let d = 0; d < n; d++) consider(d, scores[d] as number);
+      scores.fill(0, 0, n);
     } else {
       for (let i = 0; i < count; i++) {
         const d = touched[i] as number;
-        const s = scores[d] as number;
+        consider(d, scores[d] as number);
         scores[d] = 0;
-        if (s <= floor) continue;
-        top.push(d, s);
-        if (++kept >= k) floor = top.min();
       }
     }
     return top.sorted().map(({ index, score }) => ({ rowid: rowids[index] as number, score }));
   }
 
-  function search(query: string, k: number, allowed?: ReadonlySet<number> | null): LexicalHit[] {
-    if (k <= 0 || n === 0) return [];
-    const count = accumulate(query, allowed ? allowedMask(allowed) : null);
-    return collect(count, k);
-  }
-
-  return { size: n, params, terms: (query) => [...queryWeights(query).keys()], search };
+  const api: Bm25Index = {
+    get size() {
+      return live;
+    },
+    params,
+    get maxRowid() {
+      return maxRowid;
+    },
+    terms: (query) => [...queryWeights(query).keys()],
+    search(query, k, allowed) {
+      if (k <= 0 || live === 0) return [];
+      return collect(accumulate(query, allowed ? allowedMask(allowed) : null), k);
+    },
+    append(docs) {
+      const analyzed: Analyzed[] = [];
+      for (const doc of docs) if (doc.rowid > maxRowid && !positionOf.has(doc.rowid)) analyzed.push(analyzeDoc(doc, params));
+      changes += analyzed.length;
+      addAnalyzed(analyzed);
+    },
+    remove(removed) {
+      for (const rowid of removed) {
+        const d = positionOf.get(rowid);
+        if (d === undefined || dead[d] === 1) continue;
+        dead[d] = 1;
+        live--;
+        changes++;
+      }
+    },
+    rowids: () => rowids.filter((_, d) => dead[d] === 0),
+    drift: () => changes / Math.max(1, built),
+  };
+  return { api, addAnalyzed };
 }

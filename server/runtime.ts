@@ -69,9 +69,10 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
 
   // The filter is validated by retrieval, which answers VALIDATION for a bad one.
   async function searchWithModels(request: SearchRequest) {
+    const settings = store.collections.get(request.collection)?.settings;
     const [embedder, reranker] = await Promise.all([
-      model<Embedder>('embedder', refFor('embedder', request.collection)),
-      model<Reranker>('reranker', refFor('reranker', request.collection)),
+      model<Embedder>('embedder', settings?.embedder ?? config.models.embedder),
+      model<Reranker>('reranker', settings?.reranker ?? config.models.reranker),
     ]);
     return search({ store, config, ann, embedder, reranker, lexical }, request);
   }

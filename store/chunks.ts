@@ -82,17 +82,26 @@ export function createChunksRepo(db: Db) {
     neighbours: (documentId: string, from: number, to: number): Chunk[] => neighbours.all(documentId, from, to).map(toChunk),
     count: (collectionId: string): number =>
       (db.prepare('SELECT count(*) AS n FROM chunks WHERE collection_id = ?').get(collectionId) as { n: number }).n,
+    /** Rowids of a collection's chunks up to a rowid (what an in-memory index compares to find removed chunks). */
+    rowidsUpTo: (collectionId: string, maxRowid: number): number[] =>
+      db
+        .prepare<[string, number], number>('SELECT rowid FROM chunks WHERE collection_id = ? AND rowid <= ?')
+        .pluck()
+        .all(collectionId, maxRowid),
     /** Count and highest rowid of a collection's chunks: rowids are AUTOINCREMENT and chunks are replaced, never edited, so any change moves one of them (what in-memory indexes compare). */
     changeStamp: (collectionId: string): { count: number; maxRowid: number } =>
       db
         .prepare('SELECT count(*) AS count, coalesce(max(rowid), 0) AS maxRowid FROM chunks WHERE collection_id = ?')
         .get(collectionId) as { count: number; maxRowid: number },
     /** Every chunk of a collection, streamed in rowid order with its lexical fields (for in-memory indexes). */
-    *iterateSearchFields(collectionId: string): Generator<{ rowid: number; searchTitle: string; searchText: string }> {
-      const stmt = db.prepare<[string], { rowid: number; search_title: string; search_text: string }>(
-        'SELECT rowid, search_title, search_text FROM chunks WHERE collection_id = ? ORDER BY rowid',
+    *iterateSearchFields(
+      collectionId: string,
+      afterRowid = 0,
+    ): Generator<{ rowid: number; searchTitle: string; searchText: string }> {
+      const stmt = db.prepare<[string, number], { rowid: number; search_title: string; search_text: string }>(
+        'SELECT rowid, search_title, search_text FROM chunks WHERE collection_id = ? AND rowid > ? ORDER BY rowid',
       );
-      for (const row of stmt.iterate(collectionId)) {
+      for (const row of stmt.iterate(collectionId, afterRowid)) {
         yield { rowid: row.rowid, searchTitle: row.search_title, searchText: row.search_text };
       }
     },

@@ -50,8 +50,9 @@ export function createJobRoutes(deps: AppDeps) {
           queue.push(event);
           wake?.();
         });
-        sink.signal.addEventListener('abort', () => finished?.(), { once: true });
-        deps.shutdown?.addEventListener('abort', () => finished?.(), { once: true });
+        const end = () => finished?.();
+        sink.signal.addEventListener('abort', end, { once: true });
+        deps.shutdown?.addEventListener('abort', end, { once: true });
         try {
           // Subscribe first, then read the row, so no transition between the two is missed.
           const current = store.jobs.require(job.id);
@@ -68,6 +69,7 @@ export function createJobRoutes(deps: AppDeps) {
           }
         } finally {
           unsubscribe();
+          deps.shutdown?.removeEventListener('abort', end);
         }
       });
     });

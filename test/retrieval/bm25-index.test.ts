@@ -65,6 +65,31 @@ describe('buildBm25Index', () => {
   });
 });
 
+describe('catching up', () => {
+  it('appends new rowids, removes old ones and reports the drift', () => {
+    const index = buildBm25Index(docs);
+    expect([index.size, index.maxRowid, index.drift()]).toEqual([4, 13, 0]);
+    index.append([
+      { rowid: 20, searchTitle: '', searchText: 'a zebra and a cat' },
+      { rowid: 12, searchTitle: '', searchText: 'ignored: not above maxRowid' },
+    ]);
+    expect(index.search('zebra', 10).map((h) => h.rowid)).toEqual([20]);
+    expect(index.search('cat', 10).map((h) => h.rowid)).toContain(20);
+    index.remove([12, 99]);
+    expect(index.search('cat', 10).map((h) => h.rowid)).not.toContain(12);
+    expect(index.search('cats', 1, new Set([12]))).toEqual([]);
+    expect([index.size, index.maxRowid, index.drift()]).toEqual([4, 20, 0.5]);
+    expect(index.rowids()).toEqual([10, 11, 13, 20]);
+  });
+
+  it('grows its postings past their first capacity', () => {
+    const index = buildBm25Index([]);
+    index.append(Array.from({ length: 50 }, (_, i) => ({ rowid: i + 1, searchTitle: '', searchText: `common word${i}` })));
+    expect(index.search('common', 100)).toHaveLength(50);
+    expect(index.search('word49', 5).map((h) => h.rowid)).toEqual([50]);
+  });
+});
+
 describe('createTopK', () => {
   it('keeps the k best, best first, ties by index', () => {
     const top = createTopK(3);

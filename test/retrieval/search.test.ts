@@ -203,24 +203,29 @@ describe('search', () => {
   });
 
   it('keeps the in-memory index fresh as documents are added, replaced and removed', async () => {
-    const lexical = createLexicalIndexCache();
-    deps.lexical = lexical;
-    const bm25 = (query: string) =>
-      run({ query, mode: 'bm25', rerank: false, contextWindow: 0 }).then((r) => r.passages.map((p) => p.text));
-    expect(await bm25('zebra')).toEqual([]);
-    expect(await bm25('cats')).toHaveLength(1);
-    expect(lexical.builds).toBe(1);
-    addDocument(store, 'kb', { source: 'zoo.txt', chunks: ['A zebra has stripes.'] });
-    expect(await bm25('zebra')).toEqual(['A zebra has stripes.']);
-    expect(lexical.builds).toBe(2);
-    addDocument(store, 'kb', { source: 'zoo.txt', chunks: ['An okapi is shy.'] });
-    expect(await bm25('zebra')).toEqual([]);
-    store.documents.remove('kb:zoo.txt');
-    expect(await bm25('okapi')).toEqual([]);
-    expect(lexical.builds).toBe(4);
-    // Writes to another collection do not rebuild this one.
-    addDocument(store, 'other', { source: 'x.txt', chunks: ['zebra'] });
-    expect(await bm25('okapi')).toEqual([]);
-    expect(lexical.builds).toBe(4);
+    // maxDrift 0 rebuilds on every change; the default catches up in place. Both must answer alike.
+    for (const [maxDrift, builds, catchUps] of [
+      [0, 4, 0],
+      [1, 1, 3],
+    ] as const) {
+      store.documents.remove('kb:zoo.txt');
+      const lexical = createLexicalIndexCache({ maxDrift });
+      deps.lexical = lexical;
+      const bm25 = (query: string) =>
+        run({ query, mode: 'bm25', rerank: false, contextWindow: 0 }).then((r) => r.passages.map((p) => p.text));
+      expect(await bm25('zebra')).toEqual([]);
+      expect(await bm25('cats')).toHaveLength(1);
+      addDocument(store, 'kb', { source: 'zoo.txt', chunks: ['A zebra has stripes.'] });
+      expect(await bm25('zebra')).toEqual(['A zebra has stripes.']);
+      addDocument(store, 'kb', { source: 'zoo.txt', chunks: ['An okapi is shy.'] });
+      expect(await bm25('zebra')).toEqual([]);
+      expect(await bm25('okapi')).toEqual(['An okapi is shy.']);
+      store.documents.remove('kb:zoo.txt');
+      expect(await bm25('okapi')).toEqual([]);
+      // Writes to another collection leave this one alone.
+      addDocument(store, 'other', { source: `x${maxDrift}.txt`, chunks: ['zebra'] });
+      expect(await bm25('okapi')).toEqual([]);
+      expect([lexical.builds, lexical.catchUps]).toEqual([builds, catchUps]);
+    }
   });
 });

@@ -62,7 +62,11 @@ describe('cairn serve', () => {
     expect(health.components.embedder?.available).toBe(false);
     expect(health.components.embedder?.detail).toContain('search runs BM25 only');
     expect(health.components.generator?.detail).toContain('answers are extractive');
+    for (let i = 0; i < 200 && !server.log().includes('no API keys'); i++) await new Promise((r) => setTimeout(r, 10));
     expect(server.log()).toContain('no API keys: the server is open');
+    expect(server.log()).toContain(
+      'warn: embedder: Xenova/bge-small-en-v1.5: not downloaded (run `cairn models pull`) (search runs BM25 only)',
+    );
     const upload = await fetch(`${url}/v1/collections/docs/documents`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
