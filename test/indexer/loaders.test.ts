@@ -101,10 +101,19 @@ describe('HTML loader', () => {
   });
 
   it('keeps the main article of a page with boilerplate (Readability)', async () => {
-    const article = Array.from({ length: 12 }, (_, i) => `<p>Paragraph ${i} of the article about cairns, stones piled by walkers to mark the way across open moorland.</p>`).join('');
+    const article = Array.from(
+      { length: 12 },
+      (_, i) =>
+        `<p>Paragraph ${i} of the article about cairns, stones piled by walkers to mark the way across open moorland.</p>`,
+    ).join('');
     const links = Array.from({ length: 40 }, (_, i) => `<a href="/l${i}">Link number ${i}</a>`).join(' ');
     const html = `<html><head><title>Cairns</title></head><body><div class="sidebar menu">${links}</div><article><h1>Cairns</h1>${article}</article><div class="footer comments">${links}</div></body></html>`;
-    const doc = only(await loadInput({ source: 'a.html', name: 'a.html', data: new Uint8Array(Buffer.from(html)), metadata: {} }, { config: testConfig() }));
+    const doc = only(
+      await loadInput(
+        { source: 'a.html', name: 'a.html', data: new Uint8Array(Buffer.from(html)), metadata: {} },
+        { config: testConfig() },
+      ),
+    );
     expect(doc.title).toBe('Cairns');
     expect(doc.text).toContain('Paragraph 11 of the article about cairns');
     expect(doc.text).not.toContain('Link number');
