@@ -59,9 +59,6 @@ export async function embedAndWrite(channel: Channel<PreparedDocument>, deps: St
   };
   for (;;) {
     while (open && (queue.length < deps.batchSize || !deps.embedder)) {
-      // The embedder is idle here: rather than wait for a full batch, send what is ready. Only the
-      // first batch (or a slow loader) makes this short; otherwise the channel is full by now.
-      if (deps.embedder && queue.length > 0 && channel.size() === 0) break;
       const prepared = await channel.next();
       if (!prepared) open = false;
       else {

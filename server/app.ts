@@ -17,6 +17,7 @@ import { createJobRoutes, jobDocs } from './routes/jobs.ts';
 import { createMetricsRoutes, metricsDocs } from './routes/metrics.ts';
 import { createOpenAiRoutes, openAiDocs } from './routes/openai.ts';
 import { createSearchRoutes, searchDocs } from './routes/search.ts';
+import { createWebRoutes, webDocs } from './routes/web.ts';
 
 export const ROUTE_DOCS: RouteDoc[] = [
   ...healthDocs,
@@ -29,6 +30,7 @@ export const ROUTE_DOCS: RouteDoc[] = [
   ...jobDocs,
   ...chatDocs,
   ...openAiDocs,
+  ...webDocs,
 ];
 
 /** Counts and times every request by its route pattern, so /metrics stays low-cardinality. */
@@ -70,6 +72,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/health', createHealthRoutes(deps));
   app.route('/metrics', createMetricsRoutes(deps, asks));
   app.route('/', createDocsRoutes(ROUTE_DOCS));
+  app.route('/', createWebRoutes());
   app.route('/v1/collections', createCollectionRoutes(deps));
   app.route('/v1/collections/:collection/documents', createDocumentRoutes(deps));
   app.route('/v1/collections/:collection/search', createSearchRoutes(deps));

@@ -3,8 +3,21 @@
 const $ = (id) => document.getElementById(id);
 const state = { collection: null, chatId: null, controller: null };
 
+/** The API key, when the server needs one: asked once and kept in this browser only. */
+function authHeaders() {
+  const key = localStorage.getItem('cairn-key');
+  return key ? { authorization: `Bearer ${key}` } : {};
+}
+
 async function api(path, init = {}) {
-  const response = await fetch(path, init);
+  let response = await fetch(path, { ...init, headers: { ...init.headers, ...authHeaders() } });
+  if (response.status === 401) {
+    const key = prompt('This Cairn server needs an API key (`cairn keys create`):');
+    if (key) {
+      localStorage.setItem('cairn-key', key.trim());
+      response = await fetch(path, { ...init, headers: { ...init.headers, ...authHeaders() } });
+    }
+  }
   if (!response.ok) {
     const body = await response.json().catch(() => ({}));
     throw new Error(body.error?.message ?? `${response.status} ${response.statusText}`);
@@ -24,7 +37,9 @@ async function loadHealth() {
     .filter(([, c]) => !c.available)
     .map(([name]) => name);
   $('status').textContent = missing.length ? `running without: ${missing.join(', ')}` : 'all components available';
-  $('status').title = Object.entries(health.components ?? {}).map(([n, c]) => `${n}: ${c.detail}`).join('\n');
+  $('status').title = Object.entries(health.components ?? {})
+    .map(([n, c]) => `${n}: ${c.detail}`)
+    .join('\n');
 }
 
 async function loadCollections(select) {
@@ -39,7 +54,9 @@ async function loadDocuments() {
   if (!state.collection) return $('documents').replaceChildren(el('li', { textContent: 'Create a collection to start.' }));
   const { documents } = await api(`/v1/collections/${state.collection}/documents?limit=200`);
   $('documents').replaceChildren(
-    ...(documents.length ? documents.map((d) => el('li', { textContent: d.title || d.source, title: d.source })) : [el('li', { textContent: 'No documents yet.' })]),
+    ...(documents.length
+      ? documents.map((d) => el('li', { textContent: d.title || d.source, title: d.source }))
+      : [el('li', { textContent: 'No documents yet.' })]),
   );
 }
 
@@ -77,7 +94,8 @@ function renderResult(turn, result) {
     sources.append(el('li', { value: c.marker }, `${where} `, el('q', { textContent: c.quote })));
   }
   if (result.decision === 'abstained') {
-    for (const p of result.closestPassages ?? []) sources.append(el('li', {}, `closest: ${p.title || p.source} `, el('q', { textContent: p.text.slice(0, 200) })));
+    for (const p of result.closestPassages ?? [])
+      sources.append(el('li', {}, `closest: ${p.title || p.source} `, el('q', { textContent: p.text.slice(0, 200) })));
   }
   const score = result.score ? ` · score ${result.score.total.toFixed(2)} / ${result.score.threshold}` : '';
   const notes = (result.notes ?? []).join(' · ');
@@ -86,14 +104,20 @@ function renderResult(turn, result) {
 }
 
 async function ask(question) {
-  const turn = el('div', { className: 'turn' }, el('div', { className: 'question', textContent: question }), el('div', { className: 'answer' }), el('div', { className: 'meta', textContent: 'retrieving…' }));
+  const turn = el(
+    'div',
+    { className: 'turn' },
+    el('div', { className: 'question', textContent: question }),
+    el('div', { className: 'answer' }),
+    el('div', { className: 'meta', textContent: 'retrieving…' }),
+  );
   $('chat').append(turn);
   state.controller = new AbortController();
   $('stop').hidden = false;
   try {
     const response = await fetch(`/v1/collections/${state.collection}/ask`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...authHeaders() },
       body: JSON.stringify({ question, ...(state.chatId ? { chatId: state.chatId } : {}), stream: true }),
       signal: state.controller.signal,
     });
@@ -136,7 +160,11 @@ $('new-collection').addEventListener('submit', async (event) => {
   event.preventDefault();
   const name = $('new-collection-name').value.trim();
   try {
-    await api('/v1/collections', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+    await api('/v1/collections', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name }),
+    });
     $('new-collection-name').value = '';
     await loadCollections(name);
   } catch (error) {
@@ -149,9 +177,9 @@ $('upload').addEventListener('submit', async (event) => {
   const form = new FormData();
   for (const file of $('files').files) form.append('files', file, file.name);
   try {
-    const { job } = await api(`/v1/collections/${state.collection}/documents`, { method: 'POST', body: form });
+    const { jobId } = await api(`/v1/collections/${state.collection}/documents`, { method: 'POST', body: form });
     $('job').textContent = 'ingesting…';
-    await followJob(job.id);
+    await followJob(jobId);
   } catch (error) {
     $('job').textContent = error.message;
   }
@@ -159,9 +187,10 @@ $('upload').addEventListener('submit', async (event) => {
 
 async function followJob(id) {
   for (;;) {
-    const { job } = await api(`/v1/jobs/${id}`);
+    const job = await api(`/v1/jobs/${id}`);
     const p = job.progress;
-    $('job').textContent = `${job.status}: ${p.documentsDone}/${p.documentsTotal} documents${job.failures.length ? `, ${job.failures.length} failed` : ''}`;
+    $('job').textContent =
+      `${job.status}: ${p.documentsDone}/${p.documentsTotal} documents${job.failures.length ? `, ${job.failures.length} failed` : ''}`;
     if (!['queued', 'running'].includes(job.status)) break;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
