@@ -142,7 +142,9 @@ export function createVectorsRepo(db: Db) {
       for (let i = 0; i < rowids.length; i += 500) {
         const slice = rowids.slice(i, i + 500);
         const rows = db
-          .prepare(`SELECT chunk_rowid, vector FROM vectors WHERE model_id = ? AND chunk_rowid IN (${slice.map(() => '?').join(',')})`)
+          .prepare(
+            `SELECT chunk_rowid, vector FROM vectors WHERE model_id = ? AND chunk_rowid IN (${slice.map(() => '?').join(',')})`,
+          )
           .all(modelId, ...slice) as { chunk_rowid: number; vector: Buffer }[];
         for (const row of rows) found.set(row.chunk_rowid, blobToVector(row.vector));
       }
