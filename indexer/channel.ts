@@ -55,3 +55,28 @@ export function createChannel<T>(capacity: number): Channel<T> {
     size: () => items.length,
   };
 }
+
+/** Resolves after pending I/O callbacks (HTTP requests, timers) have had their turn. */
+export type Pause = () => Promise<void> | undefined;
+
+/**
+ * Cooperative yielding for stages that are mostly synchronous (loading, splitting, SQLite writes):
+ * once `sliceMs` of work has passed since the last turn, the returned promise waits for
+ * setImmediate, so a long ingest never holds the event loop for much more than a slice.
+ * Within the slice it returns undefined, costing a clock read and no promise.
+ */
+export function createPause(sliceMs = 10): Pause {
+  let since = performance.now();
+  let turn: Promise<void> | undefined;
+  const resume = (resolve: () => void) => {
+    since = performance.now();
+    turn = undefined;
+    resolve();
+  };
+  return () => {
+    if (turn) return turn;
+    if (performance.now() - since < sliceMs) return undefined;
+    turn = new Promise<void>((resolve) => setImmediate(resume, resolve));
+    return turn;
+  };
+}

@@ -1,7 +1,7 @@
 /** The indexer room's door: ingestion (loaders, splitters, pipeline, reindex) and the ANN indexes. */
 
 export * from './ann/index.ts';
-export { type Channel, createChannel } from './channel.ts';
+export { type Channel, createChannel, createPause, type Pause } from './channel.ts';
 export {
   detectLanguage,
   type LoadResult,

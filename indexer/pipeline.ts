@@ -1,6 +1,6 @@
 import { type ChunkingSettings, type Collection, type Config, toCairnError } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
-import { createChannel } from './channel.ts';
+import { createChannel, createPause } from './channel.ts';
 import { type PrepareContext, type PreparedDocument, prepareAll } from './prepare.ts';
 import { createTracker, type Tracker } from './progress.ts';
 import { type Plan, planSources } from './sources/index.ts';
@@ -8,6 +8,9 @@ import type { IngestDeps, IngestRequest, IngestSummary } from './types.ts';
 import { embedAndWrite } from './write-stage.ts';
 
 export const NO_EMBEDDER_NOTE = 'no embedder: stored for BM25 only; run `cairn reindex` once a model is available';
+
+/** Work between event-loop turns: long enough to cost nothing measurable, short enough for a server. */
+const PAUSE_SLICE_MS = 10;
 
 function emptySummary(): IngestSummary {
   return { added: 0, updated: 0, unchanged: 0, removed: 0, failed: [], chunks: 0, seconds: 0, documents: [], notes: [] };
@@ -97,6 +100,7 @@ function contextFor(
     summary,
     seen: new Set(),
     loadedFiles: new Set(),
+    pause: createPause(PAUSE_SLICE_MS),
     ...(countTokens ? { countTokens } : {}),
     ...(request.password ? { password: request.password } : {}),
     ...(request.signal ? { signal: request.signal } : {}),

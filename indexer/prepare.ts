@@ -11,6 +11,7 @@ import {
 import type { NewChunk, NewDocument } from '../store/index.ts';
 import { loadInput } from './loaders/index.ts';
 import { textToDocument } from './loaders/text.ts';
+import type { Pause } from './channel.ts';
 import type { Tracker } from './progress.ts';
 import { type Plan, type PlannedItem, readFileInput, readUrl } from './sources/index.ts';
 import { splitDocument } from './splitters/index.ts';
@@ -37,6 +38,8 @@ export interface PrepareContext {
   /** Document sources met this run, and files read in full (for prune). */
   seen: Set<string>;
   loadedFiles: Set<string>;
+  /** Gives the event loop a turn between documents (a server keeps answering during a long ingest). */
+  pause?: Pause;
 }
 
 export function recordFailure(ctx: Pick<PrepareContext, 'tracker' | 'summary' | 'seen'>, source: string, error: unknown): void {
@@ -101,6 +104,7 @@ async function prepareInput(input: RawInput, ctx: PrepareContext, emit: Emit): P
     recordFailure(ctx, input.source + failure.part, new CairnError(failure.code as 'LOADER_FAILED', failure.message));
   }
   for (const loaded of result.documents) {
+    await ctx.pause?.();
     const source = input.source + (loaded.part ?? '');
     const hash = loaded.contentHash ?? bytesHash;
     if (ctx.existing.get(source) === hash) {
@@ -146,6 +150,7 @@ async function prepareItem(item: PlannedItem, ctx: PrepareContext, emit: Emit): 
 /** The load and split stages: every planned item becomes documents for `emit`, or recorded failures. */
 export async function prepareAll(plan: Plan, ctx: PrepareContext, emit: Emit): Promise<void> {
   for (const item of plan.items) {
+    await ctx.pause?.();
     if (ctx.signal?.aborted) return;
     try {
       await prepareItem(item, ctx, emit);

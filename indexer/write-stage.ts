@@ -15,7 +15,7 @@ interface StageDeps {
   store: Store;
   embedder: Embedder | null;
   batchSize: number;
-  ctx: Pick<PrepareContext, 'tracker' | 'summary' | 'seen' | 'signal'>;
+  ctx: Pick<PrepareContext, 'tracker' | 'summary' | 'seen' | 'signal' | 'pause'>;
 }
 
 /** Writes one document (chunks, FTS rows, vectors) in one transaction; a failure rolls it all back. */
@@ -70,10 +70,15 @@ export async function embedAndWrite(channel: Channel<PreparedDocument>, deps: St
         };
         docs.push(pending);
         if (deps.embedder) for (let index = 0; index < prepared.chunks.length; index++) queue.push({ pending, index });
-        else flushReady();
+        else {
+          flushReady();
+          await deps.ctx.pause?.();
+        }
       }
     }
     if (queue.length === 0 || !deps.embedder) break;
+    // An embedder that answers at once (a fake, a cache) would otherwise never leave the microtask queue.
+    await deps.ctx.pause?.();
     const batch = queue.splice(0, deps.batchSize);
     const embedding = deps.embedder.embed(
       batch.map((b) => b.pending.prepared.chunks[b.index]?.text ?? ''),

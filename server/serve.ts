@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { serve } from '@hono/node-server';
 import { CairnError, type Config, type Logger } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
@@ -44,6 +44,8 @@ export function checkExposure(config: Config, store: Store): { open: boolean } {
 }
 
 export async function startServer(config: Config, logger: Logger, runtime?: Runtime): Promise<RunningServer> {
+  // A taken port is reported before the data folder and database are touched, so a failed start creates nothing.
+  if (!runtime) await assertPortFree(config.server.host, config.server.port);
   const rt = runtime ?? (await createRuntime(config, logger));
   let exposure: { open: boolean };
   try {
@@ -128,15 +130,32 @@ function trackConnections(server: NodeServer): () => void {
   };
 }
 
+function portInUse(hostname: string, port: number): CairnError {
+  return new CairnError('PORT_IN_USE', `Port ${port} on ${hostname} is already in use; pick another with --port`, { port });
+}
+
+async function assertPortFree(hostname: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? portInUse(hostname, port)
+          : new CairnError('INTERNAL', `Cannot listen on ${hostname}:${port}: ${error.message}`),
+      ),
+    );
+    probe.listen(port, hostname, () => probe.close(() => resolve()));
+  });
+}
+
 function listen(fetch: Parameters<typeof serve>[0]['fetch'], hostname: string, port: number): Promise<NodeServer> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, hostname, port }) as NodeServer;
     server.once('listening', () => resolve(server));
     server.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') {
-        reject(
-          new CairnError('PORT_IN_USE', `Port ${port} on ${hostname} is already in use; pick another with --port`, { port }),
-        );
+        reject(portInUse(hostname, port));
       } else {
         reject(new CairnError('INTERNAL', `Cannot listen on ${hostname}:${port}: ${error.message}`));
       }

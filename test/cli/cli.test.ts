@@ -76,6 +76,7 @@ describe('cairn command', () => {
     blocker.close();
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`error: Port ${port} on 127.0.0.1 is already in use; pick another with --port\n`);
+    expect(existsSync(path.join(dir, 'data-b'))).toBe(false);
   });
 
   it('serves /health and shuts down cleanly on SIGINT', async () => {
