@@ -9,9 +9,9 @@ import {
   sha256,
 } from '../core/index.ts';
 import type { NewChunk, NewDocument } from '../store/index.ts';
+import type { Pause } from './channel.ts';
 import { loadInput } from './loaders/index.ts';
 import { textToDocument } from './loaders/text.ts';
-import type { Pause } from './channel.ts';
 import type { Tracker } from './progress.ts';
 import { type Plan, type PlannedItem, readFileInput, readUrl } from './sources/index.ts';
 import { splitDocument } from './splitters/index.ts';

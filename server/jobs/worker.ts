@@ -3,7 +3,6 @@ import type { Job, JobFailure, JobProgress, Logger } from '../../core/index.ts';
 import type { Store } from '../../store/index.ts';
 import type { Metrics } from '../metrics.ts';
 import type { IngestOutcome, Services } from '../services.ts';
-import { ingestInBatches } from './batches.ts';
 import { materialize, removeUploads, type StoredSource, storeUploads, type UploadedFile } from './payload.ts';
 
 export type JobEvent = { type: 'progress' | 'done'; job: Job };
@@ -65,7 +64,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     };
   };
 
-  /** Finishes the row with the outcome (ingest is called without the job id, batch by batch) and counts it. */
+  /** Finishes the row with the outcome (ingest is called without the job id) and counts it. */
   function settle(id: string, sources: StoredSource[], outcome: IngestOutcome | Error): void {
     if (outcome instanceof Error) {
       store.jobs.finish(id, { status: 'failed', error: outcome.message });
@@ -99,11 +98,15 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     let outcome: IngestOutcome | Error;
     try {
       const { inputs, missing } = materialize(options.uploadsDir, sources);
-      outcome = await ingestInBatches(
-        options.ingest,
-        { collection: job.collectionId, sources: inputs, signal: current.signal },
-        progressReporter(id),
-      );
+      // One call for the whole job: the pipeline gives the event loop a turn between documents, so
+      // requests are served while it runs, and the signal stops it at the next document.
+      const report = progressReporter(id);
+      outcome = await options.ingest({
+        collection: job.collectionId,
+        sources: inputs,
+        signal: current.signal,
+        onProgress: (progress) => report(progress, []),
+      });
       const lost = missing.map((source) => ({ source, code: 'SOURCE_NOT_FOUND', message: 'The upload is no longer on disk' }));
       outcome = { ...outcome, failed: [...outcome.failed, ...lost] };
     } catch (error) {

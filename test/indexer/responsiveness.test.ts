@@ -30,7 +30,10 @@ async function longestStall(work: () => Promise<unknown>): Promise<{ gap: number
 
 describe('event loop during ingest', () => {
   it('keeps timers firing through a long text-only ingest', async () => {
-    h = createHarness({ embedder: null, config: { ingest: { chunking: { splitter: 'auto', size: 200, overlap: 0, unit: 'chars' } } } });
+    h = createHarness({
+      embedder: null,
+      config: { ingest: { chunking: { splitter: 'auto', size: 200, overlap: 0, unit: 'chars' } } },
+    });
     const harness = h;
     const sources = Array.from({ length: 1500 }, (_, i) => ({
       kind: 'text' as const,
