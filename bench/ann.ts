@@ -21,6 +21,8 @@ const { values } = parseArgs({
     dims: { type: 'string', default: '384' },
     'hard-n': { type: 'string', default: '30000' },
     'skip-ivf': { type: 'boolean', default: false },
+    /** Only Cairn's indexes (no stock hnswlib-node or usearch): for the 1M scale check. */
+    'ours-only': { type: 'boolean', default: false },
     /** Also measure Cairn's hnsw on the portable (npm) build: the fallback must stay ≥ 0.9x stock. */
     portable: { type: 'boolean', default: false },
     seconds: { type: 'string', default: '2' },
@@ -262,8 +264,15 @@ function benchFiltered(index: VectorIndex, data: Data) {
   log(`filtered 1%: ${exact}/${data.queries.length} queries returned exactly the k best allowed`);
 }
 
+/** Cairn's hnsw alone, for scale runs where building the peers too would double the time. */
+function benchHnswAlone(tag: string, data: Data, efs: number[]): VectorIndex {
+  const ours = createHnswIndex({ dimensions: D, metric: 'cosine', m: M, efConstruction: EFC, capacity: data.base.length });
+  benchOurs(`cairn-hnsw${tag}`, ours, data, efs);
+  return ours;
+}
+
 function runSet(tag: string, data: Data, withPeers: boolean) {
-  const ours = benchHnswPair(tag, data, [16, 32, 64, 128]);
+  const ours = values['ours-only'] ? benchHnswAlone(tag, data, [16, 32, 64, 128]) : benchHnswPair(tag, data, [16, 32, 64, 128]);
   if (tag === '') benchFiltered(ours, data);
   if (withPeers) benchUsearch(`usearch${tag}`, data, 64);
   if (values['skip-ivf']) return;
@@ -287,7 +296,7 @@ try {
 }
 loadHnswBackend({ logger: { debug: log, info: log, warn: log, error: log } });
 log(`generating ${N} x ${D} vectors and ground truth`);
-runSet('', makeData(N, 0.6, 1), true);
+runSet('', makeData(N, 0.6, 1), !values['ours-only']);
 const hardN = Number(values['hard-n']);
 if (hardN > 0) runSet('-hard', makeData(hardN, 1.0, 2), false);
 
@@ -311,6 +320,7 @@ for (const r of [0.95, 0.99]) {
 const flatBytes = D * 4 + 8 + 40;
 const sq8Row = results.find((r) => r.name === 'cairn-ivf-sq8');
 if (sq8Row) ratios.ivf_sq8_memory_vs_flat = Number(((sq8Row.bytesPerVector as number) / flatBytes).toFixed(2));
+results.push({ name: 'process', peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) });
 process.stdout.write(
   `${JSON.stringify({ bench: 'ann', n: N, dims: D, queries: Q, m: M, efConstruction: EFC, results, ratios })}\n`,
 );

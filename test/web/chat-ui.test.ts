@@ -38,23 +38,23 @@ describe.skipIf(!hasChromium)('chat UI', () => {
   it('creates a collection, uploads a file, and shows a cited answer', async () => {
     const page = await browser.newPage();
     await page.goto(`${server.url}/`);
-    await expect.poll(() => page.locator('#status').innerText()).toContain('running without: embedder, reranker, generator');
+    await expect.poll(() => page.locator('#status').textContent()).toContain('running without: embedder, reranker, generator');
     await page.fill('#new-collection-name', 'trails');
     await page.click('#new-collection button');
     await expect.poll(() => page.locator('#collection').inputValue()).toBe('trails');
     await page.setInputFiles('#files', path.join(FIXTURES, 'cairns.txt'));
     await page.click('#upload button');
-    await expect.poll(() => page.locator('#documents').innerText(), { timeout: 20_000 }).toContain('cairns.txt');
-    expect(await page.locator('#job').innerText()).toBe('succeeded: 1/1 documents');
+    await expect.poll(() => page.locator('#documents').textContent(), { timeout: 20_000 }).toContain('cairns.txt');
+    expect(await page.locator('#job').textContent()).toBe('succeeded: 1/1 documents');
     await page.fill('#question', 'Why do hikers build cairns?');
     await page.click('#send');
     await page.waitForSelector('.sources li', { timeout: 20_000 });
-    expect(await page.locator('.answer').innerText()).toBe(
+    expect(await page.locator('.answer').textContent()).toBe(
       'Hikers build cairns to mark trails across bare rock and above the tree line. [1]',
     );
-    expect(await page.locator('.sources li').first().innerText()).toBe(
+    expect(await page.locator('.sources li').first().textContent()).toBe(
       'cairns.txt Hikers build cairns to mark trails across bare rock and above the tree line.',
     );
-    expect(await page.locator('.meta').innerText()).toMatch(/^answered · extractive/);
+    expect(await page.locator('.meta').textContent()).toMatch(/^answered · extractive/);
   });
 });
