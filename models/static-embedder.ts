@@ -25,11 +25,9 @@ interface StaticWeights {
  */
 export async function loadStaticEmbedder(dir: string, id: string): Promise<Embedder> {
   const weights = readWeights(dir);
-  const { tokenizer, unkId } = readTokenizer(dir);
+  const { tokenizer, unkId, maxChars } = readTokenizer(dir);
   const tokenIds = (text: string): number[] => {
-    // A token spans at least one character, so 32 characters per token keeps every token needed.
-    const clipped = toWellFormed(text.length > MAX_TOKENS * 32 ? text.slice(0, MAX_TOKENS * 32) : text);
-    const ids = tokenizer.encode(clipped, { add_special_tokens: false });
+    const ids = tokenizer.encode(toWellFormed(clipCodePoints(text, maxChars)), { add_special_tokens: false });
     return (unkId === undefined ? ids : ids.filter((t) => t !== unkId)).slice(0, MAX_TOKENS);
   };
   return {
@@ -39,6 +37,23 @@ export async function loadStaticEmbedder(dir: string, id: string): Promise<Embed
     embed: async (texts: string[], _role: EmbedRole) => texts.map((text) => pool(weights, tokenIds(text))),
     countTokens: (text: string) => tokenizer.encode(text, { add_special_tokens: false }).length,
   };
+}
+
+/**
+ * model2vec cuts the text to `max_length * median token length` code points before tokenizing
+ * (Python `sentence[:m]`), so a text of long words keeps fewer than 512 tokens; we do the same.
+ */
+export function clipCodePoints(text: string, maxChars: number): string {
+  // UTF-16 length bounds the code point count from above, so short texts need no walk.
+  if (text.length <= maxChars) return text;
+  let count = 0;
+  let end = 0;
+  for (const char of text) {
+    if (count === maxChars) return text.slice(0, end);
+    count++;
+    end += char.length;
+  }
+  return text;
 }
 
 function pool(w: StaticWeights, ids: number[]): Float32Array {
@@ -83,26 +98,59 @@ function asInt32(tensor: SafeTensor | undefined): Int32Array | null {
   return Int32Array.from(tensor.data as ArrayLike<number | bigint>, (v) => Number(v));
 }
 
-function readTokenizer(dir: string): { tokenizer: PreTrainedTokenizer; unkId: number | undefined } {
+interface StaticTokenizer {
+  tokenizer: PreTrainedTokenizer;
+  unkId: number | undefined;
+  maxChars: number;
+}
+
+function readTokenizer(dir: string): StaticTokenizer {
   const file = path.join(dir, 'tokenizer.json');
   const json = readJson(file);
   if (!json) throw new CairnError('MODEL_CORRUPT', `${file} is missing or not JSON`, { file });
   const config = readJson(path.join(dir, 'tokenizer_config.json')) ?? {};
   try {
     const tokenizer = new PreTrainedTokenizer(json, config);
-    return { tokenizer, unkId: tokenizer.unk_token_id ?? unknownId(json) };
+    const vocab = vocabulary(json);
+    return { tokenizer, unkId: unknownId(json, vocab), maxChars: MAX_TOKENS * medianTokenLength(vocab) };
   } catch (error) {
     throw new CairnError('MODEL_CORRUPT', `${file} cannot be read as a tokenizer: ${(error as Error).message}`, { file });
   }
 }
 
-/** The [UNK] id from tokenizer.json itself, for models that ship no tokenizer_config.json. */
-function unknownId(json: Record<string, unknown>): number | undefined {
-  const model = json.model as { unk_id?: number; unk_token?: string; vocab?: unknown } | undefined;
-  if (typeof model?.unk_id === 'number') return model.unk_id;
-  const vocab = model?.vocab;
-  if (model?.unk_token && vocab && !Array.isArray(vocab)) return (vocab as Record<string, number>)[model.unk_token];
-  return undefined;
+/** Token → id over the model's vocabulary plus added tokens, like `Tokenizer.get_vocab()`. */
+function vocabulary(json: Record<string, unknown>): Map<string, number> {
+  const model = json.model as { vocab?: unknown } | undefined;
+  const vocab = new Map<string, number>();
+  if (Array.isArray(model?.vocab)) {
+    // Unigram: [piece, score] pairs, the id being the position.
+    for (const [index, [piece]] of (model.vocab as [string, number][]).entries()) vocab.set(piece, index);
+  } else if (model?.vocab && typeof model.vocab === 'object') {
+    for (const [piece, index] of Object.entries(model.vocab as Record<string, number>)) vocab.set(piece, index);
+  }
+  for (const added of (json.added_tokens as { id: number; content: string }[] | undefined) ?? []) {
+    vocab.set(added.content, added.id);
+  }
+  return vocab;
+}
+
+/**
+ * The [UNK] id model2vec drops: only a model that names an `unk_token` (WordPiece, WordLevel,
+ * BPE). A Unigram model has only `unk_id`, which model2vec (Python and Rust) does not look at,
+ * so its [UNK] tokens stay in the mean.
+ */
+function unknownId(json: Record<string, unknown>, vocab: Map<string, number>): number | undefined {
+  const unkToken = (json.model as { unk_token?: unknown } | undefined)?.unk_token;
+  return typeof unkToken === 'string' ? vocab.get(unkToken) : undefined;
+}
+
+/** `int(np.median(len(token) for token in vocab))`, lengths in code points as Python counts them. */
+export function medianTokenLength(vocab: Map<string, number>): number {
+  const lengths = [...vocab.keys()].map((token) => [...token].length).sort((a, b) => a - b);
+  if (lengths.length === 0) return 1;
+  const mid = lengths.length >> 1;
+  const median = lengths.length % 2 ? (lengths[mid] ?? 1) : ((lengths[mid - 1] ?? 1) + (lengths[mid] ?? 1)) / 2;
+  return Math.max(1, Math.trunc(median));
 }
 
 function readJson(file: string): Record<string, unknown> | null {
