@@ -43,13 +43,42 @@ function failDocument(deps: StageDeps, pending: Pending, error: unknown): void {
 }
 
 /**
- * The embed and write stages. Chunks from consecutive documents fill each embedding batch; while
- * a batch is being embedded, the documents finished by earlier batches are written, and the
- * prepare stage keeps loading and splitting into the channel, so only embedding sets the pace.
+ * Batches handed to the embedder in one call when chunks are already waiting: it sorts them by
+ * length across the call, so each batch pads less. The embedder keeps its own batch size.
+ */
+const WINDOW_BATCHES = 4;
+
+type Slot = { pending: Pending; index: number };
+
+async function embedSlots(deps: StageDeps, embedder: Embedder, slots: Slot[], whileWaiting: () => void): Promise<void> {
+  const embedding = embedder.embed(
+    slots.map((b) => b.pending.prepared.chunks[b.index]?.text ?? ''),
+    'passage',
+  );
+  whileWaiting();
+  try {
+    const vectors = await embedding;
+    slots.forEach((b, i) => {
+      b.pending.vectors[b.index] = vectors[i] as Float32Array;
+      b.pending.remaining--;
+    });
+  } catch (error) {
+    for (const b of slots) {
+      failDocument(deps, b.pending, error);
+      b.pending.remaining--;
+    }
+  }
+}
+
+/**
+ * The embed and write stages. Chunks from consecutive documents fill each embedding call; while
+ * a call is being embedded, the documents finished by earlier calls are written, and the prepare
+ * stage keeps loading and splitting into the channel, so only embedding sets the pace.
  */
 export async function embedAndWrite(channel: Channel<PreparedDocument>, deps: StageDeps): Promise<void> {
+  const { embedder, batchSize } = deps;
   const docs: Pending[] = [];
-  const queue: { pending: Pending; index: number }[] = [];
+  const queue: Slot[] = [];
   let open = true;
   const flushReady = () => {
     while (docs.length > 0 && ((docs[0] as Pending).remaining === 0 || (docs[0] as Pending).failed)) {
@@ -57,46 +86,24 @@ export async function embedAndWrite(channel: Channel<PreparedDocument>, deps: St
       if (!done.failed) writeDocument(deps, done);
     }
   };
+  const admit = (prepared: PreparedDocument) => {
+    const pending: Pending = { prepared, vectors: new Array(prepared.chunks.length), remaining: 0, failed: false };
+    docs.push(pending);
+    if (!embedder) return flushReady();
+    pending.remaining = prepared.chunks.length;
+    for (let index = 0; index < prepared.chunks.length; index++) queue.push({ pending, index });
+  };
   for (;;) {
-    while (open && (queue.length < deps.batchSize || !deps.embedder)) {
+    // Waits for a full batch; then takes what is already buffered, up to the window, without waiting.
+    while (open && (queue.length < batchSize || !embedder || (channel.size() > 0 && queue.length < batchSize * WINDOW_BATCHES))) {
       const prepared = await channel.next();
       if (!prepared) open = false;
-      else {
-        const pending: Pending = {
-          prepared,
-          vectors: new Array(prepared.chunks.length),
-          remaining: deps.embedder ? prepared.chunks.length : 0,
-          failed: false,
-        };
-        docs.push(pending);
-        if (deps.embedder) for (let index = 0; index < prepared.chunks.length; index++) queue.push({ pending, index });
-        else {
-          flushReady();
-          await deps.ctx.pause?.();
-        }
-      }
+      else admit(prepared);
+      // An embedder that answers at once (a fake, a cache) or none at all would otherwise never leave the microtask queue.
+      await deps.ctx.pause?.();
     }
-    if (queue.length === 0 || !deps.embedder) break;
-    // An embedder that answers at once (a fake, a cache) would otherwise never leave the microtask queue.
-    await deps.ctx.pause?.();
-    const batch = queue.splice(0, deps.batchSize);
-    const embedding = deps.embedder.embed(
-      batch.map((b) => b.pending.prepared.chunks[b.index]?.text ?? ''),
-      'passage',
-    );
-    flushReady();
-    try {
-      const vectors = await embedding;
-      batch.forEach((b, i) => {
-        b.pending.vectors[b.index] = vectors[i] as Float32Array;
-        b.pending.remaining--;
-      });
-    } catch (error) {
-      for (const b of batch) {
-        failDocument(deps, b.pending, error);
-        b.pending.remaining--;
-      }
-    }
+    if (queue.length === 0 || !embedder) break;
+    await embedSlots(deps, embedder, queue.splice(0, batchSize * WINDOW_BATCHES), flushReady);
   }
   flushReady();
 }

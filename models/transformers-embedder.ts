@@ -38,10 +38,18 @@ export async function loadTransformersEmbedder(options: TransformersEmbedderOpti
     maxTokens,
     async embed(texts: string[], role: EmbedRole) {
       const prefix = role === 'query' ? preset.queryPrefix : preset.passagePrefix;
-      const out: Float32Array[] = [];
-      for (let i = 0; i < texts.length; i += options.batchSize) {
-        const batch = texts.slice(i, i + options.batchSize).map((t) => prefix + clipText(t, maxTokens));
-        out.push(...(await run(batch)));
+      const inputs = texts.map((t) => prefix + clipText(t, maxTokens));
+      // Each batch is padded to its longest text: batches of similar lengths waste little of the run.
+      const order = orderByLength(inputs);
+      const out = new Array<Float32Array>(texts.length);
+      for (let i = 0; i < order.length; i += options.batchSize) {
+        // A model run holds the event loop for its whole duration (measured on CPU): others get a turn between batches.
+        if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+        const indices = order.slice(i, i + options.batchSize);
+        const vectors = await run(indices.map((j) => inputs[j] as string));
+        indices.forEach((j, k) => {
+          out[j] = vectors[k] as Float32Array;
+        });
       }
       return out;
     },
@@ -50,6 +58,14 @@ export async function loadTransformersEmbedder(options: TransformersEmbedderOpti
       await model.dispose();
     },
   };
+}
+
+/**
+ * Indices of `texts` from longest to shortest (ties keep their order). Characters stand in for
+ * tokens: tokenizing twice would cost more than the closer fit saves.
+ */
+export function orderByLength(texts: readonly string[]): number[] {
+  return texts.map((_, i) => i).sort((a, b) => (texts[b] as string).length - (texts[a] as string).length || a - b);
 }
 
 export async function embedBatch(

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPause, ingest } from '../../indexer/index.ts';
+import { createHashEmbedder, type Embedder } from '../../models/index.ts';
 import { createHarness, type Harness } from './helpers.ts';
 
 let h: Harness | undefined;
@@ -50,6 +51,36 @@ describe('event loop during ingest', () => {
     expect(elapsed).toBeGreaterThan(300);
     expect(gap).toBeLessThan(100);
     expect(ticks).toBeGreaterThan(5);
+  });
+});
+
+describe('embedding calls', () => {
+  it('hands waiting chunks to the embedder up to four batches at a time, each vector to its chunk', async () => {
+    const base = createHashEmbedder(8);
+    const sizes: number[] = [];
+    const slow: Embedder = {
+      ...base,
+      async embed(texts, role) {
+        sizes.push(texts.length);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return base.embed(texts, role);
+      },
+    };
+    h = createHarness({ embedder: slow, config: { models: { embedBatchSize: 4 } } });
+    const sources = Array.from({ length: 60 }, (_, i) => ({ kind: 'text' as const, source: `s${i}`, text: `Short note ${i}.` }));
+    expect((await ingest(h, { collection: 'notes', sources })).chunks).toBe(60);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(60);
+    expect(Math.max(...sizes)).toBe(16);
+    const rows = h.store.db
+      .prepare('SELECT c.text AS text, v.vector AS vector FROM chunks c JOIN vectors v ON v.chunk_rowid = c.rowid')
+      .all() as { text: string; vector: Buffer }[];
+    expect(rows).toHaveLength(60);
+    for (const row of rows) {
+      const [expected] = await base.embed([row.text], 'passage');
+      expect(Array.from(new Float32Array(row.vector.buffer, row.vector.byteOffset, 8))).toEqual(
+        Array.from(expected as Float32Array),
+      );
+    }
   });
 });
 
