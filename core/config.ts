@@ -87,7 +87,8 @@ const indexSchema = z.strictObject({
   autoFlatBelow: z.number().int().positive().default(20_000),
   hnswM: z.number().int().positive().default(16),
   hnswEfConstruction: z.number().int().positive().default(200),
-  hnswEf: z.number().int().positive().default(64),
+  // 64 reaches recall@10 0.99 at 100k clustered vectors but only 0.90 at 1M; 128 gives 0.98 there for ~6% fewer queries/s at 100k.
+  hnswEf: z.number().int().positive().default(128),
   ivfNprobe: z.number().int().positive().default(16),
   ivfQuantize: z.boolean().default(false),
   metric: z.enum(['cosine', 'ip', 'l2']).default('cosine'),

@@ -16,7 +16,8 @@ import { checkAddInput, checkK, prepareVector, TopK, toPredicate } from './vecto
 
 const MAGIC = 'CAIRNHNS';
 
-export const DEFAULT_HNSW: HnswParams = { m: 16, efConstruction: 200, ef: 64, exactFilterBelow: 0.05 };
+/** ef 128: recall@10 0.999 at 100k and 0.980 at 1M clustered 384-d vectors (bench/ann); 64 fell to 0.905 at 1M. */
+export const DEFAULT_HNSW: HnswParams = { m: 16, efConstruction: 200, ef: 128, exactFilterBelow: 0.05 };
 
 export interface HnswOptions extends Partial<HnswParams> {
   dimensions: number;
