@@ -7,13 +7,16 @@
  * The fixture models have random weights: they never stop early and judge passages at random, so
  * the run keeps every passage (rerankWeight 1, relevanceThreshold 0) to exercise every stage, and
  * answers run to --max-tokens. A real model's answers are shorter; the ratio is reported as measured.
+ * Random verdicts often abstain after ISSUP, which skips ISUSE; the bench then times one ISUSE call on
+ * the draft right after (same cache state the gate would see) so all three graders are always counted.
  */
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig, silentLogger } from '../core/index.ts';
 import { type AnswerResult, answer, type SearchFn } from '../generation/index.ts';
-import { createModelRegistry } from '../models/index.ts';
+import { gradeUsefulness } from '../generation/reflect.ts';
+import { createModelRegistry, type Generator } from '../models/index.ts';
 import { openStore } from '../store/index.ts';
 import { ensureWritten, generatedDir, writeLlamaGguf, writeTinyGguf } from '../test/fixtures/make-models.ts';
 
@@ -108,8 +111,32 @@ function seed() {
 
 const mean = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
 const r2 = (x: number) => Math.round(x * 100) / 100;
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length === 0
+    ? 0
+    : sorted.length % 2
+      ? (sorted[mid] as number)
+      : r2(((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2);
+};
+
+/**
+ * ISUSE timed on the draft when the pipeline abstained before its gate: the same call, on the same
+ * cache state (prompt, answer, ISSUP turn), that the gate would have made. 0 when ISUSE already ran.
+ */
+async function probeUsefulness(generator: Generator, result: AnswerResult, question: string, draft: string): Promise<number> {
+  if (result.timings.isuse !== undefined || result.timings.issup === undefined || draft === '') return 0;
+  const kept = result.passages.filter((p) => p.kept).map((p) => ({ marker: p.marker, passage: p.passage }));
+  const started = performance.now();
+  const usefulness = await gradeUsefulness({ generator, timeoutMs: Number(values['timeout-ms']) }, question, kept, draft);
+  const ms = performance.now() - started;
+  log(`  isuse probe: ${Math.round(ms)} ms (usefulness ${usefulness})`);
+  return ms;
+}
 
 async function main() {
+  const loadStart = os.loadavg().map(r2);
   const file = modelFile();
   const dataDir = path.join(os.tmpdir(), 'cairn-bench-answer');
   const config = parseConfig({
@@ -132,6 +159,7 @@ async function main() {
   const deps = { store, config, generator: loaded.model, search, logger: silentLogger };
   const plain: AnswerResult[] = [];
   const reflected: AnswerResult[] = [];
+  const probes: number[] = [];
   // An unrelated prompt empties the sequence's KV cache, so each measured answer reads its passages cold.
   const bust = () => loaded.model.complete({ messages: [{ role: 'user', content: 'ok' }], maxTokens: 1, temperature: 0 });
   for (let i = 0; i < runs; i++) {
@@ -141,10 +169,14 @@ async function main() {
       [true, reflected],
     ] as const) {
       await bust();
-      const result = await answer(deps, { collection: 'bench', question, persist: false, reflect });
+      let draft = '';
+      const result = await answer(deps, { collection: 'bench', question, persist: false, reflect }, (e) => {
+        if (e.type === 'token') draft += e.text;
+      });
       if (result.error) throw new Error(`${result.error.code}: ${result.error.message}`);
       log(`run ${i + 1}/${runs} reflect=${reflect}: ${JSON.stringify(result.timings)}`);
       into.push(result);
+      if (reflect) probes.push(await probeUsefulness(deps.generator, result, question, draft.trim()));
     }
   }
   store.close();
@@ -152,9 +184,16 @@ async function main() {
   const stage = (results: AnswerResult[], name: string) => r2(mean(results.map((r) => r.timings[name] ?? 0)));
   const names = ['retrieve', 'isrel', 'generate', 'issup', 'isuse', 'gate', 'total'];
   const stages = Object.fromEntries(names.map((s) => [s, stage(reflected, s)]));
-  const reflection = r2((stages.isrel ?? 0) + (stages.issup ?? 0) + (stages.isuse ?? 0));
+  const isuseProbe = r2(mean(probes));
+  const reflection = r2((stages.isrel ?? 0) + (stages.issup ?? 0) + (stages.isuse ?? 0) + isuseProbe);
   const plainGenerate = stage(plain, 'generate');
-  const overhead = r2((stages.total ?? 0) - stage(plain, 'total'));
+  const overhead = r2((stages.total ?? 0) + isuseProbe - stage(plain, 'total'));
+  // Per run (a plain answer and a reflected one back to back), since load on shared cores swings between runs.
+  const perRun = reflected.map((r, i) => {
+    const p = plain[i] as AnswerResult;
+    const gen = p.timings.generate ?? 0;
+    return gen === 0 ? 0 : r2(((r.timings.total ?? 0) + (probes[i] ?? 0) - (p.timings.total ?? 0)) / gen);
+  });
   const out = {
     bench: 'answer',
     results: [
@@ -166,17 +205,28 @@ async function main() {
       },
       {
         name: 'answer_with_reflection',
-        stagesMs: stages,
+        stagesMs: { ...stages, isuse_probe: isuseProbe },
         reflectionStagesMs: reflection,
         reflectionOverheadMs: overhead,
         decisions: reflected.map((r) => r.decision),
+        isuseRanInPipeline: reflected.filter((r) => r.timings.isuse !== undefined).length,
+        overheadVsGenerationPerRun: perRun,
         meanSentences: r2(mean(reflected.map((r) => r.sentences.length))),
       },
     ],
-    config: { model: path.basename(file), shape: values.model ? 'custom' : values.shape, threads, runs, maxTokens },
+    config: {
+      model: path.basename(file),
+      shape: values.model ? 'custom' : values.shape,
+      threads,
+      runs,
+      maxTokens,
+      loadavg: { start: loadStart, end: os.loadavg().map(r2) },
+    },
     ratios: {
-      // What reflection adds to an answer, against generating that answer without it (both read their passages cold).
+      // What ISREL + ISSUP + ISUSE add to an answer, against generating that answer without them (both read
+      // their passages cold). This is the issue's "reflection ≤ 0.5× generation" number.
       reflection_overhead_vs_generation: plainGenerate === 0 ? null : r2(overhead / plainGenerate),
+      reflection_overhead_vs_generation_median_run: median(perRun),
       // Stage sums in the reflected run: ISREL reads the passages first, so the prefix cache moves their prefill out of generate.
       reflection_stages_vs_generate_stage: stages.generate ? r2(reflection / stages.generate) : null,
     },

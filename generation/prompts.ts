@@ -73,8 +73,7 @@ const JSON_ONLY = 'Reply with JSON only.';
 /** ISREL: the answer prompt with the grading instruction appended, so the passages' prefix is shared. */
 export function isrelPrompt(question: string, passages: NumberedPassage[]): ChatTurn[] {
   const instruction =
-    `Before answering: which passages help answer the question? Give true or false for each passage, 1 to ${passages.length}. ` +
-    JSON_ONLY;
+    `Which passages help answer the question? Give true or false for each passage, 1 to ${passages.length}. ` + JSON_ONLY;
   return [
     { role: 'system', content: ANSWER_SYSTEM },
     { role: 'user', content: `${answerUser(question, passages)}\n\n${instruction}` },
@@ -91,10 +90,11 @@ function afterAnswer(question: string, passages: NumberedPassage[], answer: stri
 }
 
 /**
+ * Grading instructions are kept short: every token of them is evaluated on each grading call.
  * A long sentence is named by its opening words: the full text is just above, in the answer turn,
  * and repeating it would double the tokens the grader has to read.
  */
-export function opening(sentence: string, words = 10): string {
+export function opening(sentence: string, words = 8): string {
   const parts = sentence.split(/\s+/);
   return parts.length <= words + 2 ? sentence : `${parts.slice(0, words).join(' ')} …`;
 }
@@ -111,19 +111,13 @@ export function issupPrompt(
     question,
     passages,
     answer,
-    'Is each sentence of your answer supported by the passages it cites: "full", "partial" or "none"?\n' +
-      `${list}\n${JSON_ONLY}`,
+    'Is each sentence supported by the passages it cites: "full", "partial" or "none"?\n' + `${list}\n${JSON_ONLY}`,
   );
 }
 
 /** ISUSE: the answer conversation, then a usefulness rating. */
 export function isusePrompt(question: string, passages: NumberedPassage[], answer: string): ChatTurn[] {
-  return afterAnswer(
-    question,
-    passages,
-    answer,
-    `Rate your answer's usefulness for the question from 1 (useless) to 5 (complete). ${JSON_ONLY}`,
-  );
+  return afterAnswer(question, passages, answer, `Rate your answer's usefulness from 1 (useless) to 5 (complete). ${JSON_ONLY}`);
 }
 
 const GRADER_SYSTEM = `You are a strict grader. ${JSON_ONLY}`;

@@ -5,9 +5,19 @@ import {
   type LlamaContext,
   type LlamaGrammar,
   type LlamaModel,
+  type Token,
 } from 'node-llama-cpp';
 import { CairnError } from '../core/index.ts';
 import { fitMessages } from './fit-messages.ts';
+import { compactGbnfForSchema } from './json-gbnf.ts';
+import {
+  continueFromTokens,
+  type LastAnswer,
+  quotedAnswerCodec,
+  quotesAnswer,
+  rememberAnswer,
+  spliceAnswerTokens,
+} from './llama-continuation.ts';
 import { checkGgufFile } from './llama-runtime.ts';
 import { createPushIterator } from './push-iterator.ts';
 import type { ChatTurn, Completion, GeneratedToken, GenerateRequest, Generator, JsonSchema } from './types.ts';
@@ -27,6 +37,8 @@ const DEFAULT_MAX_TOKENS = 512;
 /** A leased chat slot: one context sequence with its LlamaChat, reused across requests. */
 interface Slot {
   chat: LlamaChat;
+  /** The last answer generated on this slot, so graders quoting it reuse the KV cache (llama-continuation.ts). */
+  last: LastAnswer | null;
 }
 
 /**
@@ -59,10 +71,13 @@ export async function loadLlamaGenerator(
     });
   }
   const free: Slot[] = [];
-  for (let i = 0; i < options.sequences; i++) free.push({ chat: new LlamaChat({ contextSequence: context.getSequence() }) });
+  for (let i = 0; i < options.sequences; i++)
+    free.push({ chat: new LlamaChat({ contextSequence: context.getSequence() }), last: null });
   const waiting: ((slot: Slot) => void)[] = [];
-  const acquire = (): Promise<Slot> => {
-    const slot = free.pop();
+  /** A free slot, preferring the one whose cache holds the answer the request quotes. */
+  const acquire = (messages: ChatTurn[]): Promise<Slot> => {
+    const preferred = free.findIndex((s) => quotesAnswer(messages, s.last));
+    const slot = preferred >= 0 ? free.splice(preferred, 1)[0] : free.pop();
     return slot ? Promise.resolve(slot) : new Promise((resolve) => waiting.push(resolve));
   };
   const release = (slot: Slot) => {
@@ -70,22 +85,24 @@ export async function loadLlamaGenerator(
     if (next) next(slot);
     else free.push(slot);
   };
-  const grammars = new Map<string, Promise<LlamaGrammar>>();
+  const grammars = new Map<string, Promise<SchemaGrammar>>();
   const grammarFor = (schema: JsonSchema) => {
     const key = JSON.stringify(schema);
     let grammar = grammars.get(key);
     if (!grammar) {
-      grammar = options.llama.createGrammarForJsonSchema(schema as never) as Promise<LlamaGrammar>;
+      grammar = createSchemaGrammar(options.llama, schema);
       grammars.set(key, grammar);
     }
     return grammar;
   };
   const generate = async (request: GenerateRequest, onText: (text: string) => void, grammar?: LlamaGrammar) => {
     const budget = context.contextSize - (request.maxTokens ?? DEFAULT_MAX_TOKENS) - 16;
-    const messages = fitMessages(request.messages, model, Math.max(16, budget));
-    const slot = await acquire();
+    const slot = await acquire(request.messages);
     try {
-      return await runChat(slot.chat, { ...request, messages }, onText, grammar);
+      // A quoted answer costs its sampled tokens, not its re-tokenized text, so it is not cut needlessly.
+      const codec = grammar && canSplice(slot, request.messages) ? quotedAnswerCodec(model, slot.last) : model;
+      const messages = fitMessages(request.messages, codec, Math.max(16, budget));
+      return await runOnSlot(slot, model, { ...request, messages }, onText, grammar);
     } finally {
       release(slot);
     }
@@ -96,9 +113,16 @@ export async function loadLlamaGenerator(
     gpuLayers: model.gpuLayers,
     stream: (request) => streamTokens(request, generate),
     async complete(request, schema) {
-      const grammar = schema ? await grammarFor(schema) : undefined;
-      const { text, tokens } = await generate(request, () => {}, grammar);
-      return schema && grammar ? withJson(text, tokens, grammar, options.id) : { text, tokens };
+      if (!schema) return generate(request, () => {});
+      const { grammar, maxTokens } = await grammarFor(schema);
+      // A bounded grammar cannot use more tokens than its longest output has bytes (plus end of text).
+      const cap = maxTokens === null ? request.maxTokens : Math.min(request.maxTokens ?? maxTokens, maxTokens);
+      const { text, tokens } = await generate(
+        { ...request, ...(cap !== undefined ? { maxTokens: cap } : {}) },
+        () => {},
+        grammar,
+      );
+      return withJson(text, tokens, options.id);
     },
     async dispose() {
       for (const slot of free) slot.chat.dispose();
@@ -134,27 +158,73 @@ function streamTokens(request: GenerateRequest, generate: Generate): AsyncIterab
   };
 }
 
-async function runChat(chat: LlamaChat, request: GenerateRequest, onText: (text: string) => void, grammar?: LlamaGrammar) {
+/**
+ * Only grammar-bound requests (graders) continue from raw tokens: their grammar ends in end-of-text,
+ * while free text needs LlamaChat's chat-template stop triggers.
+ */
+function canSplice(slot: Slot, messages: ChatTurn[]): slot is Slot & { last: LastAnswer } {
+  return slot.last !== null && quotesAnswer(messages, slot.last);
+}
+
+/** Runs one request on a leased slot: from the quoted answer's exact tokens where possible, else through LlamaChat. */
+async function runOnSlot(
+  slot: Slot,
+  model: LlamaModel,
+  request: GenerateRequest,
+  onText: (text: string) => void,
+  grammar?: LlamaGrammar,
+) {
   if (request.messages.length === 0) throw new CairnError('VALIDATION', 'A generate request needs at least one message');
   if (request.signal?.aborted) return { text: '', tokens: 0 };
-  let tokens = 0;
+  const history = toHistory(request.messages);
+  const spliced = grammar && canSplice(slot, request.messages) ? spliceAnswerTokens(model, slot.chat, history, slot.last) : null;
   try {
-    const result = await chat.generateResponse(toHistory(request.messages), {
-      maxTokens: request.maxTokens ?? DEFAULT_MAX_TOKENS,
-      temperature: request.temperature ?? 0,
-      ...(request.signal ? { signal: request.signal, stopOnAbortSignal: true } : {}),
-      ...(request.stop && request.stop.length > 0 ? { customStopTriggers: request.stop } : {}),
-      ...(grammar ? { grammar } : {}),
-      onTextChunk: onText,
-      onToken: (t) => {
-        tokens += t.length;
-      },
-    });
-    return { text: result.response, tokens };
+    if (spliced) {
+      return await continueFromTokens(slot.chat.sequence, spliced, {
+        maxTokens: request.maxTokens ?? DEFAULT_MAX_TOKENS,
+        temperature: request.temperature ?? 0,
+        signal: request.signal,
+        stop: request.stop,
+        grammar,
+        onText,
+      });
+    }
+    const sampled: Token[] = [];
+    let streamed = '';
+    const collect = (text: string) => {
+      streamed += text;
+      onText(text);
+    };
+    const result = await runChat(slot.chat, history, request, collect, grammar, sampled);
+    // Only free-text answers are quoted back by graders; a grammar-bound reply keeps the previous answer.
+    if (!grammar && !request.signal?.aborted) slot.last = rememberAnswer(model, sampled, streamed);
+    return result;
   } catch (error) {
-    if (request.signal?.aborted) return { text: '', tokens };
+    if (request.signal?.aborted) return { text: '', tokens: 0 };
     throw new CairnError('GENERATOR_FAILED', `Generation failed: ${(error as Error).message}`);
   }
+}
+
+async function runChat(
+  chat: LlamaChat,
+  history: ChatHistoryItem[],
+  request: GenerateRequest,
+  onText: (text: string) => void,
+  grammar: LlamaGrammar | undefined,
+  sampled: Token[],
+) {
+  const result = await chat.generateResponse(history, {
+    maxTokens: request.maxTokens ?? DEFAULT_MAX_TOKENS,
+    temperature: request.temperature ?? 0,
+    ...(request.signal ? { signal: request.signal, stopOnAbortSignal: true } : {}),
+    ...(request.stop && request.stop.length > 0 ? { customStopTriggers: request.stop } : {}),
+    ...(grammar ? { grammar } : {}),
+    onTextChunk: onText,
+    onToken: (t) => {
+      sampled.push(...t);
+    },
+  });
+  return { text: result.response, tokens: sampled.length };
 }
 
 function toHistory(messages: ChatTurn[]): ChatHistoryItem[] {
@@ -165,11 +235,26 @@ function toHistory(messages: ChatTurn[]): ChatHistoryItem[] {
   return history;
 }
 
-function withJson(text: string, tokens: number, grammar: LlamaGrammar, id: string): Completion {
+/** A schema's grammar: compact GBNF where the schema allows it, node-llama-cpp's otherwise. */
+interface SchemaGrammar {
+  grammar: LlamaGrammar;
+  /** Most tokens the grammar can produce, where it is bounded. */
+  maxTokens: number | null;
+}
+
+async function createSchemaGrammar(llama: Llama, schema: JsonSchema): Promise<SchemaGrammar> {
+  const compact = compactGbnfForSchema(schema);
+  if (!compact) return { grammar: await llama.createGrammarForJsonSchema(schema as never), maxTokens: null };
+  return {
+    grammar: await llama.createGrammar({ grammar: compact.gbnf }),
+    maxTokens: compact.maxBytes === null ? null : compact.maxBytes + 1,
+  };
+}
+
+function withJson(text: string, tokens: number, id: string): Completion {
   try {
     return { text, tokens, json: JSON.parse(text) };
   } catch {
-    void grammar;
     throw new CairnError('GENERATOR_FAILED', `Generator ${id} stopped before finishing its JSON output (raise maxTokens)`, {
       text,
     });

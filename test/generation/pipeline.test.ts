@@ -106,7 +106,7 @@ describe('answer: the Self-RAG gate', () => {
     ]);
     expect(isuse?.slice(0, 3)).toEqual(issup?.slice(0, 3));
     expect(issup?.[3]?.content).toBe(
-      'Is each sentence of your answer supported by the passages it cites: "full", "partial" or "none"?\n' +
+      'Is each sentence supported by the passages it cites: "full", "partial" or "none"?\n' +
         '1. Paris is the capital of France [1].\nReply with JSON only.',
     );
     expect(gen.calls[0]?.schema).toEqual({
@@ -149,7 +149,7 @@ describe('answer: the Self-RAG gate', () => {
     await answer(makeDeps(seeded.store, gen.generator, search), { collection: 'geo', question: Q });
     const issup = gen.calls[2]?.request.messages;
     expect(issup?.[2]).toEqual({ role: 'assistant', content: long });
-    expect(issup?.[3]?.content).toContain('\n1. Paris, which sits on the Seine river in the north …\n');
+    expect(issup?.[3]?.content).toContain('\n1. Paris, which sits on the Seine river in …\n');
   });
 
   it('regenerates once from the supporting passages when configured to', async () => {

@@ -87,6 +87,8 @@ describe.each(['llama', 'openai'])('Generator contract: %s', (name) => {
     expect(['yes', 'no']).toContain(json.answer);
     expect(typeof json.sure).toBe('boolean');
     expect(Object.keys(json).sort()).toEqual(['answer', 'sure']);
+    // Compact: no pretty-printing or trailing newlines for the model to spend tokens on.
+    expect(completion.text).toBe(JSON.stringify(json));
   });
 
   it('serves concurrent requests from one model', async () => {
