@@ -1,9 +1,12 @@
 import { CairnError } from '../../core/index.ts';
 import { checkHeader, decodeSections, encodeSections, viewFloat32, viewFloat64, writeFileAtomic } from './index-file.ts';
+import { createNativeScan, type NativeScan } from './native-scan.ts';
 import type { IndexDescription, Metric, SearchHit, SearchOptions, VectorIndex } from './types.ts';
 import { checkAddInput, checkK, prepareVector, scoreAt, TopK, toPredicate } from './vector-math.ts';
 
 const MAGIC = 'CAIRNFLT';
+/** Below this many vectors the TypeScript scan is as fast as building and calling the native one. */
+const NATIVE_SCAN_FROM = 1024;
 
 export interface FlatOptions {
   dimensions: number;
@@ -24,6 +27,8 @@ export class FlatIndex implements VectorIndex {
   private slotLabels: Float64Array;
   private readonly slotOf = new Map<number, number>();
   private count = 0;
+  /** Native candidate scan, built lazily for unfiltered searches; dropped on every change. */
+  private scan: NativeScan | null | undefined;
 
   constructor(options: FlatOptions) {
     if (!Number.isInteger(options.dimensions) || options.dimensions <= 0) {
@@ -52,6 +57,7 @@ export class FlatIndex implements VectorIndex {
     // Validate everything first so a bad vector changes nothing.
     const prepared = vectors.map((v) => prepareVector(v, this.dimensions, this.metric));
     this.grow(this.count + labels.length);
+    this.scan = undefined;
     labels.forEach((label, i) => {
       let slot = this.slotOf.get(label);
       if (slot === undefined) {
@@ -64,6 +70,7 @@ export class FlatIndex implements VectorIndex {
   }
 
   remove(labels: number[]): void {
+    this.scan = undefined;
     for (const label of labels) {
       const slot = this.slotOf.get(label);
       if (slot === undefined) continue;
@@ -92,10 +99,28 @@ export class FlatIndex implements VectorIndex {
       return top.result();
     }
     const allowed = toPredicate(filter);
+    if (!allowed && this.metric !== 'l2' && this.count >= NATIVE_SCAN_FROM) {
+      const hits = this.searchNative(q, want, top);
+      if (hits) return hits;
+    }
     for (let slot = 0; slot < this.count; slot++) {
       const label = this.slotLabels[slot]!;
       if (allowed && !allowed(label)) continue;
       top.push(label, scoreAt(this.metric, q, this.data, slot * this.dimensions, this.dimensions));
+    }
+    return top.result();
+  }
+
+  /**
+   * Exact top-k through native candidates: the native scan (float32) proposes want + margin labels,
+   * re-scored here like the TypeScript scan, so only a float32 near-tie beyond the margin could differ.
+   */
+  private searchNative(q: Float32Array, want: number, top: TopK): SearchHit[] | null {
+    if (this.scan === undefined) this.scan = createNativeScan(this.data, this.slotLabels, this.count, this.dimensions);
+    if (!this.scan) return null;
+    for (const label of this.scan.candidates(q, want + Math.max(16, want))) {
+      const slot = this.slotOf.get(label);
+      if (slot !== undefined) top.push(label, scoreAt(this.metric, q, this.data, slot * this.dimensions, this.dimensions));
     }
     return top.result();
   }
