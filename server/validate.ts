@@ -39,3 +39,19 @@ export function param(c: Context, name: string): string {
   if (value === undefined || value === '') throw new CairnError('VALIDATION', `Missing path parameter ${name}`);
   return value;
 }
+
+/**
+ * The named fields of a parsed body that are present: with exactOptionalPropertyTypes an absent
+ * option must stay absent rather than be passed on as `undefined`.
+ */
+export function pickDefined<T extends object, K extends keyof T>(
+  source: T,
+  keys: readonly K[],
+): { [P in K]?: Exclude<T[P], undefined> } {
+  const out: { [P in K]?: Exclude<T[P], undefined> } = {};
+  for (const key of keys) {
+    const value = source[key];
+    if (value !== undefined) out[key] = value as Exclude<T[K], undefined>;
+  }
+  return out;
+}

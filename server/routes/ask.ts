@@ -7,7 +7,7 @@ import type { ConcurrencyLimiter } from '../middleware/limits.ts';
 import type { RouteDoc } from '../openapi.ts';
 import { askSchema } from '../schemas.ts';
 import type { AskCall } from '../services.ts';
-import { param, parseJsonBody } from '../validate.ts';
+import { param, parseJsonBody, pickDefined } from '../validate.ts';
 
 export const askDocs: RouteDoc[] = [
   {
@@ -29,12 +29,11 @@ export function createAskRoutes(deps: AppDeps, limiter: ConcurrencyLimiter) {
     requireScope(c, name, 'read');
     const body = await parseJsonBody(c, askSchema);
     const collection = deps.store.collections.require(name);
-    const call: AskCall = { collection: collection.id, question: body.question };
-    if (body.chatId !== undefined) call.chatId = body.chatId;
-    if (body.reflect !== undefined) call.reflect = body.reflect;
-    if (body.retrieve !== undefined) call.retrieve = body.retrieve;
-    if (body.filter !== undefined) call.filter = body.filter;
-    if (body.k !== undefined) call.k = body.k;
+    const call: AskCall = {
+      collection: collection.id,
+      question: body.question,
+      ...pickDefined(body, ['chatId', 'reflect', 'retrieve', 'filter', 'k'] as const),
+    };
     const wantsStream = body.stream === true || (c.req.header('accept') ?? '').includes('text/event-stream');
     if (!wantsStream) return c.json(await askOnce(deps, limiter, call, requestSignal(c)));
     let doneSent = false;

@@ -5,7 +5,7 @@ import { requireScope } from '../middleware/auth.ts';
 import type { RouteDoc } from '../openapi.ts';
 import { searchSchema } from '../schemas.ts';
 import type { SearchCall } from '../services.ts';
-import { param, parseJsonBody } from '../validate.ts';
+import { param, parseJsonBody, pickDefined } from '../validate.ts';
 
 export const searchDocs: RouteDoc[] = [
   {
@@ -25,12 +25,11 @@ export function createSearchRoutes(deps: AppDeps) {
     requireScope(c, name, 'read');
     const body = await parseJsonBody(c, searchSchema);
     const collection = deps.store.collections.require(name);
-    const call: SearchCall = { collection: collection.id, query: body.query };
-    if (body.mode !== undefined) call.mode = body.mode;
-    if (body.k !== undefined) call.k = body.k;
-    if (body.rerank !== undefined) call.rerank = body.rerank;
-    if (body.filter !== undefined) call.filter = body.filter;
-    if (body.contextWindow !== undefined) call.contextWindow = body.contextWindow;
+    const call: SearchCall = {
+      collection: collection.id,
+      query: body.query,
+      ...pickDefined(body, ['mode', 'k', 'rerank', 'filter', 'contextWindow'] as const),
+    };
     return c.json(await deps.services.search(call));
   });
 }
