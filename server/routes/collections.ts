@@ -1,11 +1,12 @@
 import { Hono } from 'hono';
 import type { Collection, CollectionSettings } from '../../core/index.ts';
+import { DEFAULT_SETTINGS } from '../../store/index.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { hasScope, requireScope } from '../middleware/auth.ts';
 import type { RouteDoc } from '../openapi.ts';
 import { createCollectionSchema, updateCollectionSchema } from '../schemas.ts';
-import { param, parseJsonBody } from '../validate.ts';
+import { param, parseJsonBody, pickDefined } from '../validate.ts';
 
 const BASE = '/v1/collections';
 
@@ -47,21 +48,18 @@ export const collectionDocs: RouteDoc[] = [
 type SettingsInput = Partial<Omit<CollectionSettings, 'chunking'>> & { chunking?: Partial<CollectionSettings['chunking']> };
 
 function settingsPatch(body: SettingsInput & { description?: string | undefined }, current?: CollectionSettings) {
-  const settings: Partial<CollectionSettings> = {};
-  if (body.embedder !== undefined) settings.embedder = body.embedder;
-  if (body.reranker !== undefined) settings.reranker = body.reranker;
-  if (body.generator !== undefined) settings.generator = body.generator;
-  if (body.index !== undefined) settings.index = body.index;
-  if (body.extra !== undefined) settings.extra = body.extra;
+  const settings: Partial<CollectionSettings> = pickDefined(body, [
+    'embedder',
+    'reranker',
+    'generator',
+    'index',
+    'extra',
+  ] as const);
   if (body.chunking !== undefined) {
-    const base = current?.chunking ?? { splitter: 'auto', size: 512, overlap: 64, unit: 'tokens' };
-    settings.chunking = { ...base, ...dropUndefined(body.chunking) };
+    const base = current?.chunking ?? DEFAULT_SETTINGS.chunking;
+    settings.chunking = { ...base, ...pickDefined(body.chunking, ['splitter', 'size', 'overlap', 'unit'] as const) };
   }
   return settings;
-}
-
-function dropUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** A collection as the API shows it: settings, the models in effect, and counts. */

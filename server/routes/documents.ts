@@ -7,7 +7,7 @@ import { hasScope, requireScope } from '../middleware/auth.ts';
 import type { RouteDoc } from '../openapi.ts';
 import { ingestJsonSchema, ingestMultipartSchema, listDocumentsQuery } from '../schemas.ts';
 import { readUploads } from '../uploads.ts';
-import { param, parseJsonBody, parseQuery } from '../validate.ts';
+import { param, parseJsonBody, parseQuery, pickDefined } from '../validate.ts';
 
 const BASE = '/v1/collections/{collection}/documents';
 
@@ -76,11 +76,7 @@ async function jsonSources(c: Parameters<typeof parseJsonBody>[0]): Promise<Stor
   if (body.source !== undefined && LOOKS_LIKE_LOCATION.test(body.source)) {
     throw new CairnError('VALIDATION', 'A text\'s "source" is a name, not a path or URL', { source: body.source });
   }
-  const source: StoredSource = { type: 'text', text: body.text };
-  if (body.title !== undefined) source.title = body.title;
-  if (body.source !== undefined) source.source = body.source;
-  if (body.metadata !== undefined) source.metadata = body.metadata;
-  return [source];
+  return [{ type: 'text', text: body.text, ...pickDefined(body, ['title', 'source', 'metadata'] as const) }];
 }
 
 const LOOKS_LIKE_LOCATION = /^(\/|\\|[a-z]:[\\/]|[a-z][a-z0-9+.-]*:\/\/)/i;
