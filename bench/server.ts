@@ -3,11 +3,14 @@
  * loopback against POST /v1/collections/scifact/search in BM25 mode on the SciFact corpus, beside
  * the same searches called in-process in the same run.
  *   npm run bench -- server [--data folder] [--connections 50] [--duration 10] [--docs n]
- *                           [--rounds 3] [--latency-seconds 2]
- * Reports: requests/s, p50/p99 latency and errors under load; and one-connection sequential
- * latency over HTTP next to the in-process latency, so the per-request overhead is visible.
+ *                           [--rounds 3] [--latency-seconds 2] [--search-workers auto|n]
+ * Reports: requests/s, p50/p99 latency and errors under load, for the server as configured (search
+ * workers: `auto` = cores − 1) and with searches in the server's own thread (searchWorkers 0); and
+ * one-connection sequential latency over HTTP next to the in-process latency, so the per-request
+ * overhead is visible. The in-process baseline is always a direct call in one thread.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,7 +18,7 @@ import { performance as nodePerformance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { documentId, hashContent, parseConfig, silentLogger } from '../core/index.ts';
-import { createRuntime, startServer } from '../server/index.ts';
+import { createRuntime, resolveSearchWorkers, startServer } from '../server/index.ts';
 import type { Store } from '../store/index.ts';
 
 const { values } = parseArgs({
@@ -26,12 +29,14 @@ const { values } = parseArgs({
     docs: { type: 'string', default: '0' },
     'latency-seconds': { type: 'string', default: '2' },
     rounds: { type: 'string', default: '3' },
+    'search-workers': { type: 'string', default: 'auto' },
   },
 });
 const connections = Number(values.connections);
 const duration = Number(values.duration);
 const latencySeconds = Number(values['latency-seconds']);
 const rounds = Math.max(1, Number(values.rounds));
+const searchWorkers = values['search-workers'] === 'auto' ? 'auto' : Number(values['search-workers']);
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
 interface BeirDoc {
@@ -177,6 +182,76 @@ async function serverSideMeanMs(url: string): Promise<number> {
   return (value('cairn_http_request_duration_seconds_sum') / value('cairn_http_request_duration_seconds_count')) * 1000;
 }
 
+type SeqRound = { rate: number; p50: number; p99: number; n: number; errors: number };
+type Target = { url: string; path: string; queries: string[] };
+
+/** One-connection sequential HTTP searches, as a round beside the in-process one. */
+async function sequentialRound(target: Target): Promise<SeqRound> {
+  const seq = await runWorker<{ latencies: number[]; errors: number; elapsed: number }>({
+    ...target,
+    mode: 'sequential',
+    seconds: latencySeconds,
+  });
+  const sorted = seq.latencies.sort((a, b) => a - b);
+  return {
+    rate: sorted.length / seq.elapsed,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    n: sorted.length,
+    errors: seq.errors,
+  };
+}
+
+/** autocannon against one server: the result row, with how busy the server's main thread was. */
+async function loadRun(name: string, target: Target) {
+  log(`${name}: autocannon, ${connections} connections for ${duration} s`);
+  const autocannon = createRequire(import.meta.url).resolve('autocannon');
+  const eluBefore = nodePerformance.eventLoopUtilization();
+  const load = await runWorker<AutocannonResult>({ ...target, mode: 'load', autocannon, connections, duration });
+  // How busy the server's event loop was under load: near 1 means its thread was the bottleneck.
+  const serverBusy = nodePerformance.eventLoopUtilization(eluBefore).utilization;
+  if (load.error) throw new Error(load.error);
+  return {
+    name,
+    requests_per_s: round(load.latency.totalCount / load.duration, 1),
+    p50_ms: load.latency.p50,
+    p99_ms: load.latency.p99,
+    requests: load.latency.totalCount,
+    errors: load.errors + load.timeouts + load.non2xx,
+    server_event_loop_busy: round(serverBusy),
+  };
+}
+
+/**
+ * The ceiling for any server in one thread: bare node:http, no framework, no middleware, the same
+ * search and JSON.stringify. Shows what the HTTP machinery itself costs on this machine.
+ */
+async function startBareServer(search: (query: string) => Promise<unknown>): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (part: Buffer) => parts.push(part));
+    req.on('end', async () => {
+      const { query } = JSON.parse(Buffer.concat(parts).toString()) as { query: string };
+      const body = JSON.stringify(await search(query));
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${address.port}`, server };
+}
+
+function benchConfig(dataDir: string, workers: 'auto' | number) {
+  return parseConfig({
+    dataDir,
+    offline: true,
+    logLevel: 'silent',
+    models: { embedder: null, reranker: null, generator: null },
+    server: { port: 0, rateLimitPerMinute: 100_000_000, searchWorkers: workers },
+  });
+}
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'cairn-bench-server-'));
   try {
@@ -184,13 +259,8 @@ async function main(): Promise<void> {
     const corpus = readJsonl<BeirDoc>(path.join(values.data as string, 'corpus.jsonl'));
     const docs = limit > 0 ? corpus.slice(0, limit) : corpus;
     const queries = readJsonl<{ text: string }>(path.join(values.data as string, 'queries.jsonl')).map((q) => q.text);
-    const config = parseConfig({
-      dataDir,
-      offline: true,
-      logLevel: 'silent',
-      models: { embedder: null, reranker: null, generator: null },
-      server: { port: 0, rateLimitPerMinute: 100_000_000 },
-    });
+    const config = benchConfig(dataDir, searchWorkers);
+    const workers = resolveSearchWorkers(config.server.searchWorkers);
     const runtime = await createRuntime(config, silentLogger);
     const t0 = performance.now();
     writeCorpus(runtime.store, docs);
@@ -198,41 +268,41 @@ async function main(): Promise<void> {
     const search = (query: string) => runtime.services.search({ collection: 'scifact', query, mode: 'bm25', k: 10 });
     await search('warm up the lexical index');
     const server = await startServer(config, silentLogger, runtime);
+    const inThreadServer = await startServer(benchConfig(dataDir, 0), silentLogger);
     const target = { url: server.url, path: '/v1/collections/scifact/search', queries };
+    const inThreadTarget = { ...target, url: inThreadServer.url };
     try {
+      // Let the search workers load and build their indexes before anything is timed.
+      for (let i = 0; i < 2 * workers + 1; i++) await fetch(`${server.url}${target.path}`, warmRequest);
+      await fetch(`${inThreadServer.url}${target.path}`, warmRequest);
       // The machine is shared: in-process and HTTP runs alternate in short rounds, and each side's
       // median round is reported, so a burst of outside load does not land on one side only.
       const localRounds: Awaited<ReturnType<typeof inProcess>>[] = [];
-      const seqRounds: { rate: number; p50: number; p99: number; n: number; errors: number }[] = [];
+      const seqRounds: SeqRound[] = [];
+      const seqInThreadRounds: SeqRound[] = [];
       for (let r = 1; r <= rounds; r++) {
-        log(`round ${r}/${rounds}: in-process, then HTTP on 1 connection, ${latencySeconds} s each`);
+        log(`round ${r}/${rounds}: in-process, then HTTP on 1 connection (workers, in-thread), ${latencySeconds} s each`);
         localRounds.push(await inProcess(search, queries, latencySeconds));
-        const seq = await runWorker<{ latencies: number[]; errors: number; elapsed: number }>({
-          ...target,
-          mode: 'sequential',
-          seconds: latencySeconds,
-        });
-        const sorted = seq.latencies.sort((a, b) => a - b);
-        seqRounds.push({
-          rate: sorted.length / seq.elapsed,
-          p50: percentile(sorted, 50),
-          p99: percentile(sorted, 99),
-          n: sorted.length,
-          errors: seq.errors,
-        });
+        seqRounds.push(await sequentialRound(target));
+        seqInThreadRounds.push(await sequentialRound(inThreadTarget));
       }
       const local = median(localRounds);
       const seq = median(seqRounds);
-      log(`http: autocannon, ${connections} connections for ${duration} s`);
-      const autocannon = createRequire(import.meta.url).resolve('autocannon');
-      const eluBefore = nodePerformance.eventLoopUtilization();
-      const load = await runWorker<AutocannonResult>({ ...target, mode: 'load', autocannon, connections, duration });
-      // How busy the server's event loop was under load: near 1 means the server was the bottleneck.
-      const serverBusy = nodePerformance.eventLoopUtilization(eluBefore).utilization;
-      if (load.error) throw new Error(load.error);
-      const errors = load.errors + load.timeouts + load.non2xx;
-      const loadRate = load.latency.totalCount / load.duration;
-      const httpSeqP50 = seq.p50;
+      const seqInThread = median(seqInThreadRounds);
+      const pooled = await loadRun(
+        `http search (${workers} search workers, autocannon ${connections} connections, ${duration} s)`,
+        target,
+      );
+      const handlerMs = await serverSideMeanMs(server.url);
+      const inThread = await loadRun(
+        `http search (in the server's thread, autocannon ${connections} connections, ${duration} s)`,
+        inThreadTarget,
+      );
+      const bare = await startBareServer(search);
+      const bareRun = await loadRun(`bare node:http baseline (no framework, same search, ${connections} connections)`, {
+        ...target,
+        url: bare.url,
+      }).finally(() => bare.server.close());
       const results = [
         {
           name: 'in-process search (sequential)',
@@ -250,35 +320,47 @@ async function main(): Promise<void> {
           errors: seqRounds.reduce((sum, r) => sum + r.errors, 0),
         },
         {
-          name: `http search (autocannon, ${connections} connections, ${duration} s)`,
-          requests_per_s: round(loadRate, 1),
-          p50_ms: load.latency.p50,
-          p99_ms: load.latency.p99,
-          requests: load.latency.totalCount,
-          errors,
-          server_event_loop_busy: round(serverBusy),
+          name: "http search (in the server's thread, 1 connection, sequential)",
+          requests_per_s: round(seqInThread.rate, 1),
+          p50_ms: round(seqInThread.p50),
+          p99_ms: round(seqInThread.p99),
+          requests: seqInThread.n,
+          errors: seqInThreadRounds.reduce((sum, r) => sum + r.errors, 0),
         },
+        pooled,
+        inThread,
+        bareRun,
       ];
-      const handlerMs = await serverSideMeanMs(server.url);
       const output = {
         bench: 'server',
         corpus: { documents: docs.length, queries: queries.length },
+        search_workers: workers,
         // Mean time inside the app (middleware, validation, search, JSON) per search request, from /metrics:
         // what is left of the HTTP latency is the socket, the parser and the client.
         server_side_mean_ms: round(handlerMs),
         results,
         ratios: {
-          http_vs_inprocess_rate: round(loadRate / local.rate),
-          http_p50_overhead_ms: round(httpSeqP50 - local.p50),
+          http_vs_inprocess_rate: round(pooled.requests_per_s / local.rate),
+          http_in_thread_vs_inprocess_rate: round(inThread.requests_per_s / local.rate),
+          bare_node_http_vs_inprocess_rate: round(bareRun.requests_per_s / local.rate),
+          http_vs_bare_node_http_rate: round(pooled.requests_per_s / bareRun.requests_per_s),
+          http_p50_overhead_ms: round(seq.p50 - local.p50),
+          http_in_thread_p50_overhead_ms: round(seqInThread.p50 - local.p50),
         },
       };
       process.stdout.write(`${JSON.stringify(output)}\n`);
     } finally {
-      await server.close();
+      await Promise.all([server.close(), inThreadServer.close()]);
     }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
+
+const warmRequest = {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ query: 'warm up', mode: 'bm25', k: 10 }),
+};
 
 await main();

@@ -42,6 +42,8 @@ const serverSchema = z.strictObject({
   requestTimeoutMs: z.number().int().positive().default(120_000),
   sseHeartbeatMs: z.number().int().positive().default(15_000),
   shutdownGraceMs: z.number().int().nonnegative().default(10_000),
+  /** Threads that run searches off the HTTP event loop; `auto` = cores − 1 (1 to 4); 0 = in-thread. */
+  searchWorkers: z.union([z.literal('auto'), z.number().int().min(0).max(64)]).default('auto'),
 });
 
 const modelsSchema = z.strictObject({
@@ -185,6 +187,7 @@ const ENV_MAP: Record<string, [string, EnvKind]> = {
   CAIRN_HOST: ['server.host', 'string'],
   CAIRN_PORT: ['server.port', 'number'],
   CAIRN_CORS_ORIGINS: ['server.corsOrigins', 'list'],
+  CAIRN_SEARCH_WORKERS: ['server.searchWorkers', 'number'],
   CAIRN_MODELS_DIR: ['models.cacheDir', 'string'],
   CAIRN_EMBEDDER: ['models.embedder', 'nullable'],
   CAIRN_RERANKER: ['models.reranker', 'nullable'],

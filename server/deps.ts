@@ -2,6 +2,7 @@ import type { Config, Logger } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
 import type { JobWorker } from './jobs/worker.ts';
 import type { Metrics } from './metrics.ts';
+import type { SearchPool } from './search-pool.ts';
 import type { Services } from './services.ts';
 
 export type { ComponentStatus } from './services.ts';
@@ -19,6 +20,8 @@ export interface AppDeps {
    * request is allowed. Anywhere else a key is always required.
    */
   openWithoutKeys: boolean;
+  /** Search workers; without them (or when none could start) searches run in the server's thread. */
+  searchPool?: Pick<SearchPool, 'available' | 'searchJson'>;
   /** Aborted when the server shuts down: long-lived streams (job events) end then. */
   shutdown?: AbortSignal;
 }

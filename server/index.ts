@@ -5,5 +5,6 @@ export { createJobWorker, type JobEvent, type JobWorker } from './jobs/worker.ts
 export { createMetrics, type Metrics } from './metrics.ts';
 export { buildOpenApi, toJsonSchema } from './openapi.ts';
 export { createRuntime, type Runtime } from './runtime.ts';
+export { createSearchPool, resolveSearchWorkers, type SearchPool } from './search-pool.ts';
 export { checkExposure, isLoopback, type RunningServer, startServer } from './serve.ts';
 export type * from './services.ts';

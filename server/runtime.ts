@@ -11,7 +11,7 @@ import {
   type ModelRole,
   type Reranker,
 } from '../models/index.ts';
-import { createLexicalIndexCache, type SearchRequest, search } from '../retrieval/index.ts';
+import { createLexicalIndexCache, type SearchRequest, type SearchResult, search } from '../retrieval/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import type { ComponentStatus, Services } from './services.ts';
 
@@ -25,6 +25,11 @@ export interface Runtime {
   uploadsDir: string;
   /** Starts loading the default models that are on disk, without waiting for them. */
   warm?(): void;
+  /**
+   * Sends the retrieval step of answers to another searcher (the server's search workers);
+   * `services.search` itself stays in this thread.
+   */
+  searchAnswersWith?(search: ((request: SearchRequest) => Promise<SearchResult> | null) | null): void;
   close(): Promise<void>;
 }
 
@@ -76,6 +81,9 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     ]);
     return search({ store, config, ann, embedder, reranker, lexical }, request);
   }
+  // null from the other searcher (no worker running) means: search here.
+  let remoteSearch: ((request: SearchRequest) => Promise<SearchResult> | null) | null = null;
+  const answerSearch = (request: SearchRequest) => remoteSearch?.(request) ?? searchWithModels(request);
 
   const services: Services = {
     async ingest(call) {
@@ -87,7 +95,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     search: (call) => searchWithModels(call as SearchRequest),
     async answer(call, onEvent) {
       const generator = await model<Generator>('generator', refFor('generator', call.collection));
-      return answer({ store, config, generator, logger, search: searchWithModels }, call, onEvent);
+      return answer({ store, config, generator, logger, search: (request) => answerSearch(request) }, call, onEvent);
     },
     async embed(collection, texts) {
       const embedder = await model<Embedder>('embedder', refFor('embedder', collection));
@@ -115,6 +123,9 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
           status.set(role, { available: false, detail: `${config.models[role]}: ${error.message}` }),
         );
       }
+    },
+    searchAnswersWith(remote) {
+      remoteSearch = remote;
     },
     async close() {
       await ann.close();

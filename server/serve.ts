@@ -8,6 +8,7 @@ import type { AppDeps } from './deps.ts';
 import { createJobWorker, type JobWorker } from './jobs/worker.ts';
 import { createMetrics } from './metrics.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
+import { createSearchPool, resolveSearchWorkers, type SearchPool } from './search-pool.ts';
 
 export interface RunningServer {
   url: string;
@@ -16,6 +17,8 @@ export interface RunningServer {
   jobs: JobWorker;
   /** Whether requests without a key are allowed (loopback, no active key). */
   open: boolean;
+  /** Worker threads that run searches (0: searches run in the server's thread). */
+  searchWorkers: number;
   /** What runs and what does not (as /health reports it). */
   components: Runtime['services']['components'];
   /**
@@ -55,6 +58,7 @@ export async function startServer(config: Config, logger: Logger, runtime?: Runt
     throw error;
   }
   const metrics = createMetrics();
+  const searchPool = startSearchPool(config, logger, rt);
   const jobs = createJobWorker({ store: rt.store, logger, metrics, ingest: rt.services.ingest, uploadsDir: rt.uploadsDir });
   const shutdown = new AbortController();
   const deps: AppDeps = {
@@ -66,12 +70,14 @@ export async function startServer(config: Config, logger: Logger, runtime?: Runt
     metrics,
     openWithoutKeys: isLoopback(config.server.host),
     shutdown: shutdown.signal,
+    ...(searchPool ? { searchPool } : {}),
   };
   const app = createApp(deps);
   let server: NodeServer;
   try {
     server = await listen(app.fetch, config.server.host, config.server.port);
   } catch (error) {
+    await searchPool?.close();
     await rt.close();
     throw error;
   }
@@ -87,6 +93,7 @@ export async function startServer(config: Config, logger: Logger, runtime?: Runt
     store: rt.store,
     jobs,
     open: exposure.open,
+    searchWorkers: searchPool?.size ?? 0,
     components: () => rt.services.components(),
     close: () => {
       closing ??= (async () => {
@@ -100,11 +107,22 @@ export async function startServer(config: Config, logger: Logger, runtime?: Runt
         await Promise.all([jobs.stop(), drained]);
         clearInterval(sweep);
         clearTimeout(force);
+        rt.searchAnswersWith?.(null);
+        await searchPool?.close();
         await rt.close();
       })();
       return closing;
     },
   };
+}
+
+/** The search workers config asks for, with answers' retrieval sent to them too; null for none. */
+function startSearchPool(config: Config, logger: Logger, rt: Runtime): SearchPool | null {
+  const size = resolveSearchWorkers(config.server.searchWorkers);
+  if (size === 0) return null;
+  const pool = createSearchPool({ config, size, logger });
+  rt.searchAnswersWith?.((request) => (pool.available ? pool.search(request) : null));
+  return pool;
 }
 
 /**

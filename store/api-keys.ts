@@ -29,15 +29,25 @@ export function hashKey(key: string): string {
   return sha256(`cairn-key\u0000${key}`);
 }
 
+const ACTIVE_COUNT_TTL_MS = 1000;
+
 export function createApiKeysRepo(db: Db) {
   const all = db.prepare<[], ApiKeyRow>('SELECT * FROM api_keys ORDER BY created_at');
-  // Prepared once: the server asks this on every request to know whether it runs open.
+  // The server asks this on every request to know whether it runs open: the answer is kept for a
+  // second (and dropped on any change made here), so a key made by another process counts within 1 s.
   const active = db.prepare('SELECT count(*) AS n FROM api_keys WHERE revoked_at IS NULL');
+  let counted: { n: number; at: number } | null = null;
+  const activeCount = (): number => {
+    const at = performance.now();
+    if (!counted || at - counted.at > ACTIVE_COUNT_TTL_MS) counted = { n: (active.get() as { n: number }).n, at };
+    return counted.n;
+  };
 
   return {
     create(input: { name: string; scopes: Record<string, Scope[]> }): { key: string; apiKey: ApiKey } {
       const id = randomId('key_');
       const key = `cairn_${randomBytes(24).toString('base64url')}`;
+      counted = null;
       db.prepare('INSERT INTO api_keys (id, name, key_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?)').run(
         id,
         input.name,
@@ -50,8 +60,9 @@ export function createApiKeysRepo(db: Db) {
     },
     list: (): ApiKey[] => all.all().map(toApiKey),
     /** Keys that are not revoked; the server checks whether auth is needed at all from this. */
-    activeCount: (): number => (active.get() as { n: number }).n,
+    activeCount,
     revoke(idOrName: string): ApiKey {
+      counted = null;
       const info = db
         .prepare('UPDATE api_keys SET revoked_at = ? WHERE (id = ? OR name = ?) AND revoked_at IS NULL')
         .run(now(), idOrName, idOrName);

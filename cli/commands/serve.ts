@@ -14,6 +14,12 @@ export const serveCommand: Command = {
     const server = await startServer(config, logger);
     logger.info(`Cairn serving on ${server.url} (data folder ${config.dataDir})`);
     logger.info(`API description: ${server.url}/docs`);
+    const workers = server.searchWorkers;
+    logger.info(
+      workers > 0
+        ? `Searches run in ${workers} worker thread${workers === 1 ? '' : 's'} (server.searchWorkers)`
+        : "Searches run in the server's thread (server.searchWorkers is 0)",
+    );
     // Give the model checks a moment, then say what runs degraded rather than leave it to /health.
     await new Promise((resolve) => setTimeout(resolve, 50));
     for (const [name, status] of Object.entries(await server.components())) {

@@ -19,17 +19,21 @@ export const searchDocs: RouteDoc[] = [
   },
 ];
 
+const JSON_TYPE = { 'content-type': 'application/json' };
+
 export function createSearchRoutes(deps: AppDeps) {
   return new Hono<AppEnv>().post('/', async (c) => {
     const name = param(c, 'collection');
     requireScope(c, name, 'read');
     const body = await parseJsonBody(c, searchSchema);
-    const collection = deps.store.collections.require(name);
+    // Collection ids are their names; the search itself answers COLLECTION_NOT_FOUND.
     const call: SearchCall = {
-      collection: collection.id,
+      collection: name,
       query: body.query,
       ...pickDefined(body, ['mode', 'k', 'rerank', 'filter', 'contextWindow'] as const),
     };
+    // A worker hands back encoded JSON: the server's thread only writes it out.
+    if (deps.searchPool?.available) return c.body(await deps.searchPool.searchJson(call), 200, JSON_TYPE);
     return c.json(await deps.services.search(call));
   });
 }

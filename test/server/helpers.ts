@@ -95,6 +95,8 @@ function fakeIngest(store: Store, options: FakeOptions) {
 
 function fakeSearch(store: Store): Services['search'] {
   return async (call) => {
+    // As the real search: an unknown collection is COLLECTION_NOT_FOUND.
+    store.collections.require(call.collection);
     const words = call.query.toLowerCase().match(/\p{L}+/gu) ?? [];
     const rows = store.db.prepare('SELECT rowid FROM chunks WHERE collection_id = ? ORDER BY rowid').all(call.collection) as {
       rowid: number;
@@ -189,7 +191,8 @@ export interface TestEnv {
 }
 
 export function testConfig(dataDir: string, input: ConfigInput = {}): Config {
-  return parseConfig({ logLevel: 'silent', ...input, dataDir, server: { port: 0, ...input.server } });
+  // No search workers unless a test asks for them: fake runtimes search in-thread.
+  return parseConfig({ logLevel: 'silent', ...input, dataDir, server: { port: 0, searchWorkers: 0, ...input.server } });
 }
 
 /** A data folder, a real store, fake services, and the app built on them. */

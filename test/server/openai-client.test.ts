@@ -14,7 +14,12 @@ let client: OpenAI;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'cairn-openai-'));
-  const config = testConfig(dataDir, { offline: true, models: { embedder: null, reranker: null, generator: null } });
+  // One search worker: searches and answers' retrieval run in it, as under `npm start`.
+  const config = testConfig(dataDir, {
+    offline: true,
+    models: { embedder: null, reranker: null, generator: null },
+    server: { searchWorkers: 1 },
+  });
   server = await startServer(config, silentLogger, await createRuntime(config, silentLogger));
   const form = new FormData();
   for (const name of readdirSync(FIXTURES).sort())
@@ -34,6 +39,20 @@ describe('the official openai client against the real pipeline', () => {
   it('ingested the fixture uploads with the real ingest', () => {
     const sources = server.store.documents.list({ collectionId: 'rocks' }).documents.map((d) => d.source);
     expect(sources).toEqual(['basalt.html', 'cairns.txt', 'granite.md']);
+  });
+
+  it('searches over HTTP in the search worker', async () => {
+    const res = await fetch(`${server.url}/v1/collections/rocks/search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'granite quartz', mode: 'bm25', k: 1 }),
+    });
+    const body = (await res.json()) as { passages: { source: string }[]; ran: object };
+    expect([res.status, body.passages.map((p) => p.source), body.ran]).toEqual([
+      200,
+      ['granite.md'],
+      { bm25: true, dense: false, fusion: null, rerank: false },
+    ]);
   });
 
   it('lists one model per collection', async () => {

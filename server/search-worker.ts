@@ -1,0 +1,54 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { CairnError, type Config, createLogger } from '../core/index.ts';
+import { createRuntime } from './runtime.ts';
+import type { SearchCall } from './services.ts';
+
+/**
+ * One search worker: its own runtime (a second SQLite connection, its own BM25 and ANN indexes,
+ * its own query models) answering search calls from the server's thread with UTF-8 JSON, so the
+ * search and its serialisation both run off the event loop that serves HTTP.
+ */
+export type WorkerRequest = { type: 'search'; id: number; call: SearchCall } | { type: 'close' };
+
+export type WorkerReply =
+  | { type: 'ready' }
+  | { type: 'closed' }
+  | { type: 'result'; id: number; json: Uint8Array<ArrayBuffer> }
+  | { type: 'error'; id: number; code: string; message: string; details?: unknown };
+
+if (!parentPort) throw new Error('search-worker.ts runs only as a worker thread');
+const port = parentPort;
+const { config } = workerData as { config: Config };
+const runtime = await createRuntime(config, createLogger({ level: config.logLevel }));
+const reply = (message: WorkerReply) => port.postMessage(message);
+const encoder = new TextEncoder();
+
+async function answer(id: number, call: SearchCall): Promise<void> {
+  try {
+    // Encoded here, handed over without a copy: the server's thread only writes the bytes out.
+    const json = encoder.encode(JSON.stringify(await runtime.services.search(call)));
+    port.postMessage({ type: 'result', id, json } satisfies WorkerReply, [json.buffer as ArrayBuffer]);
+  } catch (error) {
+    const known = error instanceof CairnError;
+    reply({
+      type: 'error',
+      id,
+      code: known ? error.code : 'INTERNAL',
+      message: (error as Error).message ?? String(error),
+      ...(known && error.details !== undefined ? { details: error.details } : {}),
+    });
+  }
+}
+
+port.on('message', (message: WorkerRequest) => {
+  if (message.type === 'search') {
+    void answer(message.id, message.call);
+    return;
+  }
+  // Saves the ANN indexes it caught up, then lets the thread end.
+  void runtime.close().finally(() => {
+    reply({ type: 'closed' });
+    port.close();
+  });
+});
+reply({ type: 'ready' });
