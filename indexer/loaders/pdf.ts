@@ -3,6 +3,9 @@ import { PDFParse } from 'pdf-parse';
 import { CairnError, type PageSpan } from '../../core/index.ts';
 import type { LoadedDocument } from '../types.ts';
 import { detectLanguage } from './language.ts';
+import { hasRtl, repairRtlLine, rtlClusters } from './pdf-bidi.ts';
+import { BLANK, multiCharToUnicodeTexts } from './pdf-tounicode.ts';
+import { repairFontMaps } from './pdf-update.ts';
 
 export interface PdfOptions {
   /** Passwords by file name or path (config.ingest.pdfPasswords). */
@@ -27,6 +30,23 @@ function toCairnPdfError(error: unknown, hadPassword: boolean): CairnError {
   return new CairnError('LOADER_FAILED', `The PDF could not be read: ${message}`);
 }
 
+/**
+ * RTL lines pdf.js scrambled are repaired from the file's own multi-character ToUnicode entries;
+ * the font maps are read only when some page has RTL text. Line lengths never change.
+ */
+function repairRtlPages(pages: { num: number; text: string }[], data: Uint8Array): { num: number; text: string }[] {
+  if (!pages.some((page) => hasRtl(page.text))) return pages;
+  const clusters = rtlClusters(multiCharToUnicodeTexts(data));
+  if (clusters.length === 0) return pages;
+  return pages.map((page) => ({
+    ...page,
+    text: page.text
+      .split('\n')
+      .map((line) => repairRtlLine(line, clusters))
+      .join('\n'),
+  }));
+}
+
 /** Pages joined by blank lines; each page's range in the joined text is kept for citations. */
 function joinPages(pages: { num: number; text: string }[]): { text: string; spans: PageSpan[] } {
   let text = '';
@@ -41,23 +61,50 @@ function joinPages(pages: { num: number; text: string }[]): { text: string; span
   return { text, spans };
 }
 
+interface PdfText {
+  pages: { num: number; text: string }[];
+  total: number;
+  title: string | undefined;
+}
+
+async function readPdf(bytes: Uint8Array, password: string | undefined, maxPages: number): Promise<PdfText> {
+  const parser = new PDFParse({ data: bytes, verbosity: 0, ...(password ? { password } : {}) });
+  try {
+    const result = await parser.getText({ first: maxPages });
+    const info = await parser.getInfo().catch(() => null);
+    const title = typeof info?.info?.Title === 'string' && info.info.Title.trim() ? info.info.Title.trim() : undefined;
+    return { pages: result.pages, total: result.total, title };
+  } finally {
+    await parser.destroy().catch(() => undefined);
+  }
+}
+
+/**
+ * Text with repaired font maps when the file needs them. Should pdf.js reject the repaired file,
+ * the original is read as before: a repair may never cost a document.
+ */
+async function readRepaired(data: Uint8Array, password: string | undefined, maxPages: number): Promise<PdfText> {
+  const repaired = repairFontMaps(data);
+  // pdf.js takes ownership of the buffer it is given: hand it a copy (the repaired file is one).
+  if (!repaired) return readPdf(new Uint8Array(data), password, maxPages);
+  const read = await readPdf(repaired.data, password, maxPages).catch(() => undefined);
+  if (!read) return readPdf(new Uint8Array(data), password, maxPages);
+  if (!repaired.blanked) return read;
+  return { ...read, pages: read.pages.map((page) => ({ ...page, text: page.text.replaceAll(BLANK, '') })) };
+}
+
 export async function loadPdf(data: Uint8Array, source: string, options: PdfOptions): Promise<LoadedDocument> {
   const password = passwordFor(source, options);
-  // pdf.js takes ownership of the buffer it is given: hand it a copy.
-  const parser = new PDFParse({ data: new Uint8Array(data), verbosity: 0, ...(password ? { password } : {}) });
   try {
-    const result = await parser.getText({ last: options.maxPages });
-    const { text, spans } = joinPages(result.pages);
+    const read = await readRepaired(data, password, options.maxPages);
+    const { text, spans } = joinPages(repairRtlPages(read.pages, data));
     if (text.trim() === '') throw new CairnError('PDF_NO_TEXT', 'no extractable text (scanned? OCR not enabled)');
-    const info = await parser.getInfo().catch(() => null);
-    const title =
-      typeof info?.info?.Title === 'string' && info.info.Title.trim() ? info.info.Title.trim() : path.basename(source);
-    const metadata: Record<string, unknown> = { pageCount: result.total };
-    if (result.total > options.maxPages) metadata.truncatedAtPage = options.maxPages;
+    const metadata: Record<string, unknown> = { pageCount: read.total };
+    if (read.total > options.maxPages) metadata.truncatedAtPage = options.maxPages;
     return {
       text,
       mime: 'application/pdf',
-      title,
+      title: read.title ?? path.basename(source),
       language: detectLanguage(text),
       pages: spans,
       outline: [],
@@ -67,7 +114,5 @@ export async function loadPdf(data: Uint8Array, source: string, options: PdfOpti
   } catch (error) {
     if (error instanceof CairnError) throw error;
     throw toCairnPdfError(error, password !== undefined);
-  } finally {
-    await parser.destroy().catch(() => undefined);
   }
 }
