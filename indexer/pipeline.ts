@@ -83,6 +83,12 @@ function fitChunking(chunking: ChunkingSettings, deps: IngestDeps, summary: Inge
   return { ...chunking, size: limit, overlap: Math.min(chunking.overlap, Math.floor(limit / 4)) };
 }
 
+/** Source → content hash of what is stored; forced, no hash matches, so nothing counts as unchanged. */
+function knownSources(deps: IngestDeps, collectionId: string, force: boolean): Map<string, string> {
+  const sources = deps.store.documents.sources(collectionId);
+  return force ? new Map([...sources.keys()].map((source) => [source, ''])) : sources;
+}
+
 function contextFor(
   deps: IngestDeps,
   request: IngestRequest,
@@ -95,7 +101,7 @@ function contextFor(
     config: deps.config,
     collectionId: collection.id,
     chunking: fitChunking(collection.settings.chunking, deps, summary),
-    existing: deps.store.documents.sources(collection.id),
+    existing: knownSources(deps, collection.id, request.force === true),
     tracker,
     summary,
     seen: new Set(),

@@ -15,7 +15,7 @@ import { textToDocument } from './loaders/text.ts';
 import type { Tracker } from './progress.ts';
 import { type Plan, type PlannedItem, readFileInput, readUrl } from './sources/index.ts';
 import { splitDocument } from './splitters/index.ts';
-import type { IngestSummary, LoadedDocument, RawInput } from './types.ts';
+import type { IngestSummary, LoadedDocument, RawInput, StoredDocument } from './types.ts';
 
 /** A document ready to embed and write. */
 export interface PreparedDocument {
@@ -120,6 +120,17 @@ async function prepareInput(input: RawInput, ctx: PrepareContext, emit: Emit): P
   }
 }
 
+const KIND_BY_MIME: Record<string, LoadedDocument['kind']> = {
+  'text/markdown': 'markdown',
+  'text/html': 'html',
+  'application/pdf': 'pdf',
+};
+
+function storedToLoaded(document: StoredDocument): LoadedDocument {
+  const { text, mime, title, language, pages, metadata } = document;
+  return { text, mime, title, language, pages, outline: [], metadata, kind: KIND_BY_MIME[mime] ?? 'text' };
+}
+
 async function prepareItem(item: PlannedItem, ctx: PrepareContext, emit: Emit): Promise<void> {
   switch (item.type) {
     case 'error':
@@ -134,6 +145,14 @@ async function prepareItem(item: PlannedItem, ctx: PrepareContext, emit: Emit): 
       ctx.seen.add(item.source);
       const loaded = { ...textToDocument(item.text, item.title), metadata: item.metadata };
       return emit(buildDocument(loaded, item.source, hash, Buffer.byteLength(item.text), ctx));
+    }
+    case 'stored': {
+      // Always split again: re-ingesting a stored document is asked for when chunking or models changed.
+      ctx.seen.add(item.source);
+      const { document } = item;
+      return emit(
+        buildDocument(storedToLoaded(document), item.source, document.contentHash, Buffer.byteLength(document.text), ctx),
+      );
     }
     case 'url': {
       let first = true;

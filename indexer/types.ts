@@ -6,7 +6,23 @@ import type { Store } from '../store/index.ts';
 export type IngestSource =
   | string
   | { kind: 'bytes'; name: string; data: Uint8Array; mime?: string; metadata?: Record<string, unknown> }
-  | { kind: 'text'; text: string; title?: string; source?: string; metadata?: Record<string, unknown> };
+  | { kind: 'text'; text: string; title?: string; source?: string; metadata?: Record<string, unknown> }
+  | { kind: 'stored'; document: StoredDocument };
+
+/**
+ * A document already in the store, split and embedded again from its stored text (re-ingest of an
+ * upload, whose bytes are not kept): pages, language and metadata come back as they were.
+ */
+export interface StoredDocument {
+  source: string;
+  text: string;
+  title: string;
+  mime: string;
+  language: string | null;
+  pages: PageSpan[];
+  metadata: Record<string, unknown>;
+  contentHash: string;
+}
 
 export interface IngestDeps {
   store: Store;
@@ -20,6 +36,8 @@ export interface IngestRequest {
   sources: IngestSource[];
   jobId?: string;
   prune?: boolean;
+  /** Split and embed again even what is unchanged (re-ingest after chunking or model changes). */
+  force?: boolean;
   /** Password for encrypted PDFs in this request (per-file passwords come from config.ingest.pdfPasswords). */
   password?: string;
   signal?: AbortSignal;

@@ -1,4 +1,4 @@
-import type { Citation, JobFailure, JobProgress, Passage } from '../core/index.ts';
+import type { Citation, JobFailure, JobProgress, PageSpan, Passage } from '../core/index.ts';
 
 /**
  * What the HTTP layer needs from the other rooms, as plain functions bound to the store, config
@@ -8,13 +8,28 @@ import type { Citation, JobFailure, JobProgress, Passage } from '../core/index.t
 export type IngestSourceInput =
   | string
   | { kind: 'bytes'; name: string; data: Uint8Array; mime?: string; metadata?: Record<string, unknown> }
-  | { kind: 'text'; text: string; title?: string; source?: string; metadata?: Record<string, unknown> };
+  | { kind: 'text'; text: string; title?: string; source?: string; metadata?: Record<string, unknown> }
+  | { kind: 'stored'; document: StoredDocument };
+
+/** A stored document to split and embed again from its text (the indexer's StoredDocument). */
+export interface StoredDocument {
+  source: string;
+  text: string;
+  title: string;
+  mime: string;
+  language: string | null;
+  pages: PageSpan[];
+  metadata: Record<string, unknown>;
+  contentHash: string;
+}
 
 export interface IngestCall {
   collection: string;
   sources: IngestSourceInput[];
   jobId?: string;
   prune?: boolean;
+  /** Re-ingest: split and embed again even what is unchanged. */
+  force?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: JobProgress) => void;
 }
@@ -52,6 +67,10 @@ export interface AskCall {
   collection: string;
   question: string;
   chatId?: string;
+  /** Do not store the turn in a chat (OpenAI clients keep the conversation themselves). */
+  persist?: boolean;
+  /** Earlier turns of a conversation the caller keeps itself. */
+  history?: { role: 'user' | 'assistant'; content: string }[];
   reflect?: boolean;
   retrieve?: 'always' | 'never' | 'auto';
   filter?: object;

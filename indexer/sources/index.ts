@@ -3,7 +3,7 @@ import path from 'node:path';
 import { CairnError, type Config, hashContent } from '../../core/index.ts';
 import { looksBinary } from '../loaders/decode.ts';
 import { sniffKind } from '../loaders/sniff.ts';
-import type { IngestSource, RawInput } from '../types.ts';
+import type { IngestSource, RawInput, StoredDocument } from '../types.ts';
 import { crawl } from './crawl.ts';
 import { walkFolder } from './folder.ts';
 import { type FetchOptions, fetchUrl } from './url.ts';
@@ -18,6 +18,7 @@ export type PlannedItem =
   | { type: 'url'; source: string }
   | { type: 'bytes'; source: string; input: RawInput }
   | { type: 'text'; source: string; text: string; title: string; metadata: Record<string, unknown> }
+  | { type: 'stored'; source: string; document: StoredDocument }
   | { type: 'error'; source: string; error: CairnError };
 
 export interface Plan {
@@ -62,6 +63,8 @@ export async function planSources(sources: IngestSource[], config: Config): Prom
       const input: RawInput = { source: source.name, name: source.name, data: source.data, metadata: source.metadata ?? {} };
       if (source.mime) input.mime = source.mime;
       plan.items.push({ type: 'bytes', source: source.name, input });
+    } else if (source.kind === 'stored') {
+      plan.items.push({ type: 'stored', source: source.document.source, document: source.document });
     } else {
       const id = source.source ?? `text:${hashContent(source.text).slice(0, 16)}`;
       plan.items.push({

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomId } from '../../core/index.ts';
-import type { IngestSourceInput } from '../services.ts';
+import type { IngestSourceInput, StoredDocument } from '../services.ts';
 
 /**
  * What a job row's payload says to ingest. Uploaded bytes are kept in files named by the server
@@ -12,7 +12,9 @@ export type StoredSource =
   | { type: 'upload'; file: string; name: string; mime?: string; metadata?: Record<string, unknown> }
   | { type: 'text'; text: string; title?: string; source?: string; metadata?: Record<string, unknown> }
   | { type: 'url'; url: string }
-  | { type: 'path'; path: string };
+  | { type: 'path'; path: string }
+  /** A document in the store, split again from its stored text (uploads are not kept as bytes). */
+  | { type: 'document'; id: string };
 
 export interface UploadedFile {
   name: string;
@@ -40,12 +42,23 @@ export function storeUploads(uploadsDir: string, files: UploadedFile[]): { batch
   return { batch, sources };
 }
 
-/** Turns stored sources back into ingest inputs; a vanished upload is reported, not thrown. */
-export function materialize(uploadsDir: string, sources: StoredSource[]): { inputs: IngestSourceInput[]; missing: string[] } {
+/** Reads a stored document back as an ingest input; null when it is gone. */
+export type ReadDocument = (id: string) => StoredDocument | null;
+
+/** Turns stored sources back into ingest inputs; a vanished upload or document is reported, not thrown. */
+export function materialize(
+  uploadsDir: string,
+  sources: StoredSource[],
+  readDocument: ReadDocument,
+): { inputs: IngestSourceInput[]; missing: string[] } {
   const inputs: IngestSourceInput[] = [];
   const missing: string[] = [];
   for (const source of sources) {
-    if (source.type === 'url') inputs.push(source.url);
+    if (source.type === 'document') {
+      const document = readDocument(source.id);
+      if (document) inputs.push({ kind: 'stored', document });
+      else missing.push(source.id);
+    } else if (source.type === 'url') inputs.push(source.url);
     else if (source.type === 'path') inputs.push(source.path);
     else if (source.type === 'text') inputs.push({ kind: 'text', ...withoutType(source) });
     else {

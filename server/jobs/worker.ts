@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import type { Job, JobFailure, JobProgress, Logger } from '../../core/index.ts';
+import { CairnError, type Job, type JobFailure, type JobProgress, type Logger } from '../../core/index.ts';
 import type { Store } from '../../store/index.ts';
 import type { Metrics } from '../metrics.ts';
-import type { IngestOutcome, Services } from '../services.ts';
+import type { IngestOutcome, Services, StoredDocument } from '../services.ts';
 import { materialize, removeUploads, type StoredSource, storeUploads, type UploadedFile } from './payload.ts';
 
 export type JobEvent = { type: 'progress' | 'done'; job: Job };
@@ -13,6 +13,11 @@ export interface JobWorker {
   /** Queues the jobs a previous process left queued or running; returns how many. */
   resume(): number;
   subscribe(jobId: string, listener: (event: JobEvent) => void): () => void;
+  /**
+   * Cancels a job: a queued one at once, a running one at its next safe point (documents written so
+   * far stay). Returns the job as it is now; CONFLICT when it has already finished.
+   */
+  cancel(id: string): Job;
   /** Resolves when nothing is queued or running (tests, shutdown). */
   idle(): Promise<void>;
   /** Takes no more jobs and interrupts the running one at its next safe point (between documents). */
@@ -28,6 +33,14 @@ export interface JobWorkerOptions {
   uploadsDir: string;
 }
 
+/** A stored document as the pipeline takes it back, or null when it was deleted meanwhile. */
+function storedDocument(store: Store, id: string): StoredDocument | null {
+  const doc = store.documents.get(id);
+  if (!doc) return null;
+  const { source, text, title, mime, language, pages, metadata, contentHash } = doc;
+  return { source, text, title, mime, language, pages, metadata, contentHash };
+}
+
 /** One background worker in the server process: jobs run one at a time, in order, from the jobs table. */
 export function createJobWorker(options: JobWorkerOptions): JobWorker {
   const { store, logger } = options;
@@ -36,6 +49,8 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   const queue: string[] = [];
   let running: Promise<void> | null = null;
   let current: AbortController | null = null;
+  let currentId: string | null = null;
+  let cancelled: string | null = null;
   let stopping = false;
   let waiters: (() => void)[] = [];
 
@@ -66,7 +81,9 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
 
   /** Finishes the row with the outcome (ingest is called without the job id) and counts it. */
   function settle(id: string, sources: StoredSource[], outcome: IngestOutcome | Error): void {
-    if (outcome instanceof Error) {
+    if (cancelled === id && !(outcome instanceof Error)) {
+      store.jobs.finish(id, { status: 'cancelled', result: { ...outcome, documents: outcome.documents.length } });
+    } else if (outcome instanceof Error) {
       store.jobs.finish(id, { status: 'failed', error: outcome.message });
       logger.warn(`job ${id} failed: ${outcome.message}`);
     } else {
@@ -95,30 +112,53 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     store.jobs.start(id);
     emit('progress', id);
     current = new AbortController();
+    currentId = id;
     let outcome: IngestOutcome | Error;
     try {
-      const { inputs, missing } = materialize(options.uploadsDir, sources);
+      const { inputs, missing } = materialize(options.uploadsDir, sources, (documentId) => storedDocument(store, documentId));
       // One call for the whole job: the pipeline gives the event loop a turn between documents, so
       // requests are served while it runs, and the signal stops it at the next document.
       const report = progressReporter(id);
       outcome = await options.ingest({
         collection: job.collectionId,
         sources: inputs,
+        // Re-ingest is asked for when something changed that the content hash cannot see (chunking, models).
+        force: job.kind === 'reingest',
         signal: current.signal,
         onProgress: (progress) => report(progress, []),
       });
-      const lost = missing.map((source) => ({ source, code: 'SOURCE_NOT_FOUND', message: 'The upload is no longer on disk' }));
+      const lost = missing.map((source) => ({ source, code: 'SOURCE_NOT_FOUND', message: 'The upload or document is gone' }));
       outcome = { ...outcome, failed: [...outcome.failed, ...lost] };
     } catch (error) {
       outcome = error instanceof Error ? error : new Error(String(error));
     }
     // Interrupted by shutdown: back in the queue, and the next start runs it again (each document
     // is written in one transaction, so the rerun finds finished ones unchanged).
-    if (stopping) {
+    currentId = null;
+    if (stopping && cancelled !== id) {
       store.jobs.requeue(id);
       return;
     }
     settle(id, sources, outcome);
+  }
+
+  function cancel(id: string): Job {
+    const job = store.jobs.require(id);
+    if (job.status !== 'queued' && job.status !== 'running') {
+      throw new CairnError('CONFLICT', `Job ${id} has already ${job.status}`, { status: job.status });
+    }
+    if (currentId === id) {
+      cancelled = id;
+      current?.abort();
+      return store.jobs.require(id);
+    }
+    const at = queue.indexOf(id);
+    if (at >= 0) queue.splice(at, 1);
+    store.jobs.finish(id, { status: 'cancelled' });
+    options.metrics.countJob('cancelled');
+    removeUploads(options.uploadsDir, (job.payload.sources ?? []) as StoredSource[]);
+    emit('done', id);
+    return store.jobs.require(id);
   }
 
   async function drain(): Promise<void> {
@@ -152,6 +192,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       kick();
       return job;
     },
+    cancel,
     resume() {
       const unfinished = store.jobs.unfinished().filter((job) => !queue.includes(job.id));
       for (const job of unfinished) queue.push(job.id);

@@ -41,10 +41,11 @@ export const documentDocs: RouteDoc[] = [
   {
     method: 'post',
     path: `${BASE}/{id}/reingest`,
-    summary: 'Read the document from its source again (URLs and server paths)',
+    summary:
+      'Ingest the document again, split and embedded anew: URLs and server paths are read again, uploads and texts come from the stored text',
     tag: 'Documents',
     scope: 'write',
-    responses: { 202: 'Accepted: the job id to follow', 409: 'The source was uploaded and cannot be read again' },
+    responses: { 202: 'Accepted: the job id to follow', 404: 'No such document' },
   },
 ];
 
@@ -137,11 +138,12 @@ export function createDocumentRoutes(deps: AppDeps) {
     });
 }
 
-/** URLs are fetched again and server-side paths read again; uploaded bytes are not kept, so they must be sent again. */
+/**
+ * URLs are fetched again and server-side paths read again; uploads and posted texts, whose bytes
+ * are not kept, are split and embedded again from the stored text.
+ */
 function reingestSource(doc: Document): StoredSource {
   if (/^https?:\/\//i.test(doc.source)) return { type: 'url', url: doc.source };
   if (doc.source.startsWith('/') || /^[a-z]:[\\/]/i.test(doc.source)) return { type: 'path', path: doc.source };
-  throw new CairnError('CONFLICT', `"${doc.source}" was uploaded or posted as text; upload it again to re-ingest`, {
-    source: doc.source,
-  });
+  return { type: 'document', id: doc.id };
 }

@@ -19,6 +19,14 @@ export const jobDocs: RouteDoc[] = [
     scope: 'read',
     stream: true,
   },
+  {
+    method: 'post',
+    path: '/v1/jobs/{id}/cancel',
+    summary: 'Cancel a job: a queued one at once, a running one after its current document (written ones stay)',
+    tag: 'Jobs',
+    scope: 'write',
+    responses: { 200: 'Cancelled', 202: 'Running: it stops after its current document', 409: 'The job has already finished' },
+  },
 ];
 
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
@@ -37,6 +45,12 @@ export function createJobRoutes(deps: AppDeps) {
       return c.json({ jobs });
     })
     .get('/:id', (c) => c.json(readableJob(c, param(c, 'id'))))
+    .post('/:id/cancel', (c) => {
+      const job = store.jobs.require(param(c, 'id'));
+      requireScope(c, job.collectionId ?? '*', 'write');
+      const now = deps.jobs.cancel(job.id);
+      return c.json({ job: now }, now.status === 'cancelled' ? 200 : 202);
+    })
     .get('/:id/events', (c) => {
       const job = readableJob(c, param(c, 'id'));
       return sseResponse(c, { heartbeatMs: deps.config.server.sseHeartbeatMs, logger: deps.logger }, async (sink) => {

@@ -40,12 +40,27 @@ export const openAiDocs: RouteDoc[] = [
 
 type ChatBody = ReturnType<typeof chatCompletionSchema.parse>;
 
-function lastQuestion(body: ChatBody): string {
-  const user = [...body.messages].reverse().find((m) => m.role === 'user');
-  const content = user?.content;
-  const text = typeof content === 'string' ? content : (content ?? []).map((part) => part.text ?? '').join('');
-  if (text.trim() === '') throw new CairnError('VALIDATION', 'The messages need a user message with text');
-  return text;
+type Message = ChatBody['messages'][number];
+
+function messageText(message: Message | undefined): string {
+  const content = message?.content;
+  return typeof content === 'string' ? content : (content ?? []).map((part) => part.text ?? '').join('');
+}
+
+/**
+ * The last user message is the question; the user and assistant turns before it are the history
+ * the answer pipeline condenses a follow-up with (our own sources block is dropped from answers).
+ * Nothing is stored: OpenAI clients send the whole conversation each time.
+ */
+function conversation(body: ChatBody): { question: string; history: NonNullable<AskCall['history']> } {
+  const last = body.messages.findLastIndex((m) => m.role === 'user');
+  const question = messageText(body.messages[last]);
+  if (question.trim() === '') throw new CairnError('VALIDATION', 'The messages need a user message with text');
+  const history = body.messages
+    .slice(0, Math.max(0, last))
+    .filter((m): m is Message & { role: 'user' | 'assistant' } => m.role === 'user' || m.role === 'assistant')
+    .map((m) => ({ role: m.role, content: messageText(m).replace(/\n\nSources:\n[\s\S]*$/, '') }));
+  return { question, history };
 }
 
 /** The sources block appended to the answer text, so any chat client shows where it came from. */
@@ -149,7 +164,7 @@ export function createOpenAiRoutes(deps: AppDeps, limiter: ConcurrencyLimiter) {
       const body = await parseJsonBody(c, chatCompletionSchema);
       requireScope(c, body.model, 'read');
       const collection = store.collections.require(body.model);
-      const call = { collection: collection.id, question: lastQuestion(body) };
+      const call: AskCall = { collection: collection.id, persist: false, ...conversation(body) };
       const meta: CompletionMeta = {
         id: `chatcmpl-${randomId('')}`,
         created: Math.floor(Date.now() / 1000),

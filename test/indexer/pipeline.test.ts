@@ -49,6 +49,40 @@ describe('ingest', () => {
     expect(h.store.chunks.byDocument(md?.id ?? '').map((c) => c.headings)).toEqual([['Title'], ['Title', 'Part']]);
   });
 
+  it('re-ingests a stored document from its text, split with the current chunking, pages kept', async () => {
+    await ingest(h, { collection: 'docs', sources: [{ kind: 'text', text: LONG, source: 'pasted', title: 'Pasted' }] });
+    const before = h.store.documents.findBySource('docs', 'pasted');
+    const pages = [
+      { page: 1, start: 0, end: 100 },
+      { page: 2, start: 100, end: LONG.length },
+    ];
+    const document = { ...(before as NonNullable<typeof before>), pages, mime: 'application/pdf' };
+    h.store.collections.update('docs', { settings: { chunking: { splitter: 'auto', size: 16, overlap: 2, unit: 'tokens' } } });
+    const summary = await ingest(h, { collection: 'docs', sources: [{ kind: 'stored', document }] });
+    const after = h.store.documents.findBySource('docs', 'pasted');
+    const chunks = h.store.chunks.byDocument(after?.id ?? '');
+    expect([summary.updated, summary.unchanged, summary.failed]).toEqual([1, 0, []]);
+    expect(chunks.length).toBeGreaterThan(before?.chunkCount ?? 0);
+    expect([after?.text, after?.title, after?.contentHash, after?.pages, after?.mime]).toEqual([
+      LONG,
+      'Pasted',
+      before?.contentHash,
+      pages,
+      'application/pdf',
+    ]);
+    for (const chunk of chunks) expect(LONG.slice(chunk.start, chunk.end)).toBe(chunk.text);
+    expect([chunks[0]?.page, chunks.at(-1)?.page]).toEqual([1, 2]);
+    expect(rowCount(h.store, 'vectors')).toBe(rowCount(h.store, 'chunks'));
+  });
+
+  it('with force, splits and embeds unchanged sources again', async () => {
+    await ingest(h, { collection: 'docs', sources: [folder] });
+    const plain = await ingest(h, { collection: 'docs', sources: [folder] });
+    const forced = await ingest(h, { collection: 'docs', sources: [folder], force: true });
+    expect([plain.updated, plain.unchanged]).toEqual([0, 3]);
+    expect([forced.added, forced.updated, forced.unchanged, forced.chunks]).toEqual([0, 3, 0, rowCount(h.store, 'chunks')]);
+  });
+
   it('is a no-op for unchanged sources and replaces changed ones atomically', async () => {
     await ingest(h, { collection: 'docs', sources: [folder] });
     const changes = rowCount(h.store, 'vector_changes');

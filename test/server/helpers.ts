@@ -37,6 +37,8 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 function sourceText(source: IngestCall['sources'][number]): { source: string; text: string; title: string } {
   if (typeof source === 'string') return { source, text: `fetched ${source}`, title: source };
   if (source.kind === 'bytes') return { source: source.name, text: new TextDecoder().decode(source.data), title: source.name };
+  if (source.kind === 'stored')
+    return { source: source.document.source, text: source.document.text, title: source.document.title };
   return {
     source: source.source ?? `text:${hashContent(source.text).slice(0, 12)}`,
     text: source.text,

@@ -91,6 +91,29 @@ describe('the official openai client against the real pipeline', () => {
     expect(completion.choices[0]?.message.content).toContain('cairn');
   });
 
+  it('answers a follow-up with the earlier turns of the conversation, storing no chat', async () => {
+    const chatsBefore = server.store.chats.list().length;
+    const alone = await client.chat.completions.create({
+      model: 'rocks',
+      messages: [{ role: 'user', content: 'How does it cool?' }],
+    });
+    const followUp = await client.chat.completions.create({
+      model: 'rocks',
+      messages: [
+        { role: 'system', content: 'You are a helpful assistant.' },
+        { role: 'user', content: 'Tell me about granite.' },
+        { role: 'assistant', content: 'Granite is a common rock.\n\nSources:\n[1] granite.md' },
+        { role: 'user', content: 'How does it cool?' },
+      ],
+    });
+    type WithCairn = { cairn: { chatId: unknown; reflection: { notes: string[] } } };
+    const joined = 'The follow-up question was joined with the previous one (no generator to condense it).';
+    const [first, second] = [alone, followUp].map((completion) => (completion as unknown as WithCairn).cairn);
+    expect([first?.reflection.notes.includes(joined), second?.reflection.notes.includes(joined)]).toEqual([false, true]);
+    expect([first?.chatId, second?.chatId]).toEqual([null, null]);
+    expect(server.store.chats.list().length).toBe(chatsBefore);
+  });
+
   it('streams the ask pipeline events over SSE', async () => {
     const res = await fetch(`${server.url}/v1/collections/rocks/ask`, {
       method: 'POST',

@@ -170,7 +170,7 @@ describe('ingest, jobs and documents', () => {
     expect(((await pathy.json()) as { error: { code: string } }).error.code).toBe('VALIDATION');
   });
 
-  it('re-ingests URL sources and refuses uploaded ones', async () => {
+  it('re-ingests URL sources from the URL and pasted or uploaded ones from the stored text', async () => {
     await req('/v1/collections/web/documents', json({ urls: ['https://example.com/a'] }));
     await env.deps.jobs.idle();
     await ingestText('web', 'pasted', 'pasted-note');
@@ -182,9 +182,12 @@ describe('ingest, jobs and documents', () => {
     expect(job.kind).toBe('reingest');
     expect(job.status).toBe('succeeded');
     const pasted = env.store.documents.findBySource('web', 'pasted-note');
-    const refused = await req(`/v1/collections/web/documents/${pasted?.id}/reingest`, { method: 'POST' });
-    expect(refused.status).toBe(409);
-    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('CONFLICT');
+    const stored = await req(`/v1/collections/web/documents/${pasted?.id}/reingest`, { method: 'POST' });
+    expect(stored.status).toBe(202);
+    await env.deps.jobs.idle();
+    const storedJob = env.store.jobs.require(((await stored.json()) as { jobId: string }).jobId);
+    expect([storedJob.status, storedJob.payload.sources]).toEqual(['succeeded', [{ type: 'document', id: pasted?.id }]]);
+    expect(env.store.documents.findBySource('web', 'pasted-note')?.text).toBe('pasted');
   });
 
   it('answers JOB_NOT_FOUND and lists jobs', async () => {
@@ -194,6 +197,28 @@ describe('ingest, jobs and documents', () => {
     await ingestText('notes', 'x', 'x');
     const jobs = (await (await req('/v1/jobs')).json()) as { jobs: unknown[] };
     expect(jobs.jobs).toHaveLength(1);
+  });
+
+  it('cancels a queued job at once and a running one after its current document', async () => {
+    await env.cleanup();
+    env = createTestEnv({ fakes: { ingestDelayMs: 40 } });
+    const urls = ['https://example.com/1', 'https://example.com/2', 'https://example.com/3', 'https://example.com/4'];
+    const submit = async () =>
+      ((await (await req('/v1/collections/web/documents', json({ urls }))).json()) as { jobId: string }).jobId;
+    const running = await submit();
+    const queued = await submit();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const now = await req(`/v1/jobs/${queued}/cancel`, { method: 'POST' });
+    expect([now.status, ((await now.json()) as { job: { status: string } }).job.status]).toEqual([200, 'cancelled']);
+    const later = await req(`/v1/jobs/${running}/cancel`, { method: 'POST' });
+    expect([later.status, ((await later.json()) as { job: { status: string } }).job.status]).toEqual([202, 'running']);
+    await env.deps.jobs.idle();
+    const stopped = env.store.jobs.require(running);
+    expect(stopped.status).toBe('cancelled');
+    expect((stopped.result as { added: number }).added).toBeLessThan(urls.length);
+    expect(env.store.documents.list({ collectionId: 'web' }).documents.length).toBe((stopped.result as { added: number }).added);
+    const again = await req(`/v1/jobs/${running}/cancel`, { method: 'POST' });
+    expect([again.status, ((await again.json()) as { error: { code: string } }).error.code]).toEqual([409, 'CONFLICT']);
   });
 
   it('streams the events of a finished job: progress then done', async () => {
