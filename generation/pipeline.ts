@@ -1,4 +1,4 @@
-import { CairnError, type Collection, toCairnError } from '../core/index.ts';
+import { CairnError, type Collection, type Config, toCairnError } from '../core/index.ts';
 import type { ChatTurn } from '../models/types.ts';
 import { abstain, createResult, createRun, type Run, round } from './run.ts';
 import { throwIfAborted } from './signals.ts';
@@ -58,7 +58,7 @@ function prepare(deps: AnswerDeps, request: AskRequest, onEvent?: (event: Answer
   const collection = deps.store.collections.require(request.collection);
   const config = deps.config.answer;
   const chatId = resolveChat(deps, request, collection);
-  const history = chatId && request.chatId ? loadHistory(deps, chatId, config.historyTurns) : [];
+  const history = chatId && request.chatId ? loadHistory(deps, chatId, config.historyTurns) : givenHistory(request, config);
   const standalone = truncate(question, config.maxQuestionChars);
   const retrieveMode = request.retrieve ?? config.retrieve;
   const result = createResult(question, standalone, retrieveMode, chatId);
@@ -84,6 +84,12 @@ function resolveChat(deps: AnswerDeps, request: AskRequest, collection: Collecti
   }
   if (request.persist === false) return null;
   return deps.store.chats.create({ collectionId: collection.id }).id;
+}
+
+/** The caller's own earlier turns, cut to the configured number like a stored chat's. */
+function givenHistory(request: AskRequest, config: Config['answer']): ChatTurn[] {
+  if (config.historyTurns === 0 || !request.history) return [];
+  return request.history.filter((t) => t.role !== 'system').slice(-config.historyTurns);
 }
 
 function loadHistory(deps: AnswerDeps, chatId: string, turns: number): ChatTurn[] {

@@ -1,5 +1,5 @@
 import type { Citation, Config, Logger, Passage } from '../core/index.ts';
-import type { Generator } from '../models/types.ts';
+import type { ChatTurn, Generator } from '../models/types.ts';
 import type { SearchFilter, SearchRequest, SearchResult } from '../retrieval/index.ts';
 import type { Store } from '../store/index.ts';
 
@@ -24,6 +24,11 @@ export interface AskRequest {
   chatId?: string;
   /** Store the turn in a chat (a new one when chatId is absent). Default true. */
   persist?: boolean;
+  /**
+   * Earlier turns the caller keeps itself (OpenAI clients send the whole conversation each time):
+   * used like a chat's stored turns, when no chatId is given.
+   */
+  history?: ChatTurn[];
   reflect?: boolean;
   retrieve?: RetrieveMode;
   filter?: SearchFilter;

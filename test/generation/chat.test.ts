@@ -53,6 +53,35 @@ describe('chats', () => {
     expect(second.standaloneQuestion).toBe('capital of France? and its river?');
   });
 
+  it('condenses with history the caller keeps (OpenAI clients), system turns left out, nothing stored', async () => {
+    seeded = seedStore('geo', [{ source: 'france.md', paragraphs: ['About 2 million people live in Paris.'] }]);
+    const { search, requests } = createFakeSearch({}, [seeded.passage('france.md', 0)]);
+    const gen = createScriptedGenerator([
+      { complete: 'How many people live in Paris?' },
+      { stream: tokens('About 2 million people live in Paris [1].') },
+    ]);
+    const result = await answer(makeDeps(seeded.store, gen.generator, search), {
+      collection: 'geo',
+      question: 'How many people live there?',
+      history: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'What is the capital of France?' },
+        { role: 'assistant', content: 'Paris.' },
+      ],
+      persist: false,
+      reflect: false,
+    });
+    expect([result.standaloneQuestion, result.chatId, requests.map((r) => r.query)]).toEqual([
+      'How many people live in Paris?',
+      null,
+      ['How many people live in Paris?'],
+    ]);
+    expect(gen.calls[0]?.request.messages[1]?.content).toBe(
+      'Chat:\nUser: What is the capital of France?\nAssistant: Paris.\n\nFollow-up question: How many people live there?',
+    );
+    expect(seeded.store.chats.list()).toEqual([]);
+  });
+
   it('stores nothing when persist is false', async () => {
     seeded = seedStore('geo', [{ source: 'france.md', paragraphs: ['Paris is the capital of France.'] }]);
     const { search } = createFakeSearch({}, [seeded.passage('france.md', 0)]);
