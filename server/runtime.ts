@@ -24,7 +24,7 @@ export interface Runtime {
   services: Services;
   uploadsDir: string;
   /** Starts loading the default models that are on disk, without waiting for them. */
-  warm?(): void;
+  warm?(roles?: ModelRole[]): void;
   /**
    * Sends the retrieval step of answers to another searcher (the server's search workers);
    * `services.search` itself stays in this thread.
@@ -117,8 +117,8 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     store,
     services,
     uploadsDir: path.join(config.dataDir, 'uploads'),
-    warm() {
-      for (const role of ['embedder', 'reranker', 'generator'] as const) {
+    warm(roles: ModelRole[] = ['embedder', 'reranker', 'generator']) {
+      for (const role of roles) {
         model(role, config.models[role]).catch((error: Error) =>
           status.set(role, { available: false, detail: `${config.models[role]}: ${error.message}` }),
         );

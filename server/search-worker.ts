@@ -20,6 +20,8 @@ if (!parentPort) throw new Error('search-worker.ts runs only as a worker thread'
 const port = parentPort;
 const { config } = workerData as { config: Config };
 const runtime = await createRuntime(config, createLogger({ level: config.logLevel }));
+// The query models load now, not on the first search (the generator is never used here).
+runtime.warm?.(['embedder', 'reranker']);
 const reply = (message: WorkerReply) => port.postMessage(message);
 const encoder = new TextEncoder();
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { CairnError } from '../../core/index.ts';
 import { isMetric, writeFileAtomic } from './index-file.ts';
 import type { Metric, VectorIndexKind } from './types.ts';
@@ -77,7 +78,9 @@ let generation = 0;
 export function nextDataFile(paths: IndexPaths, kind: VectorIndexKind): string {
   generation += 1;
   mkdirSync(paths.folder, { recursive: true });
-  return path.join(paths.folder, `${paths.base}.${Date.now().toString(36)}${process.pid.toString(36)}${generation}.${kind}`);
+  // Process, thread and counter: the server's search workers are threads of one process that may save at once.
+  const unique = `${Date.now().toString(36)}${process.pid.toString(36)}t${threadId}g${generation}`;
+  return path.join(paths.folder, `${paths.base}.${unique}.${kind}`);
 }
 
 export function writeManifest(paths: IndexPaths, manifest: Manifest): void {

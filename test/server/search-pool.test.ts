@@ -12,6 +12,7 @@ import {
   type SearchPool,
 } from '../../server/index.ts';
 import type { Store } from '../../store/index.ts';
+import { writeTinyEmbedder, writeTinyReranker } from '../fixtures/make-models.ts';
 import { createTestEnv, json, testConfig } from './helpers.ts';
 
 const TEXTS: Record<string, string> = {
@@ -100,6 +101,33 @@ describe('search workers (real worker threads over the real runtime)', () => {
     expect(other.available).toBe(true);
     await other.close();
     expect(other.available).toBe(false);
+  });
+});
+
+describe('search workers with models (tiny ONNX embedder and cross-encoder)', () => {
+  it('embed the query, fuse, rerank and answer exactly as the in-thread search', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cairn-pool-models-'));
+    const models = {
+      embedder: writeTinyEmbedder(path.join(dataDir, 'tiny-embedder')),
+      reranker: writeTinyReranker(path.join(dataDir, 'tiny-reranker')),
+      generator: null,
+    };
+    const config = testConfig(dataDir, { offline: true, models });
+    const runtime = await createRuntime(config, silentLogger);
+    const pool = createSearchPool({ config, size: 1, logger: silentLogger });
+    try {
+      const sources = Object.entries(TEXTS).map(([source, text]) => ({ kind: 'text' as const, text, source, title: source }));
+      const ingested = await runtime.services.ingest({ collection: 'rocks', sources });
+      expect([ingested.added, ingested.failed]).toEqual([3, []]);
+      const call = { collection: 'rocks', query: 'volcanic rock', mode: 'hybrid' as const, k: 3, rerank: true };
+      const [remote, local] = await Promise.all([pool.search(call), runtime.services.search(call)]);
+      expect(remote.ran).toEqual({ bm25: true, dense: true, fusion: 'convex', rerank: true });
+      expect(withoutTimings(remote)).toEqual(withoutTimings(JSON.parse(JSON.stringify(local))));
+    } finally {
+      await pool.close();
+      await runtime.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
