@@ -8,8 +8,8 @@ export type Principal = { kind: 'open' } | { kind: 'key'; key: ApiKey };
 export interface AppEnv {
   Variables: {
     principal: Principal;
-    /** Aborted when the request times out (see requestSignal for client disconnects too). */
-    deadline: AbortSignal;
+    /** performance.now() at which the request times out (requestSignal turns it into a signal). */
+    deadlineAt: number;
   };
 }
 
@@ -18,5 +18,8 @@ export interface AppEnv {
  * request's signal makes the node adapter build a full Request, which most routes never need.
  */
 export function requestSignal(c: Context<AppEnv>): AbortSignal {
-  return AbortSignal.any([c.req.raw.signal, c.get('deadline')]);
+  const deadlineAt = c.get('deadlineAt');
+  if (deadlineAt === undefined) return c.req.raw.signal;
+  const timeout = AbortSignal.timeout(Math.max(0, Math.ceil(deadlineAt - performance.now())));
+  return AbortSignal.any([c.req.raw.signal, timeout]);
 }

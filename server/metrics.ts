@@ -19,7 +19,21 @@ export interface Metrics {
   render(gauges: Record<string, { help: string; value: number }>): string;
 }
 
+/** Label sets repeat (a handful of routes and statuses): their text is built once per distinct set. */
+const labelTexts = new Map<string, string>();
+
 function labelText(labels: Labels): string {
+  let id = '';
+  for (const key in labels) id += `${key}\u0000${labels[key]}\u0000`;
+  let text = labelTexts.get(id);
+  if (text === undefined) {
+    text = buildLabelText(labels);
+    if (labelTexts.size < 10_000) labelTexts.set(id, text);
+  }
+  return text;
+}
+
+function buildLabelText(labels: Labels): string {
   const parts = Object.entries(labels).map(
     ([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
   );
