@@ -20,7 +20,12 @@ let browser: Browser;
 beforeAll(async () => {
   if (!hasChromium) return;
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'cairn-ui-'));
-  const config = testConfig(dataDir, { offline: true, models: { embedder: null, reranker: null, generator: null } });
+  // As `npm start` runs it: searches and answers' retrieval in a search worker.
+  const config = testConfig(dataDir, {
+    offline: true,
+    models: { embedder: null, reranker: null, generator: null },
+    server: { searchWorkers: 1 },
+  });
   server = await startServer(config, silentLogger, await createRuntime(config, silentLogger));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
