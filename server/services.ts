@@ -1,4 +1,7 @@
-import type { Citation, JobFailure, JobProgress, PageSpan, Passage } from '../core/index.ts';
+import type { Citation, JobFailure, JobProgress, Passage } from '../core/index.ts';
+import type { StoredDocument } from '../indexer/index.ts';
+
+export type { StoredDocument };
 
 /**
  * What the HTTP layer needs from the other rooms, as plain functions bound to the store, config
@@ -10,18 +13,6 @@ export type IngestSourceInput =
   | { kind: 'bytes'; name: string; data: Uint8Array; mime?: string; metadata?: Record<string, unknown> }
   | { kind: 'text'; text: string; title?: string; source?: string; metadata?: Record<string, unknown> }
   | { kind: 'stored'; document: StoredDocument };
-
-/** A stored document to split and embed again from its text (the indexer's StoredDocument). */
-export interface StoredDocument {
-  source: string;
-  text: string;
-  title: string;
-  mime: string;
-  language: string | null;
-  pages: PageSpan[];
-  metadata: Record<string, unknown>;
-  contentHash: string;
-}
 
 export interface IngestCall {
   collection: string;
