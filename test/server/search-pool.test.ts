@@ -155,6 +155,34 @@ describe('a worker that cannot start', () => {
   });
 });
 
+describe('a worker that dies after starting', () => {
+  it('rejects the searches it held and is started again', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cairn-pool-crash-'));
+    const warnings: string[] = [];
+    // Ready at once; the first search it gets ends the thread, as a crash would.
+    const crashing = [
+      "import { parentPort } from 'node:worker_threads';",
+      "parentPort.on('message', () => process.exit(3));",
+      "parentPort.postMessage({ type: 'ready' });",
+    ].join('\n');
+    const pool = createSearchPool({
+      config: testConfig(dataDir),
+      size: 1,
+      logger: { ...silentLogger, warn: (message: string) => warnings.push(message) },
+      workerUrl: new URL(`data:text/javascript,${encodeURIComponent(crashing)}`),
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const lost = await pool.searchJson({ collection: 'rocks', query: 'granite' }).catch((e: unknown) => e);
+      expect(isCairnError(lost) && lost.message).toBe('The search worker stopped');
+      expect([warnings, pool.available]).toEqual([['search worker exited; restarted'], true]);
+    } finally {
+      await pool.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('resolveSearchWorkers', () => {
   it('auto takes the cores beyond the first, one to four; a number is taken as given', () => {
     expect([1, 2, 3, 8, 64].map((cores) => resolveSearchWorkers('auto', cores))).toEqual([1, 1, 2, 4, 4]);
