@@ -55,7 +55,20 @@ async function loadDocuments() {
   const { documents } = await api(`/v1/collections/${state.collection}/documents?limit=200`);
   $('documents').replaceChildren(
     ...(documents.length
-      ? documents.map((d) => el('li', { textContent: d.title || d.source, title: d.source }))
+      ? documents.map((d) =>
+          el(
+            'li',
+            { title: d.source },
+            el('span', { textContent: d.title || d.source }),
+            el('button', {
+              type: 'button',
+              className: 'reingest',
+              textContent: 're-ingest',
+              title: 'Split and embed again (after a chunking or model change)',
+              onclick: () => reingest(d.id),
+            }),
+          ),
+        )
       : [el('li', { textContent: 'No documents yet.' })]),
   );
 }
@@ -185,13 +198,29 @@ $('upload').addEventListener('submit', async (event) => {
   }
 });
 
+async function reingest(documentId) {
+  try {
+    const { jobId } = await api(`/v1/collections/${state.collection}/documents/${documentId}/reingest`, { method: 'POST' });
+    await followJob(jobId);
+  } catch (error) {
+    $('job').textContent = error.message;
+  }
+}
+
+/** Polls the job into the status line, with a button that cancels it while it is queued or running. */
 async function followJob(id) {
+  const cancel = el('button', { type: 'button', id: 'cancel-job', textContent: 'cancel' });
+  cancel.onclick = () => api(`/v1/jobs/${id}/cancel`, { method: 'POST' }).catch(() => undefined);
   for (;;) {
     const job = await api(`/v1/jobs/${id}`);
     const p = job.progress;
-    $('job').textContent =
-      `${job.status}: ${p.documentsDone}/${p.documentsTotal} documents${job.failures.length ? `, ${job.failures.length} failed` : ''}`;
-    if (!['queued', 'running'].includes(job.status)) break;
+    const failed = job.failures.length ? `, ${job.failures.length} failed` : '';
+    const active = ['queued', 'running'].includes(job.status);
+    $('job').replaceChildren(
+      `${job.status}: ${p.documentsDone}/${p.documentsTotal} documents${failed}`,
+      ...(active ? [' ', cancel] : []),
+    );
+    if (!active) break;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   $('files').value = '';

@@ -51,6 +51,11 @@ describe.skipIf(!hasChromium)('chat UI', () => {
     await page.click('#upload button');
     await expect.poll(() => page.locator('#documents').textContent(), { timeout: 20_000 }).toContain('cairns.txt');
     expect(await page.locator('#job').textContent()).toBe('succeeded: 1/1 documents');
+    const before = server.store.jobs.list({ limit: 10 }).length;
+    await page.click('#documents .reingest');
+    await expect.poll(() => server.store.jobs.list({ limit: 10 }).length).toBe(before + 1);
+    await expect.poll(() => page.locator('#job').textContent(), { timeout: 20_000 }).toBe('succeeded: 1/1 documents');
+    expect(server.store.jobs.list({ limit: 1 })[0]?.kind).toBe('reingest');
     await page.fill('#question', 'Why do hikers build cairns?');
     await page.click('#send');
     await page.waitForSelector('.sources li', { timeout: 20_000 });
