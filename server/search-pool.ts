@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { CairnError, type Config, type ErrorCode, type Logger } from '../core/index.ts';
 import type { SearchRequest, SearchResult } from '../retrieval/index.ts';
 import type { WorkerReply, WorkerRequest } from './search-worker.ts';
-import type { SearchCall } from './services.ts';
+import type { ComponentStatus, SearchCall } from './services.ts';
 
 /**
  * Searches run in worker threads, so a slow one (a BM25 rebuild, a reranker over 50 passages, a
@@ -17,12 +17,14 @@ export interface SearchPool {
   /** The search outcome as UTF-8 JSON, serialised and encoded in the worker. */
   searchJson(call: SearchCall): Promise<Uint8Array<ArrayBuffer>>;
   search(call: SearchRequest): Promise<SearchResult>;
+  /** What a worker runs and what not (its query models live there, not in the server's thread); null without one. */
+  components(): Promise<Record<string, ComponentStatus> | null>;
   /** Lets each worker save its indexes and end. */
   close(): Promise<void>;
 }
 
 interface Pending {
-  resolve(json: Uint8Array<ArrayBuffer>): void;
+  resolve(value: unknown): void;
   reject(error: Error): void;
 }
 
@@ -58,10 +60,11 @@ export function createSearchPool(options: SearchPoolOptions): SearchPool {
 
   function settle(slot: Slot, reply: WorkerReply): void {
     if (reply.type === 'ready') slot.ready = true;
-    if (reply.type !== 'result' && reply.type !== 'error') return;
+    if (reply.type === 'ready' || reply.type === 'closed') return;
     const pending = slot.pending.get(reply.id);
     slot.pending.delete(reply.id);
     if (reply.type === 'result') pending?.resolve(reply.json);
+    else if (reply.type === 'components') pending?.resolve(reply.components);
     else pending?.reject(new CairnError(reply.code as ErrorCode, reply.message, reply.details as Record<string, unknown>));
   }
 
@@ -94,14 +97,17 @@ export function createSearchPool(options: SearchPoolOptions): SearchPool {
     return best;
   }
 
-  async function searchJson(call: SearchCall): Promise<Uint8Array<ArrayBuffer>> {
+  /** Sends a request to the least busy worker; resolves with what it answers. */
+  async function ask<T>(request: (id: number) => WorkerRequest): Promise<T> {
     const slot = pick();
     const id = nextId++;
-    return new Promise((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
-      slot.worker.postMessage({ type: 'search', id, call } satisfies WorkerRequest);
+    return new Promise<T>((resolve, reject) => {
+      slot.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      slot.worker.postMessage(request(id));
     });
   }
+
+  const searchJson = (call: SearchCall) => ask<Uint8Array<ArrayBuffer>>((id) => ({ type: 'search', id, call }));
 
   return {
     size: options.size,
@@ -110,6 +116,8 @@ export function createSearchPool(options: SearchPoolOptions): SearchPool {
     },
     searchJson,
     search: async (call) => JSON.parse(decoder.decode(await searchJson(call as SearchCall))) as SearchResult,
+    components: async () =>
+      slots.some((slot) => slot !== null) ? ask<Record<string, ComponentStatus>>((id) => ({ type: 'components', id })) : null,
     async close() {
       closing = true;
       const live = slots.filter((slot): slot is Slot => slot !== null);

@@ -1,19 +1,23 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CairnError, type Config, createLogger } from '../core/index.ts';
 import { createRuntime } from './runtime.ts';
-import type { SearchCall } from './services.ts';
+import type { ComponentStatus, SearchCall } from './services.ts';
 
 /**
  * One search worker: its own runtime (a second SQLite connection, its own BM25 and ANN indexes,
  * its own query models) answering search calls from the server's thread with UTF-8 JSON, so the
  * search and its serialisation both run off the event loop that serves HTTP.
  */
-export type WorkerRequest = { type: 'search'; id: number; call: SearchCall } | { type: 'close' };
+export type WorkerRequest =
+  | { type: 'search'; id: number; call: SearchCall }
+  | { type: 'components'; id: number }
+  | { type: 'close' };
 
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'closed' }
   | { type: 'result'; id: number; json: Uint8Array<ArrayBuffer> }
+  | { type: 'components'; id: number; components: Record<string, ComponentStatus> }
   | { type: 'error'; id: number; code: string; message: string; details?: unknown };
 
 if (!parentPort) throw new Error('search-worker.ts runs only as a worker thread');
@@ -45,6 +49,10 @@ async function answer(id: number, call: SearchCall): Promise<void> {
 port.on('message', (message: WorkerRequest) => {
   if (message.type === 'search') {
     void answer(message.id, message.call);
+    return;
+  }
+  if (message.type === 'components') {
+    void runtime.services.components().then((components) => reply({ type: 'components', id: message.id, components }));
     return;
   }
   // Saves the ANN indexes it caught up, then lets the thread end.

@@ -61,11 +61,12 @@ export async function startServer(config: Config, logger: Logger, runtime?: Runt
   const searchPool = startSearchPool(config, logger, rt);
   const jobs = createJobWorker({ store: rt.store, logger, metrics, ingest: rt.services.ingest, uploadsDir: rt.uploadsDir });
   const shutdown = new AbortController();
+  const services = { ...rt.services, components: componentsWith(rt, searchPool) };
   const deps: AppDeps = {
     config,
     store: rt.store,
     logger,
-    services: rt.services,
+    services,
     jobs,
     metrics,
     openWithoutKeys: isLoopback(config.server.host),
@@ -82,7 +83,8 @@ export async function startServer(config: Config, logger: Logger, runtime?: Runt
     throw error;
   }
   const closeIdle = trackConnections(server);
-  rt.warm?.();
+  // With search workers the reranker lives only there: this thread embeds for ingest and generates.
+  rt.warm?.(searchPool ? ['embedder', 'generator'] : undefined);
   jobs.resume();
   const port = (server.address() as AddressInfo).port;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
@@ -94,7 +96,7 @@ export async function startServer(config: Config, logger: Logger, runtime?: Runt
     jobs,
     open: exposure.open,
     searchWorkers: searchPool?.size ?? 0,
-    components: () => rt.services.components(),
+    components: services.components,
     close: () => {
       closing ??= (async () => {
         const drained = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -123,6 +125,15 @@ function startSearchPool(config: Config, logger: Logger, rt: Runtime): SearchPoo
   const pool = createSearchPool({ config, size, logger });
   rt.searchAnswersWith?.((request) => (pool.available ? pool.search(request) : null));
   return pool;
+}
+
+/** What runs, as /health reports it: the reranker's state comes from a search worker when there is one. */
+function componentsWith(rt: Runtime, pool: SearchPool | null): Runtime['services']['components'] {
+  return async () => {
+    const own = await rt.services.components();
+    const theirs = pool?.available ? await pool.components().catch(() => null) : null;
+    return theirs?.reranker ? { ...own, reranker: theirs.reranker } : own;
+  };
 }
 
 /**

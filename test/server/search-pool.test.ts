@@ -10,6 +10,7 @@ import {
   type Runtime,
   resolveSearchWorkers,
   type SearchPool,
+  startServer,
 } from '../../server/index.ts';
 import type { Store } from '../../store/index.ts';
 import { writeTinyEmbedder, writeTinyReranker } from '../fixtures/make-models.ts';
@@ -123,9 +124,40 @@ describe('search workers with models (tiny ONNX embedder and cross-encoder)', ()
       const [remote, local] = await Promise.all([pool.search(call), runtime.services.search(call)]);
       expect(remote.ran).toEqual({ bm25: true, dense: true, fusion: 'convex', rerank: true });
       expect(withoutTimings(remote)).toEqual(withoutTimings(JSON.parse(JSON.stringify(local))));
+      expect((await pool.components())?.reranker).toEqual({ available: true, detail: models.reranker });
     } finally {
       await pool.close();
       await runtime.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a server with a search worker', () => {
+  it('loads the reranker only in the worker and reports its state from there', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cairn-pool-serve-'));
+    const reranker = writeTinyReranker(path.join(dataDir, 'tiny-reranker'));
+    const config = testConfig(dataDir, {
+      offline: true,
+      models: { embedder: null, reranker, generator: null },
+      server: { searchWorkers: 1 },
+    });
+    const runtime = await createRuntime(config, silentLogger);
+    const server = await startServer(config, silentLogger, runtime);
+    try {
+      await expect
+        .poll(async () => (await server.components()).reranker, { timeout: 20_000 })
+        .toEqual({
+          available: true,
+          detail: reranker,
+        });
+      // The server's own thread never loaded it.
+      expect((await runtime.services.components()).reranker).toEqual({
+        available: false,
+        detail: `${reranker}: loading (results are not reranked)`,
+      });
+    } finally {
+      await server.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
