@@ -18,6 +18,8 @@ export interface SearchDeps {
   embedder: Embedder | null;
   reranker: Reranker | null;
   lexical?: LexicalIndexCache;
+  /** The request's collection when the caller has already read it (one lookup per search, not two). */
+  collection?: Collection;
 }
 
 /** Candidates each retriever returns when fusing or reranking: deep enough that both help. */
@@ -124,7 +126,8 @@ export async function search(deps: SearchDeps, request: SearchRequest): Promise<
   const started = performance.now();
   const timings: Timings = {};
   const plan = planRequest(request, deps.config.retrieval);
-  const collection = deps.store.collections.require(plan.collection);
+  const known = deps.collection;
+  const collection = known?.id === plan.collection ? known : deps.store.collections.require(plan.collection);
   let t = performance.now();
   const allowed = resolveFilter(deps.store, collection.id, plan.filter);
   if (allowed) timings.filter = round(performance.now() - t);

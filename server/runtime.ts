@@ -74,12 +74,12 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
 
   // The filter is validated by retrieval, which answers VALIDATION for a bad one.
   async function searchWithModels(request: SearchRequest) {
-    const settings = store.collections.get(request.collection)?.settings;
+    const collection = store.collections.require(request.collection);
     const [embedder, reranker] = await Promise.all([
-      model<Embedder>('embedder', settings?.embedder ?? config.models.embedder),
-      model<Reranker>('reranker', settings?.reranker ?? config.models.reranker),
+      model<Embedder>('embedder', collection.settings.embedder ?? config.models.embedder),
+      model<Reranker>('reranker', collection.settings.reranker ?? config.models.reranker),
     ]);
-    return search({ store, config, ann, embedder, reranker, lexical }, request);
+    return search({ store, config, ann, embedder, reranker, lexical, collection }, request);
   }
   // null from the other searcher (no worker running) means: search here.
   let remoteSearch: ((request: SearchRequest) => Promise<SearchResult> | null) | null = null;
