@@ -89,6 +89,29 @@ describe('auth', () => {
   });
 });
 
+describe('job cancel and re-ingest scopes', () => {
+  it('need write on the collection; an unknown job is JOB_NOT_FOUND', async () => {
+    const { app, store, deps } = setup({ fakes: { ingestDelayMs: 200 } });
+    store.collections.create({ name: 'public' });
+    const reader = store.apiKeys.create({ name: 'reader', scopes: { public: ['read'] } }).key;
+    const writer = store.apiKeys.create({ name: 'writer', scopes: { public: ['write'] } }).key;
+    const posted = await app.request('/v1/collections/public/documents', {
+      ...json({ text: 'x', source: 'note' }),
+      headers: { ...bearer(writer), 'content-type': 'application/json' },
+    });
+    const { jobId } = (await posted.json()) as { jobId: string };
+    const post = (path: string, key: string) => app.request(path, { method: 'POST', headers: bearer(key) });
+    const refused = await post(`/v1/jobs/${jobId}/cancel`, reader);
+    expect([refused.status, await code(refused)]).toEqual([403, 'FORBIDDEN']);
+    const missing = await post('/v1/jobs/job_nope/cancel', writer);
+    expect([missing.status, await code(missing)]).toEqual([404, 'JOB_NOT_FOUND']);
+    await deps.jobs.idle();
+    const doc = store.documents.findBySource('public', 'note');
+    const reingest = await post(`/v1/collections/public/documents/${doc?.id}/reingest`, reader);
+    expect([reingest.status, await code(reingest)]).toEqual([403, 'FORBIDDEN']);
+  });
+});
+
 describe('limits', () => {
   it('answers 429 with Retry-After once a key exceeds its rate', async () => {
     const { app } = setup({ config: { server: { rateLimitPerMinute: 3 } } });
