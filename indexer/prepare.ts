@@ -11,6 +11,7 @@ import {
 import type { NewChunk, NewDocument } from '../store/index.ts';
 import type { Pause } from './channel.ts';
 import { loadInput } from './loaders/index.ts';
+import { kindOfMime } from './loaders/sniff.ts';
 import { textToDocument } from './loaders/text.ts';
 import type { Tracker } from './progress.ts';
 import { type Plan, type PlannedItem, readFileInput, readUrl } from './sources/index.ts';
@@ -120,15 +121,22 @@ async function prepareInput(input: RawInput, ctx: PrepareContext, emit: Emit): P
   }
 }
 
-const KIND_BY_MIME: Record<string, LoadedDocument['kind']> = {
-  'text/markdown': 'markdown',
-  'text/html': 'html',
-  'application/pdf': 'pdf',
-};
+/** The splitter family a stored document's loader gave it, known again from its content type. */
+const SPLIT_KINDS = new Set<string>(['markdown', 'html', 'pdf']);
 
 function storedToLoaded(document: StoredDocument): LoadedDocument {
   const { text, mime, title, language, pages, metadata } = document;
-  return { text, mime, title, language, pages, outline: [], metadata, kind: KIND_BY_MIME[mime] ?? 'text' };
+  const kind = kindOfMime(mime) ?? 'text';
+  return {
+    text,
+    mime,
+    title,
+    language,
+    pages,
+    outline: [],
+    metadata,
+    kind: SPLIT_KINDS.has(kind) ? (kind as LoadedDocument['kind']) : 'text',
+  };
 }
 
 async function prepareItem(item: PlannedItem, ctx: PrepareContext, emit: Emit): Promise<void> {

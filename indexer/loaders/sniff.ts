@@ -30,6 +30,11 @@ const MIMES: Record<string, FileKind> = {
   'application/jsonl': 'jsonl',
 };
 
+/** The file kind a content type names (parameters such as charset ignored), if it names one. */
+export function kindOfMime(mime: string): FileKind | undefined {
+  return MIMES[mime.split(';')[0]?.trim().toLowerCase() ?? ''];
+}
+
 function startsWith(data: Uint8Array, bytes: number[], at = 0): boolean {
   return bytes.every((b, i) => data[at + i] === b);
 }
@@ -53,7 +58,7 @@ export function sniffKind(data: Uint8Array, name: string, mime?: string): FileKi
   if (/^(<!doctype html|<html[\s>]|<head[\s>]|<body[\s>])/.test(start)) return 'html';
   const byExt = EXTENSIONS[path.extname(name).toLowerCase()];
   if (byExt) return byExt;
-  const byMime = mime ? MIMES[mime.split(';')[0]?.trim().toLowerCase() ?? ''] : undefined;
+  const byMime = mime ? kindOfMime(mime) : undefined;
   if (byMime) return byMime;
   if (/^<\?xml[^>]*>\s*<html/.test(start)) return 'html';
   return 'text';
