@@ -2,8 +2,8 @@ import type { GateScore, GradedPassage, SentenceVerdict, Support } from './types
 
 /**
  * The Self-RAG gate as pure functions. Segment score = w_lik·p(y) + w_rel·ISREL + w_sup·ISSUP +
- * w_use·ISUSE, with ISSUP = p(full) + 0.5·p(partial) (averaged over sentences) and ISUSE mapped
- * from 1..5 onto {-1, -0.5, 0, 0.5, 1} as in the Self-RAG paper.
+ * w_use·ISUSE, with p(y) = exp(mean token logprob), ISSUP = p(full) + 0.5·p(partial) (averaged
+ * over sentences) and ISUSE mapped from 1..5 onto {-1, -0.5, 0, 0.5, 1} as in the Self-RAG paper.
  */
 export interface GateSettings {
   threshold: number;
@@ -27,24 +27,78 @@ export function isuseScore(usefulness: number): number {
   return (usefulness - 3) / 2;
 }
 
-export function scoreAnswer(
-  parts: { isrel: number; issup: number; usefulness: number; meanLogprob: number | null },
-  settings: GateSettings,
-): GateScore {
+export interface GateParts {
+  isrel: number;
+  issup: number;
+  usefulness: number;
+  /** Mean token log-probability of the answer; null when the backend reports none. */
+  meanLogprob: number | null;
+}
+
+/**
+ * The Self-RAG score. Every term lies in [0, 1] except ISUSE in [-1, 1], so the total ranges over
+ * [-w_use, w_rel + w_sup + w_use + w_lik]. When the backend reports no token probabilities the
+ * likelihood term is left out of the total AND the threshold is scaled to the same share of the
+ * smaller best score (threshold · max_without / max_with): a missing term never counts as zero.
+ */
+export function scoreAnswer(parts: GateParts, settings: GateSettings): GateScore {
   const w = settings.weights;
   const isuse = isuseScore(parts.usefulness);
   const likelihood = parts.meanLogprob === null ? null : Math.exp(parts.meanLogprob);
-  const total =
-    w.isrel * parts.isrel + w.issup * parts.issup + w.isuse * isuse + (likelihood === null ? 0 : w.likelihood * likelihood);
+  const base = w.isrel * parts.isrel + w.issup * parts.issup + w.isuse * isuse;
+  const range = scoreRange(w, likelihood !== null);
   return {
-    total: round(total),
-    threshold: settings.threshold,
+    total: round(likelihood === null ? base : base + w.likelihood * likelihood),
+    threshold: round(gateThreshold(settings, likelihood !== null)),
+    configuredThreshold: settings.threshold,
     isrel: round(parts.isrel),
     issup: round(parts.issup),
     isuse,
-    likelihood,
+    likelihood: likelihood === null ? null : round(likelihood),
+    likelihoodStatus: likelihood === null ? 'unavailable' : 'measured',
+    min: round(range.min),
+    max: round(range.max),
     weights: w,
   };
+}
+
+/** Lowest and highest total the counted terms allow (a negative weight flips its term's bounds). */
+export function scoreRange(w: GateSettings['weights'], withLikelihood: boolean): { min: number; max: number } {
+  const terms: [number, number, number][] = [
+    [w.isrel, 0, 1],
+    [w.issup, 0, 1],
+    [w.isuse, -1, 1],
+  ];
+  if (withLikelihood) terms.push([w.likelihood, 0, 1]);
+  let min = 0;
+  let max = 0;
+  for (const [weight, lo, hi] of terms) {
+    min += Math.min(weight * lo, weight * hi);
+    max += Math.max(weight * lo, weight * hi);
+  }
+  return { min, max };
+}
+
+/** The configured threshold, or its share of the best score without the likelihood term. */
+export function gateThreshold(settings: GateSettings, withLikelihood: boolean): number {
+  if (withLikelihood) return settings.threshold;
+  const full = scoreRange(settings.weights, true).max;
+  const reduced = scoreRange(settings.weights, false).max;
+  return full > 0 ? (settings.threshold * reduced) / full : settings.threshold;
+}
+
+/** Kept when the total reaches the threshold it was compared with (both as reported). */
+export function passesGate(score: GateScore): boolean {
+  return score.total >= score.threshold;
+}
+
+/** The note a result carries when the likelihood term could not be counted. */
+export function likelihoodNote(score: GateScore): string | null {
+  if (score.likelihoodStatus === 'measured') return null;
+  return (
+    'The generator reports no token probabilities: the likelihood term is left out of the gate score and the ' +
+    `threshold (${score.threshold} instead of ${score.configuredThreshold}, on a scale of ${score.min} to ${score.max}).`
+  );
 }
 
 function round(x: number): number {

@@ -2,7 +2,18 @@
 export { type DocumentText, documentTextFrom, mapCitations, supportingSpan } from './citations.ts';
 export { type QaEvalDeps, type QaEvalOptions, type QaEvalReport, runQaEval } from './eval-qa.ts';
 export { type ExtractiveAnswer, extractAnswer } from './extractive.ts';
-export { isrelScore, issupScore, isuseScore, planRevision, removeUnsupported, scoreAnswer } from './gate.ts';
+export {
+  gateThreshold,
+  isrelScore,
+  issupScore,
+  isuseScore,
+  likelihoodNote,
+  passesGate,
+  planRevision,
+  removeUnsupported,
+  scoreAnswer,
+  scoreRange,
+} from './gate.ts';
 export { gradeJson } from './grader.ts';
 export { answer } from './pipeline.ts';
 export { ABSTAIN_TEXT, fencePassages } from './prompts.ts';

@@ -1,7 +1,16 @@
 import type { Passage } from '../core/index.ts';
 import { mapCitations } from './citations.ts';
 import { extractAnswer } from './extractive.ts';
-import { isrelScore, issupScore, planRevision, removeUnsupported, scoreAnswer, supportingMarkers } from './gate.ts';
+import {
+  isrelScore,
+  issupScore,
+  likelihoodNote,
+  passesGate,
+  planRevision,
+  removeUnsupported,
+  scoreAnswer,
+  supportingMarkers,
+} from './gate.ts';
 import { streamAnswer } from './generate.ts';
 import { ABSTAIN_TEXT, answerPrompt, directPrompt, type NumberedPassage } from './prompts.ts';
 import {
@@ -227,7 +236,9 @@ export async function gateStage(run: Run, passages: GradedPassage[], meanLogprob
     { threshold: run.config.threshold, weights: run.config.weights },
   );
   r.timings.gate = Math.round((performance.now() - started) * 100) / 100;
-  if (r.score.total < run.config.threshold) {
+  const note = likelihoodNote(r.score);
+  if (note) r.notes.push(note);
+  if (!passesGate(r.score)) {
     abstain(run, 'below_threshold');
     return;
   }

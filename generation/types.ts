@@ -83,13 +83,20 @@ export interface SentenceVerdict {
 
 export interface GateScore {
   total: number;
+  /** The threshold the total was compared with: the configured one, scaled when likelihood is unavailable. */
   threshold: number;
+  configuredThreshold: number;
   isrel: number;
   issup: number;
   /** ISUSE mapped onto [-1, 1] as in Self-RAG ({1..5} → {-1, -0.5, 0, 0.5, 1}). */
   isuse: number;
   /** exp(mean token logprob) where the backend reports log-probabilities. */
   likelihood: number | null;
+  /** 'unavailable': the backend reported no token probabilities, so the term is out of total and threshold. */
+  likelihoodStatus: 'measured' | 'unavailable';
+  /** Lowest and highest total possible with the terms counted. */
+  min: number;
+  max: number;
   weights: { isrel: number; issup: number; isuse: number; likelihood: number };
 }
 

@@ -67,7 +67,16 @@ describe('answer: the Self-RAG gate', () => {
     expect(seeded.docText('france.md').slice(0, 31)).toBe('Paris is the capital of France.');
     expect(result.isuse).toBe(5);
     expect(result.score?.total).toBe(2.5);
-    expect(result.score).toMatchObject({ isrel: 1, issup: 1, isuse: 1, likelihood: null, threshold: 1.2 });
+    // No log-probabilities from this generator: the likelihood term leaves the score and the threshold (1.2 · 2.5 / 3.5).
+    expect(result.score).toMatchObject({
+      isrel: 1,
+      issup: 1,
+      isuse: 1,
+      likelihood: null,
+      likelihoodStatus: 'unavailable',
+      threshold: 0.8571,
+      configuredThreshold: 1.2,
+    });
     expect(result.models).toEqual({
       generate: 'scripted',
       grade: 'scripted',
@@ -195,13 +204,13 @@ describe('answer: the Self-RAG gate', () => {
     const { search } = setup();
     const gen = createScriptedGenerator([
       { complete: { relevant: [true, false] } },
-      { stream: tokens('Paris, on the Seine, has many bridges [1].') },
+      { stream: tokens('Paris, on the Seine, has many bridges [1].'), logprob: Math.log(0.1) },
       { complete: { support: ['partial'] } },
       { complete: { usefulness: 1 } },
     ]);
     const result = await answer(makeDeps(seeded.store, gen.generator, search), { collection: 'geo', question: Q });
-    // 1·1 + 1·0.5 + 0.5·(-1) = 1.0 < 1.2
-    expect(result.score?.total).toBe(1);
+    // 1·1 + 1·0.5 + 0.5·(-1) + 1·0.1 = 1.1 < 1.2
+    expect(result.score?.total).toBe(1.1);
     expect(result.decision).toBe('abstained');
     expect(result.abstainReason).toBe('below_threshold');
   });
