@@ -111,6 +111,7 @@ export function fetchOptions(config: Config, signal?: AbortSignal): FetchOptions
     maxBytes: config.ingest.maxFileBytes,
     maxRedirects: config.ingest.maxRedirects,
     allowPrivate: config.ingest.allowPrivateUrls,
+    offline: config.offline,
     ...(signal ? { signal } : {}),
   };
 }

@@ -3,12 +3,17 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { CairnError, isCairnError } from '../../core/index.ts';
+import { isPrivateAddress } from './private-address.ts';
+
+export { isPrivateAddress } from './private-address.ts';
 
 export interface FetchOptions {
   timeoutMs: number;
   maxBytes: number;
   maxRedirects: number;
   allowPrivate: boolean;
+  /** Offline mode: every fetch fails with OFFLINE before any DNS lookup or connection. */
+  offline?: boolean;
   signal?: AbortSignal;
 }
 
@@ -17,41 +22,6 @@ export interface Fetched {
   status: number;
   contentType: string | undefined;
   data: Uint8Array;
-}
-
-const BLOCKED = new net.BlockList();
-for (const [address, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const)
-  BLOCKED.addSubnet(address, prefix, 'ipv4');
-for (const [address, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-  ['64:ff9b::', 96],
-] as const) {
-  BLOCKED.addSubnet(address, prefix, 'ipv6');
-}
-
-/** Loopback, private, link-local, carrier-grade NAT, multicast and reserved addresses (IPv4-mapped IPv6 too). */
-export function isPrivateAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped) return BLOCKED.check(mapped, 'ipv4');
-  const family = net.isIP(address);
-  if (family === 0) return true;
-  return BLOCKED.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 function blocked(host: string, address: string): CairnError {
@@ -165,6 +135,9 @@ function requestOnce(url: URL, options: FetchOptions): Promise<Response> {
 
 /** GET with a timeout, a size cap, a redirect limit and the private-address guard on every hop. */
 export async function fetchUrl(raw: string, options: FetchOptions): Promise<Fetched> {
+  if (options.offline) {
+    throw new CairnError('OFFLINE', `Offline mode (offline: true, CAIRN_OFFLINE=1) forbids fetching ${raw}`, { url: raw });
+  }
   let url = checkUrl(raw, options.allowPrivate);
   for (let hop = 0; ; hop++) {
     const response = await requestOnce(url, options);
