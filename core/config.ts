@@ -20,6 +20,8 @@ const serverSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8787),
   corsOrigins: z.array(z.string()).default([]),
+  /** Host names (besides the bound address, and loopback names when bound to loopback) a request may name; `*` turns the check off. */
+  allowedHosts: z.array(z.string()).default([]),
   maxBodyBytes: z
     .number()
     .int()
@@ -187,6 +189,7 @@ const ENV_MAP: Record<string, [string, EnvKind]> = {
   CAIRN_HOST: ['server.host', 'string'],
   CAIRN_PORT: ['server.port', 'number'],
   CAIRN_CORS_ORIGINS: ['server.corsOrigins', 'list'],
+  CAIRN_ALLOWED_HOSTS: ['server.allowedHosts', 'list'],
   CAIRN_SEARCH_WORKERS: ['server.searchWorkers', 'number'],
   CAIRN_MODELS_DIR: ['models.cacheDir', 'string'],
   CAIRN_EMBEDDER: ['models.embedder', 'nullable'],

@@ -30,6 +30,10 @@ export const ERRORS = {
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request is too large' },
   OVERLOADED: { status: 503, message: 'The server is busy; try again shortly' },
   TIMEOUT: { status: 504, message: 'The operation timed out' },
+  HOST_NOT_ALLOWED: { status: 421, message: 'The Host header names neither this server nor an allowed host' },
+  ORIGIN_NOT_ALLOWED: { status: 403, message: 'A browser page from another origin may not change anything here' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body must be application/json' },
+  MODEL_REF_NOT_ALLOWED: { status: 403, message: 'This model reference needs a global admin key' },
   // models
   MODEL_MISSING: { status: 503, message: 'A model is not available' },
   MODEL_CORRUPT: { status: 500, message: 'A model file is corrupt' },

@@ -2,7 +2,7 @@
 export { DEFAULT_EMBEDDERS, embedderPreset } from './embedder-presets.ts';
 export { createHashEmbedder } from './hash-embedder.ts';
 export { createTerminalProgress, type DownloadProgress, formatBytes, renderProgressLine } from './progress.ts';
-export { type ModelRef, parseModelRef } from './refs.ts';
+export { isConfinedRef, type ModelRef, parseModelRef } from './refs.ts';
 export {
   assertDimensions,
   createModelRegistry,

@@ -49,6 +49,25 @@ function isLocalPath(target: string, cwd: string): boolean {
   return existsSync(resolved) && statSync(resolved).isDirectory();
 }
 
+/** The file or folder a ref loads from this machine; null for hub ids and OpenAI model names. */
+function localTarget(ref: ModelRef): string | null {
+  if (ref.kind === 'static-local' || ref.kind === 'onnx-local') return ref.dir;
+  return ref.kind === 'gguf-file' ? ref.file : null;
+}
+
+/**
+ * Whether a ref stays inside what the operator installed: a hub id or an OpenAI model name, or a
+ * file or folder under the models folder. Anything else (an absolute path, `../`) lets whoever sets
+ * it make the server open files anywhere, so only a global admin may name it.
+ */
+export function isConfinedRef(ref: string, modelsFolder: string, cwd = process.cwd()): boolean {
+  const parsed = parseModelRef(ref, cwd);
+  const target = parsed ? localTarget(parsed) : null;
+  if (target === null) return true;
+  const relative = path.relative(path.resolve(modelsFolder), target);
+  return relative !== '' && relative.split(path.sep)[0] !== '..' && !path.isAbsolute(relative);
+}
+
 /** Which backend family a ref is for; a role check uses this to refuse e.g. a GGUF as an embedder. */
 export function refBackend(ref: ModelRef): 'openai' | 'static' | 'llama' | 'transformers' {
   if (ref.kind === 'openai') return 'openai';

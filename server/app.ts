@@ -5,7 +5,9 @@ import type { AppDeps } from './deps.ts';
 import type { AppEnv } from './env.ts';
 import { createErrorHandler, notFoundHandler } from './errors.ts';
 import { createAuth } from './middleware/auth.ts';
+import { createHostCheck } from './middleware/host.ts';
 import { createBodyLimit, createConcurrencyLimiter, createRateLimit, createRequestTimeout } from './middleware/limits.ts';
+import { createOriginCheck } from './middleware/origin.ts';
 import type { RouteDoc } from './openapi.ts';
 import { askDocs, createAskRoutes } from './routes/ask.ts';
 import { chatDocs, createChatRoutes } from './routes/chats.ts';
@@ -61,8 +63,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.onError(createErrorHandler(deps.logger));
   app.notFound(notFoundHandler);
   app.use(createRequestMetrics(deps));
+  // Before CORS and auth: a rebound name or a foreign page is refused whatever it presents.
+  app.use(createHostCheck({ boundHost: config.server.host, allowedHosts: config.server.allowedHosts }));
+  app.use(createOriginCheck(config.server.corsOrigins));
   if (config.server.corsOrigins.length > 0) {
-    const origins = config.server.corsOrigins;
+    // As browsers write an Origin: no trailing slash (the origin check compares the same way).
+    const origins = config.server.corsOrigins.map((origin) => origin.trim().replace(/\/+$/, ''));
     app.use(cors({ origin: origins.includes('*') ? '*' : origins, exposeHeaders: ['Retry-After', 'Location'], maxAge: 600 }));
   }
   app.use(createAuth({ store: deps.store, openWithoutKeys: deps.openWithoutKeys }));

@@ -16,11 +16,28 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: 
   throw new CairnError('VALIDATION', `Invalid ${what}: ${where}${first?.message ?? 'not valid'}`, { issues });
 }
 
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/**
+ * A body must say it is JSON: text/plain and form posts are what a foreign page can send without a
+ * CORS preflight. A bodiless request with no Content-Type (`curl -X POST`) stands for `{}`.
+ */
+function assertJsonContentType(c: Context, text: string): void {
+  const type = c.req.header('content-type');
+  if (type === undefined ? text === '' : JSON_TYPE.test(type.trim())) return;
+  throw new CairnError(
+    'UNSUPPORTED_MEDIA_TYPE',
+    `The request body must be sent as Content-Type: application/json (got ${type ?? 'none'})`,
+    { contentType: type ?? null },
+  );
+}
+
 /** The JSON body validated against a schema; bad JSON and schema misses are VALIDATION errors. */
 export async function parseJsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
   let body: unknown;
   try {
     const text = await c.req.text();
+    assertJsonContentType(c, text);
     body = text.trim() === '' ? {} : JSON.parse(text);
   } catch (error) {
     if (error instanceof CairnError) throw error;

@@ -30,6 +30,12 @@ export function hashKey(key: string): string {
 }
 
 const ACTIVE_COUNT_TTL_MS = 1000;
+/** last_used_at is a hint for spotting idle keys: a write per request would cost more than it tells. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+function lastUsedIsStale(lastUsedAt: string | null, at: number): boolean {
+  return lastUsedAt === null || !(at - Date.parse(lastUsedAt) < LAST_USED_RESOLUTION_MS);
+}
 
 export function createApiKeysRepo(db: Db) {
   const all = db.prepare<[], ApiKeyRow>('SELECT * FROM api_keys ORDER BY created_at');
@@ -81,7 +87,9 @@ export function createApiKeysRepo(db: Db) {
       const row = db.prepare<[string], ApiKeyRow>('SELECT * FROM api_keys WHERE key_hash = ?').get(hash);
       if (!row || row.revoked_at !== null) return null;
       if (!timingSafeEqual(Buffer.from(row.key_hash, 'hex'), Buffer.from(hash, 'hex'))) return null;
-      db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now(), row.id);
+      if (lastUsedIsStale(row.last_used_at, Date.now())) {
+        db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now(), row.id);
+      }
       return toApiKey(row);
     },
   };

@@ -4,10 +4,14 @@ import type { Command } from '../context.ts';
 
 const SCOPES: Scope[] = ['read', 'write', 'admin'];
 
-/** `docs:read,write` → ['docs', ['read', 'write']]; `*` stands for every collection. */
+/**
+ * `docs:read,write` → ['docs', ['read', 'write']]; a bare `docs` is `docs:read`, so a key reads
+ * unless more is asked for by name. `*` stands for every collection.
+ */
 export function parseScopes(values: string[]): Record<string, Scope[]> {
   const scopes: Record<string, Scope[]> = {};
-  for (const value of values) {
+  for (const given of values) {
+    const value = given.includes(':') ? given : `${given}:read`;
     const at = value.lastIndexOf(':');
     const collection = at > 0 ? value.slice(0, at) : '';
     const list =
@@ -18,11 +22,21 @@ export function parseScopes(values: string[]): Record<string, Scope[]> {
             .map((s) => s.trim())
         : [];
     if (collection === '' || list.length === 0 || list.some((s) => !SCOPES.includes(s as Scope))) {
-      throw new CairnError('USAGE', `--scope "${value}" must look like <collection|*>:read[,write][,admin]`);
+      throw new CairnError('USAGE', `--scope "${given}" must look like <collection|*>[:read,write,admin]`);
     }
     scopes[collection] = [...new Set([...(scopes[collection] ?? []), ...(list as Scope[])])];
   }
   return scopes;
+}
+
+/** A key names what it may touch: no silent default, least of all admin on everything. */
+function scopeFlags(flag: string | boolean | string[] | undefined): string[] {
+  const values = Array.isArray(flag) ? flag : typeof flag === 'string' ? [flag] : [];
+  if (values.length > 0) return values;
+  throw new CairnError(
+    'USAGE',
+    'cairn keys create needs --scope <collection> (read), e.g. --scope docs, --scope docs:read,write, or --scope "*:admin" for a key that administers everything',
+  );
 }
 
 function describe(key: ApiKey): string {
@@ -36,9 +50,13 @@ function describe(key: ApiKey): string {
 export const keysCommand: Command = {
   name: 'keys',
   summary: 'Create, list or revoke API keys',
-  usage: 'cairn keys create <name> [--scope <collection|*>:read,write,admin ...] | list | revoke <id|name>',
+  usage: 'cairn keys create <name> --scope <collection|*>[:read,write,admin] ... | list | revoke <id|name>',
   options: {
-    scope: { type: 'string', multiple: true, description: 'scopes, repeatable (default *:admin)' },
+    scope: {
+      type: 'string',
+      multiple: true,
+      description: 'a collection (or *) the key may use, repeatable; read unless :write or :admin is given',
+    },
   },
   async run(ctx) {
     const [action = 'list', name] = ctx.args;
@@ -47,9 +65,7 @@ export const keysCommand: Command = {
       switch (action) {
         case 'create': {
           if (!name) throw new CairnError('USAGE', 'cairn keys create needs a name for the key');
-          const flag = ctx.flags.scope;
-          const values = Array.isArray(flag) ? flag : typeof flag === 'string' ? [flag] : ['*:admin'];
-          const { key, apiKey } = store.apiKeys.create({ name, scopes: parseScopes(values) });
+          const { key, apiKey } = store.apiKeys.create({ name, scopes: parseScopes(scopeFlags(ctx.flags.scope)) });
           if (ctx.json) ctx.stdout(JSON.stringify({ key, apiKey }));
           else {
             ctx.stdout(key);

@@ -1,5 +1,6 @@
-import { Hono } from 'hono';
-import type { Collection, CollectionSettings } from '../../core/index.ts';
+import { type Context, Hono } from 'hono';
+import { CairnError, type Collection, type CollectionSettings, modelsDir } from '../../core/index.ts';
+import { isConfinedRef } from '../../models/index.ts';
 import { DEFAULT_SETTINGS } from '../../store/index.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
@@ -62,6 +63,26 @@ function settingsPatch(body: SettingsInput & { description?: string | undefined 
   return settings;
 }
 
+const MODEL_ROLES = ['embedder', 'reranker', 'generator'] as const;
+
+/**
+ * A collection admin may pick hub models and files under the models folder; a path anywhere else
+ * would make the server open files of the caller's choosing, so it takes an admin key on `*`.
+ */
+function assertModelRefsAllowed(deps: AppDeps, c: Context<AppEnv>, body: Partial<Record<(typeof MODEL_ROLES)[number], unknown>>) {
+  if (hasScope(c.get('principal'), '*', 'admin')) return;
+  const folder = modelsDir(deps.config);
+  for (const role of MODEL_ROLES) {
+    const ref = body[role];
+    if (typeof ref !== 'string' || isConfinedRef(ref, folder)) continue;
+    throw new CairnError(
+      'MODEL_REF_NOT_ALLOWED',
+      `The ${role} "${ref}" is a path outside the models folder ${folder}: name a hub id or a file in that folder, or use an admin key on every collection`,
+      { role, ref },
+    );
+  }
+}
+
 /** A collection as the API shows it: settings, the models in effect, and counts. */
 export function collectionView(deps: AppDeps, collection: Collection) {
   const { store, config } = deps;
@@ -91,6 +112,7 @@ export function createCollectionRoutes(deps: AppDeps) {
     .post('/', async (c) => {
       const body = await parseJsonBody(c, createCollectionSchema);
       requireScope(c, body.name, 'admin');
+      assertModelRefsAllowed(deps, c, body);
       const created = store.collections.create({
         name: body.name,
         ...(body.description !== undefined ? { description: body.description } : {}),
@@ -108,6 +130,7 @@ export function createCollectionRoutes(deps: AppDeps) {
       requireScope(c, name, 'admin');
       const current = store.collections.require(name);
       const body = await parseJsonBody(c, updateCollectionSchema);
+      assertModelRefsAllowed(deps, c, body);
       const updated = store.collections.update(current.id, {
         ...(body.description !== undefined ? { description: body.description } : {}),
         settings: settingsPatch(body as SettingsInput, current.settings),

@@ -1,0 +1,57 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { CairnError } from '../../core/index.ts';
+import type { AppEnv } from '../env.ts';
+import { requestHost } from './host.ts';
+
+/**
+ * A page the user visits can make the browser send POSTs here (a form, or fetch with text/plain,
+ * which needs no CORS preflight), and on an open loopback server those carry full rights. Browsers
+ * say who sent a request (Origin, Sec-Fetch-Site); clients that are not browsers (curl, the SDK,
+ * the CLI) send neither and are judged by their key alone.
+ */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const SAME_SITE_VALUES = new Set(['same-origin', 'none']);
+
+function normalizeOrigin(origin: string): string {
+  return origin.trim().toLowerCase().replace(/\/+$/, '');
+}
+
+/** Whether the Origin is this server's own: the same host and port as the request names. */
+function isOwnOrigin(origin: string, c: Context): boolean {
+  try {
+    return new URL(origin).host === requestHost(c).toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
+/** Why a state-changing request must be refused, or null when it may go on. */
+export function originRefusal(c: Context, trusted: ReadonlySet<string>): string | null {
+  const origin = c.req.header('origin');
+  const site = c.req.header('sec-fetch-site')?.trim().toLowerCase();
+  if (origin !== undefined && (trusted.has('*') || trusted.has(normalizeOrigin(origin)))) return null;
+  if (site !== undefined && !SAME_SITE_VALUES.has(site)) return `the browser says it comes from a ${site} page`;
+  if (origin !== undefined && !isOwnOrigin(origin, c)) return `it comes from the page origin ${origin}`;
+  return null;
+}
+
+/**
+ * Refuses (403) POST, PUT, PATCH and DELETE sent by a browser page of another origin than this
+ * server's own or one listed in `server.corsOrigins`.
+ */
+export function createOriginCheck(corsOrigins: string[]): MiddlewareHandler<AppEnv> {
+  const trusted = new Set(corsOrigins.map(normalizeOrigin));
+  return async function checkOrigin(c, next) {
+    if (!SAFE_METHODS.has(c.req.method)) {
+      const reason = originRefusal(c, trusted);
+      if (reason !== null) {
+        throw new CairnError(
+          'ORIGIN_NOT_ALLOWED',
+          `Refused a ${c.req.method} because ${reason}: only this server's own pages and server.corsOrigins may change data`,
+          { origin: c.req.header('origin') ?? null, secFetchSite: c.req.header('sec-fetch-site') ?? null },
+        );
+      }
+    }
+    await next();
+  };
+}
