@@ -38,8 +38,14 @@ export interface GenerateRequest {
 
 export interface GeneratedToken {
   text: string;
-  /** Log-probability of the token where the backend reports it. */
+  /**
+   * Log-probability of the chunk where the backend reports it: the sum over its tokens (llama.cpp:
+   * under the sampling distribution, so after temperature and top-k/top-p; OpenAI-compatible: as the
+   * server reports them). Absent when the backend reports none, never 0 in its place.
+   */
   logprob?: number;
+  /** How many tokens `logprob` covers; 1 when absent. */
+  logprobTokens?: number;
 }
 
 /** A JSON schema object, as accepted by llama.cpp grammars and OpenAI `response_format`. */
@@ -47,7 +53,7 @@ export type JsonSchema = Record<string, unknown>;
 
 export interface Completion {
   text: string;
-  /** Parsed JSON when a schema was given. */
+  /** Parsed JSON when a schema was given and the output parses; absent otherwise (callers validate and retry). */
   json?: unknown;
   tokens: number;
   /** Mean token log-probability where the backend reports it. */

@@ -43,6 +43,12 @@ async function drain(stream: AsyncIterable<unknown>): Promise<void> {
   }
 }
 
+async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of stream) out.push(item);
+  return out;
+}
+
 describe('OpenAI-compatible backends', () => {
   it('sends the model, the key and batches of the configured size', async () => {
     fake.requests.length = 0;
@@ -57,6 +63,61 @@ describe('OpenAI-compatible backends', () => {
     expect(completion.text).toBe('echo: hi there');
     expect(completion.tokens).toBe(3);
     expect(completion.meanLogprob).toBe(-0.5);
+  });
+
+  it('asks for logprobs on free text and streams one log-probability per token', async () => {
+    fake.requests.length = 0;
+    const streamed = await collect(generator.stream(request));
+    expect(streamed).toEqual([
+      { text: 'echo: ', logprob: -0.1 },
+      { text: 'hi ', logprob: -0.2 },
+      { text: 'there', logprob: -0.3 },
+    ]);
+    expect(fake.requests.map((r) => (r as { body: { logprobs?: boolean } }).body.logprobs)).toEqual([true]);
+  });
+
+  it('splits a multi-token event by its logprob entries, or sums them with their count', async () => {
+    fake.setMode('pairs');
+    const long = { messages: [{ role: 'user' as const, content: 'a b c' }], maxTokens: 9 };
+    expect(await collect(generator.stream(long))).toEqual([
+      { text: 'echo: ', logprob: -0.1 },
+      { text: 'a ', logprob: -0.2 },
+      { text: 'b ', logprob: -0.3 },
+      { text: 'c', logprob: -0.4 },
+    ]);
+    fake.setMode('pairsUnspelled');
+    const summed = await collect(generator.stream(long));
+    expect(summed.map((t) => t.text)).toEqual(['echo: a ', 'b c']);
+    expect(summed.map((t) => t.logprobTokens)).toEqual([2, 2]);
+    expect(summed[0]?.logprob).toBeCloseTo(-0.3, 12);
+    expect(summed[1]?.logprob).toBeCloseTo(-0.7, 12);
+  });
+
+  it('reports no log-probability, never a zero, from a server that ignores the field', async () => {
+    fake.setMode('noLogprobs');
+    expect(await collect(generator.stream(request))).toEqual([{ text: 'echo: ' }, { text: 'hi ' }, { text: 'there' }]);
+    expect((await generator.complete(request)).meanLogprob).toBeUndefined();
+  });
+
+  it('asks again without logprobs when the server refuses them, and no longer asks', async () => {
+    const refused = createOpenAiGenerator({ baseUrl: fake.url, apiKey: null, timeoutMs: 300 }, 'chat');
+    fake.setMode('refuseLogprobs');
+    fake.requests.length = 0;
+    expect(await collect(refused.stream(request))).toEqual([{ text: 'echo: ' }, { text: 'hi ' }, { text: 'there' }]);
+    expect((await refused.complete(request)).text).toBe('echo: hi there');
+    expect(fake.requests.map((r) => (r as { body: { logprobs?: boolean } }).body.logprobs)).toEqual([true, undefined, undefined]);
+  });
+
+  it('does not ask for logprobs on schema (grader) requests', async () => {
+    fake.requests.length = 0;
+    await generator.complete(request, { type: 'object' });
+    expect((fake.requests[0] as { body: Record<string, unknown> }).body.logprobs).toBeUndefined();
+  });
+
+  it('returns output that is not JSON as text without json, so the grader can retry it', async () => {
+    fake.setMode('notJson');
+    const completion = await generator.complete(request, { type: 'object' });
+    expect(completion).toEqual({ text: 'Sure! The answer is yes.', tokens: 5 });
   });
 
   it.each([
