@@ -1,3 +1,5 @@
+import type { CairnError } from '../core/index.ts';
+import { abstain, type Run } from './run.ts';
 import type { GateScore, GradedPassage, SentenceVerdict, Support } from './types.ts';
 
 /**
@@ -143,4 +145,16 @@ export function supportingMarkers(sentences: SentenceVerdict[]): Set<number> {
   for (const s of sentences)
     if (!s.removed && (s.support === 'full' || s.support === 'partial')) for (const m of s.markers) markers.add(m);
   return markers;
+}
+
+/**
+ * A grader whose output was invalid twice (not JSON, or not its schema) leaves the answer unchecked:
+ * it is withheld like any other abstention, never kept as if it were supported.
+ */
+export function markUngraded(run: Run, error: CairnError): void {
+  const stage = typeof error.details?.stage === 'string' ? error.details.stage.toUpperCase() : 'A';
+  abstain(run, 'ungraded');
+  run.result.notes.push(
+    `The ${stage} grader returned invalid output twice, so the answer could not be checked against its sources and is withheld.`,
+  );
 }

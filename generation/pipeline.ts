@@ -1,5 +1,6 @@
 import { CairnError, type Collection, type Config, toCairnError } from '../core/index.ts';
 import type { ChatTurn } from '../models/types.ts';
+import { markUngraded } from './gate.ts';
 import { abstain, createResult, createRun, type Run, round } from './run.ts';
 import { throwIfAborted } from './signals.ts';
 import {
@@ -34,8 +35,11 @@ export async function answer(
     await runStages(run);
   } catch (error) {
     const failure = toCairnError(error);
-    run.result.complete = false;
-    run.result.error = { code: failure.code, message: failure.message };
+    if (failure.code === 'GRADER_OUTPUT_INVALID') markUngraded(run, failure);
+    else {
+      run.result.complete = false;
+      run.result.error = { code: failure.code, message: failure.message };
+    }
   }
   run.result.timings.total = round(performance.now() - started);
   persistTurn(run);

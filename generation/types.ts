@@ -44,7 +44,9 @@ export type AbstainReason =
   | 'model_declined'
   | 'unsupported'
   | 'below_threshold'
-  | 'no_match';
+  | 'no_match'
+  /** A grader's output was not valid twice: the answer could not be checked, so it is withheld. */
+  | 'ungraded';
 export type StageName =
   | 'condense'
   | 'retrieve_decision'
