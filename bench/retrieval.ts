@@ -66,7 +66,12 @@ function ftsQuery(text: string): string | null {
   return words.length > 0 ? [...new Set(words)].map((w) => `"${w}"`).join(' OR ') : null;
 }
 
+/** The FTS5 peer gets its own table: Cairn's schema has none since migration 0003. */
 function ftsRanker(store: Store, sources: Map<number, string>): Ranker {
+  store.db.exec(`DROP TABLE IF EXISTS chunks_fts;
+    CREATE VIRTUAL TABLE chunks_fts USING fts5 (search_title, search_text, content = 'chunks', content_rowid = 'rowid',
+      tokenize = 'porter unicode61 remove_diacritics 2');
+    INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild');`);
   const stmt = store.db.prepare<[string], { rowid: number }>(
     'SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 2.0, 1.0) LIMIT 10',
   );

@@ -1,6 +1,7 @@
 /** The indexer room's door: ingestion (loaders, splitters, pipeline, reindex) and the ANN indexes. */
 
 export * from './ann/index.ts';
+export { type ArchiveLimits, archiveLimits, type GuardedZip, guardZip, looksLikeZip } from './archive/index.ts';
 export { type Channel, createChannel, createPause, type Pause } from './channel.ts';
 export {
   detectLanguage,
@@ -14,6 +15,16 @@ export {
 } from './loaders/index.ts';
 export { ensureCollection, ingest, NO_EMBEDDER_NOTE } from './pipeline.ts';
 export { type ReindexRequest, type ReindexSummary, reindex } from './reindex.ts';
-export { checkUrl, extractLinks, fetchUrl, isPrivateAddress, parseRobots, robotsAllows, walkFolder } from './sources/index.ts';
+export {
+  checkUrl,
+  extractLinks,
+  fetchUrl,
+  isPrivateAddress,
+  parseRobots,
+  robotsAllows,
+  splitPart,
+  uploadSource,
+  walkFolder,
+} from './sources/index.ts';
 export { headingPath, pageAt, resolveSplitter, type SplitChunk, type SplitOptions, splitDocument } from './splitters/index.ts';
 export type * from './types.ts';

@@ -10,7 +10,7 @@ import {
 } from '../core/index.ts';
 import type { NewChunk, NewDocument } from '../store/index.ts';
 import type { Pause } from './channel.ts';
-import { loadInput } from './loaders/index.ts';
+import { type LoadResult, loadInput } from './loaders/index.ts';
 import { kindOfMime } from './loaders/sniff.ts';
 import { textToDocument } from './loaders/text.ts';
 import type { Tracker } from './progress.ts';
@@ -93,12 +93,22 @@ function markUnchanged(ctx: PrepareContext, source: string): void {
 
 type Emit = (prepared: PreparedDocument) => Promise<void>;
 
-async function prepareInput(input: RawInput, ctx: PrepareContext, emit: Emit): Promise<void> {
+/** Only the part asked for (re-ingest of one JSONL line); SOURCE_NOT_FOUND when the file no longer has it. */
+function onlyPart(result: LoadResult, base: string, only: string): LoadResult {
+  const documents = result.documents.filter((d) => base + (d.part ?? '') === only);
+  const failures = result.failures.filter((f) => base + f.part === only);
+  if (documents.length + failures.length === 0) throw new CairnError('SOURCE_NOT_FOUND', `${only} is no longer in ${base}`);
+  return { documents, failures };
+}
+
+async function prepareInput(input: RawInput, ctx: PrepareContext, emit: Emit, only?: string): Promise<void> {
   const bytesHash = sha256(input.data);
   // Same bytes as stored: skip loading altogether (a PDF parse is the costly part of a re-run).
   if (ctx.existing.get(input.source) === bytesHash) return markUnchanged(ctx, input.source);
-  const result = await loadInput(input, { config: ctx.config, ...(ctx.password ? { password: ctx.password } : {}) });
-  ctx.loadedFiles.add(input.source);
+  const loaded = await loadInput(input, { config: ctx.config, ...(ctx.password ? { password: ctx.password } : {}) });
+  const result = only ? onlyPart(loaded, input.source, only) : loaded;
+  // Read in full only when every part was looked at (what --prune relies on).
+  if (!only) ctx.loadedFiles.add(input.source);
   const extra = result.documents.length + result.failures.length - 1;
   if (extra > 0) ctx.tracker.addDocuments(extra);
   for (const failure of result.failures) {
@@ -144,7 +154,9 @@ async function prepareItem(item: PlannedItem, ctx: PrepareContext, emit: Emit): 
     case 'error':
       throw item.error;
     case 'file':
-      return prepareInput(await readFileInput(item.source, ctx.config.ingest.maxFileBytes), ctx, emit);
+      return prepareInput(await readFileInput(item.source, ctx.config.ingest.maxFileBytes), ctx, emit, item.only).catch((error) =>
+        recordFailure(ctx, item.only ?? item.source, error),
+      );
     case 'bytes':
       return prepareInput(item.input, ctx, emit);
     case 'text': {
@@ -164,11 +176,11 @@ async function prepareItem(item: PlannedItem, ctx: PrepareContext, emit: Emit): 
     }
     case 'url': {
       let first = true;
-      for await (const page of readUrl(item.source, ctx.config, ctx.signal)) {
+      for await (const page of readUrl(item.source, ctx.config, ctx.signal, item.only !== undefined)) {
         if (!first) ctx.tracker.addDocuments(1);
         first = false;
-        if ('error' in page) recordFailure(ctx, page.source, page.error);
-        else await prepareInput(page, ctx, emit).catch((error) => recordFailure(ctx, page.source, error));
+        if ('error' in page) recordFailure(ctx, item.only ?? page.source, page.error);
+        else await prepareInput(page, ctx, emit, item.only).catch((error) => recordFailure(ctx, item.only ?? page.source, error));
       }
     }
   }

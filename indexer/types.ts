@@ -5,9 +5,19 @@ import type { Store } from '../store/index.ts';
 /** What a caller hands to ingest: a path or URL, raw bytes (uploads), or a string. */
 export type IngestSource =
   | string
-  | { kind: 'bytes'; name: string; data: Uint8Array; mime?: string; metadata?: Record<string, unknown> }
+  | {
+      kind: 'bytes';
+      name: string;
+      data: Uint8Array;
+      mime?: string;
+      metadata?: Record<string, unknown>;
+      /** The document source to write (replacing the document stored there); default: a new upload's own source. */
+      source?: string;
+    }
   | { kind: 'text'; text: string; title?: string; source?: string; metadata?: Record<string, unknown> }
-  | { kind: 'stored'; document: StoredDocument };
+  | { kind: 'stored'; document: StoredDocument }
+  /** One document of a multi-document file or URL (`data.jsonl#L3`): the file is read again for that part only. */
+  | { kind: 'part'; source: string };
 
 /**
  * A document already in the store, split and embedded again from its stored text (re-ingest of an

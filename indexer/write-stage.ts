@@ -18,7 +18,7 @@ interface StageDeps {
   ctx: Pick<PrepareContext, 'tracker' | 'summary' | 'seen' | 'signal' | 'pause'>;
 }
 
-/** Writes one document (chunks, FTS rows, vectors) in one transaction; a failure rolls it all back. */
+/** Writes one document (chunks, vectors) in one transaction; a failure rolls it all back. */
 function writeDocument(deps: StageDeps, pending: Pending): void {
   const { doc, chunks, outcome } = pending.prepared;
   try {

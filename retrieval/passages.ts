@@ -12,20 +12,27 @@ interface Row {
 }
 
 /**
- * Recently shown rows, per database. Safe without invalidation: chunk rowids are never reused
- * (AUTOINCREMENT) and a chunk row is never edited (a changed document gets new chunks), so a rowid
- * names the same row for as long as it exists; deleted rowids never reach here because the
- * retrievers are caught up with the database before every search.
+ * Recently shown rows, per database. Chunk rowids are never reused (AUTOINCREMENT) and a chunk row
+ * is never edited (a changed document gets new chunks), so a rowid names the same row for as long
+ * as it exists. Once any chunk is deleted (a document removed or replaced, by any connection) the
+ * cache is emptied before its next use, so deleted text does not stay in memory.
  */
-const rowCaches = new WeakMap<Db, Map<number, Row>>();
+const rowCaches = new WeakMap<Db, { rows: Map<number, Row>; removals: number }>();
 const MAX_CACHED_ROWS = 4096;
 
-function loadRows(store: Store, rowids: number[], into: Map<number, Row>): void {
+/** The database's row cache, emptied when chunks were deleted since it was last used. */
+export function rowCache(store: Store): Map<number, Row> {
+  const removals = store.chunks.removals();
   let cache = rowCaches.get(store.db);
-  if (!cache) {
-    cache = new Map();
+  if (!cache || cache.removals !== removals) {
+    cache = { rows: new Map(), removals };
     rowCaches.set(store.db, cache);
   }
+  return cache.rows;
+}
+
+function loadRows(store: Store, rowids: number[], into: Map<number, Row>): void {
+  const cache = rowCache(store);
   const missing: Chunk[] = [];
   for (const rowid of rowids) {
     const row = cache.get(rowid);

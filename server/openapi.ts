@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /** One documented route; the schemas are the very objects the handlers validate with. */
 export interface RouteDoc {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** OpenAPI path syntax: `/v1/collections/{collection}`. */
   path: string;
   summary: string;

@@ -10,9 +10,10 @@ export type { StoredDocument };
 
 export type IngestSourceInput =
   | string
-  | { kind: 'bytes'; name: string; data: Uint8Array; mime?: string; metadata?: Record<string, unknown> }
+  | { kind: 'bytes'; name: string; data: Uint8Array; mime?: string; metadata?: Record<string, unknown>; source?: string }
   | { kind: 'text'; text: string; title?: string; source?: string; metadata?: Record<string, unknown> }
-  | { kind: 'stored'; document: StoredDocument };
+  | { kind: 'stored'; document: StoredDocument }
+  | { kind: 'part'; source: string };
 
 export interface IngestCall {
   collection: string;

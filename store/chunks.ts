@@ -47,6 +47,7 @@ export function createChunksRepo(db: Db) {
   const byDocument = db.prepare<[string], ChunkRow>(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE document_id = ? ORDER BY ordinal`);
   const byId = db.prepare<[string], ChunkRow>(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE id = ?`);
   const byRowid = db.prepare<[number], ChunkRow>(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE rowid = ?`);
+  const removals = db.prepare<[], number>("SELECT value FROM store_counters WHERE name = 'chunks_removed'").pluck();
   const neighbours = db.prepare<[string, number, number], ChunkRow>(
     `SELECT ${CHUNK_COLUMNS} FROM chunks WHERE document_id = ? AND ordinal BETWEEN ? AND ? ORDER BY ordinal`,
   );
@@ -105,6 +106,8 @@ export function createChunksRepo(db: Db) {
         yield { rowid: row.rowid, searchTitle: row.search_title, searchText: row.search_text };
       }
     },
+    /** How many chunk rows were ever deleted: a row cache drops what it holds when this moves. */
+    removals: (): number => removals.get() ?? 0,
     /** Chunks of a collection that have no vector for the model: what `cairn reindex` embeds. */
     pendingForModel: (collectionId: string, modelId: string, limit = 1000): Chunk[] =>
       db
@@ -173,13 +176,38 @@ export function createVectorsRepo(db: Db) {
           'SELECT model_id AS modelId, dimensions, count(*) AS count FROM vectors WHERE collection_id = ? GROUP BY model_id, dimensions',
         )
         .all(collectionId) as { modelId: string; dimensions: number; count: number }[],
-    /** The highest change sequence for a (collection, model): what an ANN index file records. */
+    /** The highest change sequence for a (collection, model), pruned ones included: what an ANN index file records. */
     lastChange: (collectionId: string, modelId: string): number =>
       (
         db
-          .prepare('SELECT coalesce(max(seq), 0) AS seq FROM vector_changes WHERE collection_id = ? AND model_id = ?')
-          .get(collectionId, modelId) as { seq: number }
+          .prepare(
+            `SELECT max(coalesce((SELECT max(seq) FROM vector_changes WHERE collection_id = @c AND model_id = @m), 0),
+                        coalesce((SELECT seq FROM vector_change_floors WHERE collection_id = @c AND model_id = @m), 0)) AS seq`,
+          )
+          .get({ c: collectionId, m: modelId }) as { seq: number }
       ).seq,
+    /** Changes up to this seq were pruned: an index that has applied less cannot catch up from the log. */
+    changeFloor: (collectionId: string, modelId: string): number =>
+      (db
+        .prepare('SELECT seq FROM vector_change_floors WHERE collection_id = ? AND model_id = ?')
+        .pluck()
+        .get(collectionId, modelId) as number | undefined) ?? 0,
+    /** Drops the changes a saved index has applied (up to seq), recording the cut. */
+    pruneChanges: db.transaction((collectionId: string, modelId: string, seq: number): number => {
+      const { changes } = db
+        .prepare('DELETE FROM vector_changes WHERE collection_id = ? AND model_id = ? AND seq <= ?')
+        .run(collectionId, modelId, seq);
+      db.prepare(
+        `INSERT INTO vector_change_floors (collection_id, model_id, seq) VALUES (?, ?, ?)
+         ON CONFLICT (collection_id, model_id) DO UPDATE SET seq = max(seq, excluded.seq)`,
+      ).run(collectionId, modelId, seq);
+      return changes;
+    }),
+    /** Forgets the change log of a deleted collection: no index will read it again. */
+    forgetCollection: db.transaction((collectionId: string): void => {
+      db.prepare('DELETE FROM vector_changes WHERE collection_id = ?').run(collectionId);
+      db.prepare('DELETE FROM vector_change_floors WHERE collection_id = ?').run(collectionId);
+    }),
     /** Changes after a sequence number, in order. */
     changesSince: (collectionId: string, modelId: string, seq: number): { seq: number; rowid: number; op: 'add' | 'remove' }[] =>
       db

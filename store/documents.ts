@@ -1,4 +1,5 @@
 import { CairnError, type Chunk, type Document, type DocumentStatus, type PageSpan, toSearchText } from '../core/index.ts';
+import { scrubDocumentFromChats } from './chats.ts';
 import type { Db } from './database.ts';
 import { now, parseJson } from './rows.ts';
 
@@ -216,8 +217,15 @@ export function createDocumentsRepo(db: Db) {
     setStatus: (id: string, status: DocumentStatus): void => {
       setStatus.run(status, now(), id);
     },
-    /** Deletes a document with its chunks, FTS rows and vectors in one transaction. */
-    remove: db.transaction((id: string): boolean => db.prepare('DELETE FROM documents WHERE id = ?').run(id).changes > 0),
+    /**
+     * Deletes a document with its chunks and vectors, and its text from stored answers that cited
+     * it, in one transaction.
+     */
+    remove: db.transaction((id: string): boolean => {
+      const removed = db.prepare('DELETE FROM documents WHERE id = ?').run(id).changes > 0;
+      if (removed) scrubDocumentFromChats(db, id);
+      return removed;
+    }),
     count: (collectionId: string): number =>
       (db.prepare('SELECT count(*) AS n FROM documents WHERE collection_id = ?').get(collectionId) as { n: number }).n,
   };

@@ -2,17 +2,10 @@ import type { Config, Logger } from '../../core/index.ts';
 import { CairnError } from '../../core/index.ts';
 import { type AnswerEvent, type AnswerResult, answer, type RetrieveMode, type SearchFn } from '../../generation/index.ts';
 import { createAnnManager } from '../../indexer/ann/index.ts';
-import type { Availability, Embedder, Generator, Reranker } from '../../models/index.ts';
+import { type Availability, createModelRegistry, type Embedder, type Generator, type Reranker } from '../../models/index.ts';
 import { search } from '../../retrieval/index.ts';
 import { openStore, type Store } from '../../store/index.ts';
 import type { Command, CommandContext } from '../context.ts';
-
-interface RegistryLike {
-  embedder(ref: string): Promise<Availability<Embedder>>;
-  reranker(ref: string): Promise<Availability<Reranker>>;
-  generator(ref: string): Promise<Availability<Generator>>;
-  dispose(): Promise<void>;
-}
 
 export interface AnswerModels {
   generator: Generator | null;
@@ -32,16 +25,14 @@ export async function resolveAnswerModels(
   roles: { retrieval: boolean } = { retrieval: true },
 ): Promise<AnswerModels> {
   const settings = store.collections.get(collection)?.settings;
-  const models = (await import('../../models/index.ts')) as unknown as {
-    createModelRegistry?: (opts: { config: Config; logger: Logger }) => RegistryLike;
+  const registry = createModelRegistry({ config, logger });
+  const out: AnswerModels = {
+    generator: null,
+    embedder: null,
+    reranker: null,
+    notes: [],
+    dispose: () => registry.dispose(),
   };
-  const out: AnswerModels = { generator: null, embedder: null, reranker: null, notes: [], dispose: async () => undefined };
-  if (typeof models.createModelRegistry !== 'function') {
-    out.notes.push('the model registry is not available in this build: BM25 retrieval and extractive answers');
-    return out;
-  }
-  const registry = models.createModelRegistry({ config, logger });
-  out.dispose = () => registry.dispose();
   const pick = async <T>(role: string, ref: string | null | undefined, load: (r: string) => Promise<Availability<T>>) => {
     if (!ref) return null;
     const found = await load(ref);

@@ -1,13 +1,8 @@
 import type { Config, JobProgress, Logger } from '../../core/index.ts';
 import { type IngestSummary, ingest } from '../../indexer/index.ts';
-import type { Availability, Embedder } from '../../models/index.ts';
+import { createModelRegistry, type Embedder } from '../../models/index.ts';
 import { openStore, type Store } from '../../store/index.ts';
 import type { Command, CommandContext } from '../context.ts';
-
-interface RegistryLike {
-  embedder(ref: string): Promise<Availability<Embedder>>;
-  dispose(): Promise<void>;
-}
 
 export interface ResolvedEmbedder {
   embedder: Embedder | null;
@@ -29,11 +24,7 @@ export async function resolveEmbedder(
   const ref = store.collections.get(collection)?.settings.embedder ?? config.models.embedder;
   const none = (reason: string): ResolvedEmbedder => ({ embedder: null, reason, dispose: async () => undefined });
   if (!ref) return none('no embedder is configured');
-  const models = (await import('../../models/index.ts')) as unknown as {
-    createModelRegistry?: (opts: { config: Config; logger: Logger }) => RegistryLike;
-  };
-  if (typeof models.createModelRegistry !== 'function') return none('the model registry is not available in this build');
-  const registry = models.createModelRegistry({ config, logger });
+  const registry = createModelRegistry({ config, logger });
   const found = await registry.embedder(ref);
   if (!found.ok) {
     await registry.dispose();

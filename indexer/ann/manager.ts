@@ -171,7 +171,8 @@ export function createAnnManager(options: AnnManagerOptions): AnnManager {
     return store.db.transaction(() => {
       const last = store.vectors.lastChange(collectionId, modelId);
       if (last === entry.seq) return true;
-      if (last < entry.seq) return false;
+      // Behind the pruned part of the log (another thread or process saved and pruned): not from here.
+      if (last < entry.seq || entry.seq < store.vectors.changeFloor(collectionId, modelId)) return false;
       const changes = store.vectors.changesSince(collectionId, modelId, entry.seq);
       if (changes.length > Math.max(50_000, entry.index.size())) return false;
       const finalOp = new Map<number, 'add' | 'remove'>();
@@ -193,8 +194,21 @@ export function createAnnManager(options: AnnManagerOptions): AnnManager {
     })();
   }
 
+  /** Another thread or process saved a newer state of this index: replacing it would lose its changes. */
+  function newerOnDisk(entry: Entry): boolean {
+    try {
+      return (readManifest(entry.paths)?.seq ?? 0) > entry.seq;
+    } catch {
+      return false;
+    }
+  }
+
   async function save(entry: Entry): Promise<void> {
     const { paths, index } = entry;
+    if (newerOnDisk(entry)) {
+      entry.unsaved = 0;
+      return;
+    }
     const file = nextDataFile(paths, index.kind);
     const seq = entry.seq;
     try {
@@ -213,6 +227,8 @@ export function createAnnManager(options: AnnManagerOptions): AnnManager {
       });
       entry.unsaved = 0;
       removeStale(paths, path.basename(file));
+      // The saved file has every change up to seq: the log keeps only what it lacks.
+      store.vectors.pruneChanges(entry.collectionId, entry.modelId, seq);
     } catch (error) {
       // Index files are a cache: a failed save costs a catch-up later, never data.
       logger.warn('ann index could not be saved', { collectionId: entry.collectionId, error: (error as Error).message });
@@ -224,7 +240,10 @@ export function createAnnManager(options: AnnManagerOptions): AnnManager {
   async function open(collectionId: string, modelId: string): Promise<VectorIndex | null> {
     const key = `${collectionId}\u0000${modelId}`;
     const paths = indexPaths(dataDir, collectionId, modelId);
-    let entry = entries.get(key) ?? load(collectionId, modelId, paths);
+    let entry = entries.get(key) ?? null;
+    if (entry && !catchUp(entry)) entry = null;
+    // The saved file, when the one in memory fell behind the pruned log or there is none yet.
+    if (!entry) entry = load(collectionId, modelId, paths);
     if (entry && !catchUp(entry)) entry = null;
     if (entry && wantedKind(collectionId, entry.index.size(), entry.index.kind) !== entry.index.kind) entry = null;
     entry ??= rebuild(collectionId, modelId, paths);
@@ -243,6 +262,7 @@ export function createAnnManager(options: AnnManagerOptions): AnnManager {
     drop: async (collectionId) => {
       for (const [key, entry] of entries) if (entry.collectionId === collectionId) entries.delete(key);
       rmSync(collectionFolder(dataDir, collectionId), { recursive: true, force: true });
+      if (!store.collections.get(collectionId)) store.vectors.forgetCollection(collectionId);
     },
     saveAll: async () => {
       for (const [key, entry] of entries) await withLock(key, async () => (entry.unsaved > 0 ? save(entry) : undefined));

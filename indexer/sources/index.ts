@@ -1,6 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { CairnError, type Config, hashContent } from '../../core/index.ts';
+import { CairnError, type Config, hashContent, sha256 } from '../../core/index.ts';
 import { looksBinary } from '../loaders/decode.ts';
 import { sniffKind } from '../loaders/sniff.ts';
 import type { IngestSource, RawInput, StoredDocument } from '../types.ts';
@@ -14,8 +14,9 @@ export { checkUrl, fetchUrl, isPrivateAddress } from './url.ts';
 
 /** One unit of work: something that can be read into a RawInput, or an error found while planning. */
 export type PlannedItem =
-  | { type: 'file'; source: string }
-  | { type: 'url'; source: string }
+  /** `only`: the one document of the file or URL to write (re-ingest of a JSONL line). */
+  | { type: 'file'; source: string; only?: string }
+  | { type: 'url'; source: string; only?: string }
   | { type: 'bytes'; source: string; input: RawInput }
   | { type: 'text'; source: string; text: string; title: string; metadata: Record<string, unknown> }
   | { type: 'stored'; source: string; document: StoredDocument }
@@ -31,6 +32,33 @@ export interface Plan {
 
 export function isUrl(source: string): boolean {
   return /^https?:\/\//i.test(source);
+}
+
+/**
+ * An upload's document source: its content hash and file name. Two different `report.pdf` are two
+ * documents; the same file uploaded again is the same document (unchanged, a no-op).
+ */
+export function uploadSource(name: string, data: Uint8Array): string {
+  return `upload:${sha256(data).slice(0, 16)}/${name}`;
+}
+
+/** The suffix loaders give the documents of a multi-document file: `#L3` (JSONL line), `#2` (JSON record). */
+const PART_SUFFIX = /#L?\d+$/;
+
+/** A part document's file or URL, and its part suffix; null when the source names no part. */
+export function splitPart(source: string): { location: string; part: string } | null {
+  const match = PART_SUFFIX.exec(source);
+  if (!match || match.index === 0) return null;
+  return { location: source.slice(0, match.index), part: match[0] };
+}
+
+function planPart(source: string, plan: Plan): void {
+  const split = splitPart(source);
+  if (!split) {
+    plan.items.push({ type: 'error', source, error: new CairnError('VALIDATION', `${source} names no part of a file`) });
+    return;
+  }
+  plan.items.push({ type: isUrl(split.location) ? 'url' : 'file', source: split.location, only: source });
 }
 
 async function planPath(raw: string, config: Config, plan: Plan): Promise<void> {
@@ -60,9 +88,12 @@ export async function planSources(sources: IngestSource[], config: Config): Prom
       if (isUrl(source)) plan.items.push({ type: 'url', source });
       else await planPath(source, config, plan);
     } else if (source.kind === 'bytes') {
-      const input: RawInput = { source: source.name, name: source.name, data: source.data, metadata: source.metadata ?? {} };
+      const id = source.source ?? uploadSource(source.name, source.data);
+      const input: RawInput = { source: id, name: source.name, data: source.data, metadata: source.metadata ?? {} };
       if (source.mime) input.mime = source.mime;
-      plan.items.push({ type: 'bytes', source: source.name, input });
+      plan.items.push({ type: 'bytes', source: id, input });
+    } else if (source.kind === 'part') {
+      planPart(source.source, plan);
     } else if (source.kind === 'stored') {
       plan.items.push({ type: 'stored', source: source.document.source, document: source.document });
     } else {
@@ -121,11 +152,12 @@ function urlName(url: string): string {
   return base || 'index.html';
 }
 
-/** The pages of a URL: just the page, or its same-site crawl when config.ingest.crawlDepth > 0. */
+/** The pages of a URL: just the page, or its same-site crawl when config.ingest.crawlDepth > 0 and not `single`. */
 export async function* readUrl(
   url: string,
   config: Config,
   signal?: AbortSignal,
+  single = false,
 ): AsyncGenerator<RawInput | { source: string; error: unknown }> {
   const options = fetchOptions(config, signal);
   const toInput = (source: string, page: Awaited<ReturnType<typeof fetchUrl>>): RawInput => ({
@@ -135,7 +167,7 @@ export async function* readUrl(
     ...(page.contentType ? { mime: page.contentType } : {}),
     metadata: { url: page.url },
   });
-  if (config.ingest.crawlDepth === 0) {
+  if (config.ingest.crawlDepth === 0 || single) {
     try {
       yield toInput(url, await fetchUrl(url, options));
     } catch (error) {

@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
 import { CairnError, type Collection, type Document } from '../../core/index.ts';
+import { splitPart } from '../../indexer/index.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import type { StoredSource } from '../jobs/payload.ts';
+import type { StoredSource, UploadedFile } from '../jobs/payload.ts';
 import { hasScope, requireScope } from '../middleware/auth.ts';
 import type { RouteDoc } from '../openapi.ts';
 import { ingestJsonSchema, ingestMultipartSchema, listDocumentsQuery } from '../schemas.ts';
@@ -37,7 +38,27 @@ export const documentDocs: RouteDoc[] = [
     tag: 'Documents',
     scope: 'read',
   },
-  { method: 'delete', path: `${BASE}/{id}`, summary: 'Delete a document', tag: 'Documents', scope: 'write' },
+  {
+    method: 'put',
+    path: `${BASE}/{id}`,
+    summary:
+      'Replace an uploaded or posted document with one uploaded file (multipart, field "file"): it keeps its id; runs as a background job',
+    tag: 'Documents',
+    multipart: ingestMultipartSchema,
+    scope: 'write',
+    responses: {
+      202: 'Accepted: the job id to follow',
+      400: 'Not exactly one file, or a URL or server-path document (re-ingest those)',
+      404: 'No such document',
+    },
+  },
+  {
+    method: 'delete',
+    path: `${BASE}/{id}`,
+    summary: 'Delete a document: its chunks and vectors, and its text in stored answers and unfinished jobs',
+    tag: 'Documents',
+    scope: 'write',
+  },
   {
     method: 'post',
     path: `${BASE}/{id}/reingest`,
@@ -73,14 +94,32 @@ function ownDocument(deps: AppDeps, collection: Collection, id: string): Documen
 async function jsonSources(c: Parameters<typeof parseJsonBody>[0]): Promise<StoredSource[]> {
   const body = await parseJsonBody(c, ingestJsonSchema);
   if ('urls' in body) return body.urls.map((url): StoredSource => ({ type: 'url', url }));
-  // A posted text named like a server path or URL could later be "re-ingested" from there.
-  if (body.source !== undefined && LOOKS_LIKE_LOCATION.test(body.source)) {
-    throw new CairnError('VALIDATION', 'A text\'s "source" is a name, not a path or URL', { source: body.source });
+  // A posted text named like a server path or URL could later be "re-ingested" from there, and
+  // one named like an upload would replace that upload.
+  if (body.source !== undefined && (LOOKS_LIKE_LOCATION.test(body.source) || body.source.startsWith(UPLOAD_PREFIX))) {
+    throw new CairnError('VALIDATION', 'A text\'s "source" is a name, not a path, URL or upload', { source: body.source });
   }
   return [{ type: 'text', text: body.text, ...pickDefined(body, ['title', 'source', 'metadata'] as const) }];
 }
 
 const LOOKS_LIKE_LOCATION = /^(\/|\\|[a-z]:[\\/]|[a-z][a-z0-9+.-]*:\/\/)/i;
+const UPLOAD_PREFIX = 'upload:';
+
+/** The one file of a replacing upload, bound to the document it replaces. */
+async function replacingUpload(deps: AppDeps, c: Parameters<typeof readUploads>[0], doc: Document): Promise<UploadedFile> {
+  if (isLocation(doc.source)) {
+    throw new CairnError('VALIDATION', `${doc.source} is read from its URL or server path: re-ingest it instead`, {
+      id: doc.id,
+    });
+  }
+  const files = await readUploads(c, deps.config.server);
+  if (files.length !== 1) throw new CairnError('VALIDATION', `A document is replaced by exactly one file; got ${files.length}`);
+  return { ...(files[0] as UploadedFile), source: doc.source };
+}
+
+function isLocation(source: string): boolean {
+  return /^https?:\/\//i.test(source) || source.startsWith('/') || /^[a-z]:[\\/]/i.test(source);
+}
 
 export function createDocumentRoutes(deps: AppDeps) {
   const { store, jobs } = deps;
@@ -117,6 +156,16 @@ export function createDocumentRoutes(deps: AppDeps) {
       const doc = ownDocument(deps, store.collections.require(name), param(c, 'id'));
       return c.json({ ...doc, chunks: store.chunks.byDocument(doc.id) });
     })
+    .put('/:id', async (c) => {
+      const name = param(c, 'collection');
+      requireScope(c, name, 'write');
+      const collection = store.collections.require(name);
+      const doc = ownDocument(deps, collection, param(c, 'id'));
+      const upload = await replacingUpload(deps, c, doc);
+      const job = jobs.submit({ kind: 'ingest', collection: collection.id, uploads: [upload] });
+      c.header('Location', `/v1/jobs/${job.id}`);
+      return c.json({ jobId: job.id, status: job.status, job }, 202);
+    })
     .delete('/:id', (c) => {
       const name = param(c, 'collection');
       requireScope(c, name, 'write');
@@ -139,11 +188,13 @@ export function createDocumentRoutes(deps: AppDeps) {
 }
 
 /**
- * URLs are fetched again and server-side paths read again; uploads and posted texts, whose bytes
- * are not kept, are split and embedded again from the stored text.
+ * URLs are fetched again and server-side paths read again (for one line of a JSONL file, the file
+ * is read again for that line); uploads and posted texts, whose bytes are not kept, are split and
+ * embedded again from the stored text.
  */
 function reingestSource(doc: Document): StoredSource {
-  if (/^https?:\/\//i.test(doc.source)) return { type: 'url', url: doc.source };
-  if (doc.source.startsWith('/') || /^[a-z]:[\\/]/i.test(doc.source)) return { type: 'path', path: doc.source };
+  const part = doc.mime === 'application/jsonl' && splitPart(doc.source) !== null ? { part: true } : {};
+  if (/^https?:\/\//i.test(doc.source)) return { type: 'url', url: doc.source, ...part };
+  if (doc.source.startsWith('/') || /^[a-z]:[\\/]/i.test(doc.source)) return { type: 'path', path: doc.source, ...part };
   return { type: 'document', id: doc.id };
 }

@@ -36,7 +36,9 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 function sourceText(source: IngestCall['sources'][number]): { source: string; text: string; title: string } {
   if (typeof source === 'string') return { source, text: `fetched ${source}`, title: source };
-  if (source.kind === 'bytes') return { source: source.name, text: new TextDecoder().decode(source.data), title: source.name };
+  if (source.kind === 'bytes')
+    return { source: source.source ?? source.name, text: new TextDecoder().decode(source.data), title: source.name };
+  if (source.kind === 'part') return { source: source.source, text: `fetched ${source.source}`, title: source.source };
   if (source.kind === 'stored')
     return { source: source.document.source, text: source.document.text, title: source.document.title };
   return {

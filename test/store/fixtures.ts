@@ -39,10 +39,14 @@ export function makeDocument(collectionId: string, source: string, text: string)
   return { doc, chunks };
 }
 
-export function ftsMatches(store: Store, query: string): number[] {
-  return (
-    store.db.prepare('SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rowid').all(query) as { rowid: number }[]
-  ).map((r) => r.rowid);
+/** Rowids of the chunks whose lexical fields (what the BM25 index reads) hold the word. */
+export function lexicalMatches(store: Store, word: string): number[] {
+  return store.db
+    .prepare<[string], number>(
+      "SELECT rowid FROM chunks WHERE ' ' || search_title || ' ' || search_text || ' ' LIKE '% ' || ? || ' %' ORDER BY rowid",
+    )
+    .pluck()
+    .all(word);
 }
 
 export function unitVectors(n: number, dims = 3): Float32Array[] {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isCairnError } from '../../core/index.ts';
 import { openStore, type Store } from '../../store/index.ts';
-import { ftsMatches, makeDocument, unitVectors } from './fixtures.ts';
+import { lexicalMatches, makeDocument, unitVectors } from './fixtures.ts';
 
 let store: Store;
 beforeEach(() => {
@@ -15,14 +15,14 @@ function count(table: string): number {
 }
 
 describe('documents and chunks', () => {
-  it('writes a document with chunks, FTS rows and vectors in one go', () => {
+  it('writes a document with chunks, search fields and vectors in one go', () => {
     const { doc, chunks } = makeDocument('docs', 'a.txt', 'alpha bravo\n\ncharlie delta');
     const result = store.documents.write(doc, chunks, { modelId: 'm', dimensions: 3, vectors: unitVectors(2) });
     expect(result.replaced).toBe(false);
     expect(result.document.chunkCount).toBe(2);
     expect(result.document.status).toBe('ready');
     expect(store.chunks.byDocument(doc.id).map((c) => doc.text.slice(c.start, c.end))).toEqual(['alpha bravo', 'charlie delta']);
-    expect(ftsMatches(store, 'charlie')).toEqual([result.chunkRowids[1]]);
+    expect(lexicalMatches(store, 'charlie')).toEqual([result.chunkRowids[1]]);
     expect(store.vectors.count('docs', 'm')).toBe(2);
   });
 
@@ -32,14 +32,14 @@ describe('documents and chunks', () => {
     expect(store.chunks.pendingForModel('docs', 'm').map((c) => c.text)).toEqual(['one', 'two']);
   });
 
-  it('replacing a document swaps its chunks, FTS rows and vectors atomically', () => {
+  it('replacing a document swaps its chunks, search fields and vectors atomically', () => {
     const first = makeDocument('docs', 'a.txt', 'old words\n\nstale text');
     store.documents.write(first.doc, first.chunks, { modelId: 'm', dimensions: 3, vectors: unitVectors(2) });
     const second = makeDocument('docs', 'a.txt', 'fresh words');
     const result = store.documents.write(second.doc, second.chunks, { modelId: 'm', dimensions: 3, vectors: unitVectors(1) });
     expect(result.replaced).toBe(true);
-    expect(ftsMatches(store, 'stale')).toEqual([]);
-    expect(ftsMatches(store, 'fresh')).toEqual(result.chunkRowids);
+    expect(lexicalMatches(store, 'stale')).toEqual([]);
+    expect(lexicalMatches(store, 'fresh')).toEqual(result.chunkRowids);
     expect(count('chunks')).toBe(1);
     expect(count('vectors')).toBe(1);
   });
@@ -52,16 +52,16 @@ describe('documents and chunks', () => {
       store.documents.write(second.doc, second.chunks, { modelId: 'm', dimensions: 3, vectors: unitVectors(1) }),
     ).toThrow('Got 1 vectors for 2 chunks');
     expect(store.chunks.byDocument(first.doc.id).map((c) => c.text)).toEqual(['keep me']);
-    expect(ftsMatches(store, 'keep')).toHaveLength(1);
-    expect(ftsMatches(store, 'new')).toEqual([]);
+    expect(lexicalMatches(store, 'keep')).toHaveLength(1);
+    expect(lexicalMatches(store, 'new')).toEqual([]);
   });
 
-  it('deleting a document deletes its chunks, FTS rows and vectors, and logs the vector removals', () => {
+  it('deleting a document deletes its chunks, search fields and vectors, and logs the vector removals', () => {
     const { doc, chunks } = makeDocument('docs', 'a.txt', 'alpha\n\nbravo');
     const { chunkRowids } = store.documents.write(doc, chunks, { modelId: 'm', dimensions: 3, vectors: unitVectors(2) });
     expect(store.documents.remove(doc.id)).toBe(true);
     expect([count('documents'), count('chunks'), count('vectors')]).toEqual([0, 0, 0]);
-    expect(ftsMatches(store, 'alpha OR bravo')).toEqual([]);
+    expect([...lexicalMatches(store, 'alpha'), ...lexicalMatches(store, 'bravo')]).toEqual([]);
     expect(store.vectors.changesSince('docs', 'm', 0).map((c) => [c.rowid, c.op])).toEqual([
       [chunkRowids[0], 'add'],
       [chunkRowids[1], 'add'],
@@ -70,20 +70,20 @@ describe('documents and chunks', () => {
     ]);
   });
 
-  it('deleting a collection cascades to documents, chunks, vectors, FTS rows and chats', () => {
+  it('deleting a collection cascades to documents, chunks, vectors, search fields and chats', () => {
     const { doc, chunks } = makeDocument('docs', 'a.txt', 'alpha\n\nbravo');
     store.documents.write(doc, chunks, { modelId: 'm', dimensions: 3, vectors: unitVectors(2) });
     const chat = store.chats.create({ collectionId: 'docs' });
     store.chats.addMessage({ chatId: chat.id, role: 'user', content: 'hi', result: null });
     expect(store.collections.remove('docs')).toBe(true);
     expect([count('documents'), count('chunks'), count('vectors'), count('chats'), count('messages')]).toEqual([0, 0, 0, 0, 0]);
-    expect(ftsMatches(store, 'alpha')).toEqual([]);
+    expect(lexicalMatches(store, 'alpha')).toEqual([]);
   });
 
   it('segments Chinese text into words for the lexical index', () => {
     const { doc, chunks } = makeDocument('docs', 'zh.txt', '我们在北京大学学习自然语言处理');
     const { chunkRowids } = store.documents.write(doc, chunks);
-    expect(ftsMatches(store, '北京')).toEqual(chunkRowids);
+    expect(lexicalMatches(store, '北京')).toEqual(chunkRowids);
   });
 });
 
