@@ -1,17 +1,16 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/index.ts';
 import { createRuntime, type RunningServer, startServer } from '../../server/index.ts';
 import { FIXTURES, testConfig } from '../server/helpers.ts';
+import { chromiumAvailable, launchChromium } from './chromium.ts';
 
 // A person's path through the chat UI in headless Chromium, over the real runtime (real ingest,
-// BM25 and the extractive answerer; no models here). Needs Debian's chromium (`apt-get install chromium`).
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`skipping the chat UI browser test: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+// BM25 and the extractive answerer; no models here). Needs Debian's chromium; with CI set it must run.
+const hasChromium = chromiumAvailable('the chat UI browser test');
 
 let dataDir: string;
 let server: RunningServer;
@@ -27,10 +26,7 @@ beforeAll(async () => {
     server: { searchWorkers: 1 },
   });
   server = await startServer(config, silentLogger, await createRuntime(config, silentLogger));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
