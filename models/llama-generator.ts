@@ -18,6 +18,7 @@ import {
   rememberAnswer,
   spliceAnswerTokens,
 } from './llama-continuation.ts';
+import { createProbe, instrumentSequence, type LikelihoodProbe, meanLogprob, probedChunk } from './llama-likelihood.ts';
 import { checkGgufFile } from './llama-runtime.ts';
 import { createPushIterator } from './push-iterator.ts';
 import type { ChatTurn, Completion, GeneratedToken, GenerateRequest, Generator, JsonSchema } from './types.ts';
@@ -39,6 +40,8 @@ interface Slot {
   chat: LlamaChat;
   /** The last answer generated on this slot, so graders quoting it reuse the KV cache (llama-continuation.ts). */
   last: LastAnswer | null;
+  /** Records token probabilities while a free-text request runs (llama-likelihood.ts). */
+  probe: LikelihoodProbe | null;
 }
 
 /**
@@ -71,8 +74,11 @@ export async function loadLlamaGenerator(
     });
   }
   const free: Slot[] = [];
-  for (let i = 0; i < options.sequences; i++)
-    free.push({ chat: new LlamaChat({ contextSequence: context.getSequence() }), last: null });
+  for (let i = 0; i < options.sequences; i++) {
+    const slot: Slot = { chat: new LlamaChat({ contextSequence: context.getSequence() }), last: null, probe: null };
+    instrumentSequence(slot.chat.sequence, () => slot.probe);
+    free.push(slot);
+  }
   const waiting: ((slot: Slot) => void)[] = [];
   /** A free slot, preferring the one whose cache holds the answer the request quotes. */
   const acquire = (messages: ChatTurn[]): Promise<Slot> => {
@@ -95,15 +101,21 @@ export async function loadLlamaGenerator(
     }
     return grammar;
   };
-  const generate = async (request: GenerateRequest, onText: (text: string) => void, grammar?: LlamaGrammar) => {
+  const generate: Generate = async (request, onToken, grammar) => {
     const budget = context.contextSize - (request.maxTokens ?? DEFAULT_MAX_TOKENS) - 16;
     const slot = await acquire(request.messages);
+    const probe = grammar ? null : createProbe();
+    slot.probe = probe;
     try {
       // A quoted answer costs its sampled tokens, not its re-tokenized text, so it is not cut needlessly.
       const codec = grammar && canSplice(slot, request.messages) ? quotedAnswerCodec(model, slot.last) : model;
       const messages = fitMessages(request.messages, codec, Math.max(16, budget));
-      return await runOnSlot(slot, model, { ...request, messages }, onText, grammar);
+      const onText = (text: string) => onToken(probe ? probedChunk(probe, text) : { text });
+      const result = await runOnSlot(slot, model, { ...request, messages }, onText, grammar);
+      const mean = probe ? meanLogprob(probe) : undefined;
+      return mean === undefined ? result : { ...result, meanLogprob: mean };
     } finally {
+      slot.probe = null;
       release(slot);
     }
   };
@@ -132,14 +144,18 @@ export async function loadLlamaGenerator(
   };
 }
 
-type Generate = (request: GenerateRequest, onText: (text: string) => void) => Promise<{ text: string; tokens: number }>;
+type Generate = (
+  request: GenerateRequest,
+  onToken: (token: GeneratedToken) => void,
+  grammar?: LlamaGrammar,
+) => Promise<{ text: string; tokens: number; meanLogprob?: number }>;
 
 /** Streams chunks as they come; a consumer that stops reading early cancels the generation. */
 function streamTokens(request: GenerateRequest, generate: Generate): AsyncIterable<GeneratedToken> {
   const stop = new AbortController();
   const signal = request.signal ? AbortSignal.any([request.signal, stop.signal]) : stop.signal;
   const push = createPushIterator<GeneratedToken>();
-  generate({ ...request, signal }, (text) => push.push({ text })).then(
+  generate({ ...request, signal }, (token) => push.push(token)).then(
     () => push.end(),
     (error) => push.fail(error),
   );

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCairnError, silentLogger } from '../../core/index.ts';
 import { createModelRegistry, type GenerateRequest, type Generator, type ModelRegistry } from '../../models/index.ts';
+import type { GeneratedToken } from '../../models/types.ts';
 import { writeTinyGguf } from '../fixtures/make-models.ts';
 import { startFakeOpenAi } from './fake-openai.ts';
 import { makeTempDir, testConfig } from './helpers.ts';
@@ -50,6 +51,29 @@ const SCHEMA = {
   additionalProperties: false,
 };
 
+describe('llama.cpp token probabilities', () => {
+  it("are the sampled tokens' own: at temperature 0 the streamed mean equals the completion mean", async () => {
+    const llama = generators.llama as Generator;
+    let sum = 0;
+    let count = 0;
+    for await (const token of llama.stream(ask('the cat sat on the mat'))) {
+      if (token.logprob === undefined) continue;
+      sum += token.logprob;
+      count += token.logprobTokens ?? 1;
+    }
+    const completion = await llama.complete(ask('the cat sat on the mat'));
+    expect(count).toBeGreaterThan(0);
+    expect(count).toBeLessThanOrEqual(completion.tokens);
+    // Not bit-identical: the second request reuses the cached prompt, so llama.cpp batches it differently.
+    expect(completion.meanLogprob).toBeCloseTo(sum / count, 2);
+  });
+
+  it('are not asked for on grammar-bound (grader) requests', async () => {
+    const completion = await (generators.llama as Generator).complete(ask('is the sky blue?', { maxTokens: 60 }), SCHEMA);
+    expect(completion.meanLogprob).toBeUndefined();
+  });
+});
+
 describe.each(['llama', 'openai'])('Generator contract: %s', (name) => {
   const get = () => generators[name] as Generator;
 
@@ -67,6 +91,19 @@ describe.each(['llama', 'openai'])('Generator contract: %s', (name) => {
     let streamed = '';
     for await (const token of get().stream(ask('what is paris'))) streamed += token.text;
     expect(streamed).toBe(completion.text);
+  });
+
+  it('reports token log-probabilities for free text: with streamed chunks and as a completion mean', async () => {
+    const streamed: GeneratedToken[] = [];
+    for await (const token of get().stream(ask('what is paris'))) streamed.push(token);
+    const measured = streamed.filter((t) => t.logprob !== undefined);
+    expect(measured.length).toBeGreaterThan(0);
+    for (const t of measured) {
+      expect(Number.isFinite(t.logprob)).toBe(true);
+      expect(t.logprob).toBeLessThanOrEqual(0);
+    }
+    const completion = await get().complete(ask('what is paris'));
+    expect(completion.meanLogprob).toBeLessThanOrEqual(0);
   });
 
   it('stops streaming when the signal aborts', async () => {
