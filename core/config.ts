@@ -38,6 +38,10 @@ const serverSchema = z.strictObject({
     .int()
     .positive()
     .default(200 * 1024 * 1024),
+  /** ZIP containers (DOCX): entries per archive, inflated/compressed ratio per entry, archives inside archives. */
+  maxArchiveEntries: z.number().int().positive().max(65_535).default(10_000),
+  maxArchiveRatio: z.number().positive().default(200),
+  maxArchiveDepth: z.number().int().nonnegative().default(1),
   rateLimitPerMinute: z.number().int().positive().default(600),
   maxConcurrentAsks: z.number().int().positive().default(4),
   maxQueuedAsks: z.number().int().nonnegative().default(32),

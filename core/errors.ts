@@ -56,6 +56,11 @@ export const ERRORS = {
   URL_BLOCKED: { status: 403, message: 'The URL points to a private or forbidden address' },
   FETCH_FAILED: { status: 502, message: 'The URL could not be fetched' },
   TOO_LARGE: { status: 413, message: 'The source exceeds a size limit' },
+  ARCHIVE_TOO_LARGE: { status: 413, message: 'An archive inflates past the size limit' },
+  ARCHIVE_RATIO: { status: 413, message: 'An archive entry inflates past the compression-ratio limit' },
+  ARCHIVE_TOO_MANY_ENTRIES: { status: 413, message: 'An archive has more entries than allowed' },
+  ARCHIVE_NESTED: { status: 422, message: 'An archive holds archives nested deeper than allowed' },
+  ARCHIVE_UNSAFE: { status: 422, message: 'An archive uses a refused ZIP form (prepended bytes, overlapping or encrypted entries, ZIP64)' },
   EMBED_FAILED: { status: 502, message: 'The embedder failed on a batch of chunks' },
   // indexes
   INDEX_CORRUPT: { status: 500, message: 'An index file is corrupt' },

@@ -1,9 +1,9 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { CairnError, type Config } from '../core/index.ts';
+import { archiveLimits, guardZip, looksLikeZip, sniffKind } from '../indexer/index.ts';
 import type { UploadedFile } from './jobs/payload.ts';
 import { parseWith } from './validate.ts';
-import { assertDecompressedWithin, isZip } from './zip-guard.ts';
 
 /** A client's file name reduced to a display name: no folders, no control characters. */
 export function safeFileName(name: string): string {
@@ -31,7 +31,8 @@ function readMetadata(value: unknown): Record<string, unknown> | undefined {
 
 /**
  * The files of a multipart request, checked against the edge limits: files per request, bytes per
- * file, and the inflated size of ZIP containers such as DOCX.
+ * file, and the archive guard for ZIP containers such as DOCX (found by content, prepended bytes
+ * or not, and by name). The guard inflates on zlib's thread pool, so the event loop stays free.
  */
 export async function readUploads(c: Context, limits: Config['server']): Promise<UploadedFile[]> {
   let form: Record<string, unknown>;
@@ -62,9 +63,10 @@ export async function readUploads(c: Context, limits: Config['server']): Promise
       });
     }
     const data = new Uint8Array(await file.arrayBuffer());
-    if (isZip(data)) assertDecompressedWithin(data, limits.maxDecompressedBytes, name);
     // application/octet-stream means "unknown": leave the type to the loaders' sniffing.
     const mime = file.type && file.type !== 'application/octet-stream' ? file.type : undefined;
+    // Refused here so the client hears at once; the loader runs the same guard again on its copy.
+    if (looksLikeZip(data) || sniffKind(data, name, mime) === 'docx') await guardZip(data, name, archiveLimits(limits));
     uploads.push({ name, data, ...(mime ? { mime } : {}), ...(metadata ? { metadata } : {}) });
   }
   return uploads;

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { CairnError } from '../../core/index.ts';
+import { archiveLimits, guardZip, looksLikeZip } from '../archive/index.ts';
 import type { LoadOptions, RawInput } from '../types.ts';
 import { charsetOf, decodeText } from './decode.ts';
 import { markdownToDocument } from './markdown.ts';
@@ -33,8 +34,9 @@ async function loadByKind(kind: FileKind, input: RawInput, options: LoadOptions)
       );
     }
     case 'docx': {
+      const zip = await guardZip(input.data, name, archiveLimits(server));
       const { loadDocx } = await import('./docx.ts');
-      return one(await loadDocx(input.data, name, server.maxDecompressedBytes));
+      return one(await loadDocx(zip, name));
     }
     case 'zip':
       throw new CairnError('UNSUPPORTED_TYPE', 'ZIP archives are not supported; unpack them first');
@@ -57,10 +59,16 @@ function loadTextual(kind: FileKind, input: RawInput, name: string, options: Loa
   return one(textToDocument(text, name, kind === 'csv' ? 'text/csv' : 'text/plain'));
 }
 
+/** A ZIP hidden behind prepended bytes is still a ZIP: it never reaches a text loader by its name. */
+function kindOf(input: RawInput): FileKind {
+  const kind = sniffKind(input.data, input.name, input.mime);
+  return kind !== 'pdf' && kind !== 'docx' && kind !== 'zip' && looksLikeZip(input.data) ? 'zip' : kind;
+}
+
 /** Bytes to documents: the loader is chosen by content sniffing first and the name second. */
 export async function loadInput(input: RawInput, options: LoadOptions): Promise<LoadResult> {
   if (input.data.length === 0) throw new CairnError('EMPTY_FILE', 'The file is empty (0 bytes)');
-  const result = await loadByKind(sniffKind(input.data, input.name, input.mime), input, options);
+  const result = await loadByKind(kindOf(input), input, options);
   for (const doc of result.documents) doc.metadata = { ...input.metadata, ...doc.metadata };
   return result;
 }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseScopes } from '../../cli/commands/keys.ts';
-import { isCairnError } from '../../core/index.ts';
+import { isCairnError, parseConfig } from '../../core/index.ts';
+import { archiveLimits, guardZip } from '../../indexer/index.ts';
 import { buildOpenApi, createMetrics, isLoopback, toJsonSchema } from '../../server/index.ts';
 import { createConcurrencyLimiter, createRateLimit } from '../../server/middleware/limits.ts';
 import { sourcesBlock } from '../../server/routes/openai.ts';
 import { safeFileName } from '../../server/uploads.ts';
-import { assertDecompressedWithin } from '../../server/zip-guard.ts';
 
 describe('zod → OpenAPI', () => {
   it('converts a schema as the client sends it, without $schema', () => {
@@ -95,15 +95,9 @@ describe('edge helpers', () => {
     expect(safeFileName('a\u0000b\n.txt')).toBe('ab.txt');
   });
 
-  it('refuses a damaged ZIP container', () => {
+  it('refuses a damaged ZIP container', async () => {
     const notZip = new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0, 0, 0]);
-    const error = (() => {
-      try {
-        assertDecompressedWithin(notZip, 10, 'x.docx');
-      } catch (e) {
-        return e;
-      }
-    })();
+    const error = await guardZip(notZip, 'x.docx', archiveLimits(parseConfig({}).server)).catch((e: unknown) => e);
     expect(isCairnError(error, 'LOADER_FAILED')).toBe(true);
   });
 
