@@ -164,7 +164,13 @@ function trivialEmbedder(dimensions: number): Embedder {
     }
     return v;
   };
-  return { id: `trivial:${dimensions}`, dimensions, maxTokens: 512, embed: async (texts) => texts.map(vector) };
+  return {
+    id: `trivial:${dimensions}`,
+    dimensions,
+    maxTokens: 512,
+    maxPassageTokens: 510,
+    embed: async (texts) => texts.map(vector),
+  };
 }
 
 const LINES = [

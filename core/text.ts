@@ -31,9 +31,24 @@ export function toSearchText(text: string, locale = 'zh'): string {
   return parts.join('').replace(/ {2,}/g, ' ');
 }
 
-/** Rough token count for budgeting where no tokenizer is at hand (about 4 chars per token for Latin text). */
+/** Characters a BERT-family tokenizer makes one token each: CJK ideographs, kana, Hangul, Bopomofo, CJK and full-width punctuation. */
+const CJK_TOKEN =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Bopomofo}\u3000-\u303f\uff00-\uffef]/gu;
+/** Words and single punctuation marks: a BERT-family tokenizer makes each at least one token. */
+const WORD_OR_MARK = /[\p{L}\p{M}\p{N}]+|[^\s\p{L}\p{M}\p{N}]/gu;
+
+/**
+ * Token count for budgeting where no tokenizer is at hand: each CJK character one token; other
+ * text about 4 characters a token, but, for numbers, code and tables (denser than prose), no
+ * fewer than its words and punctuation marks plus one in eight for words split in two.
+ */
 export function estimateTokens(text: string): number {
   if (text.length === 0) return 0;
-  const cjk = text.match(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu)?.length ?? 0;
-  return Math.max(1, Math.ceil((text.length - cjk) / 4) + cjk);
+  let cjk = 0;
+  const rest = text.replace(CJK_TOKEN, () => {
+    cjk++;
+    return ' ';
+  });
+  const units = rest.match(WORD_OR_MARK)?.length ?? 0;
+  return Math.max(1, Math.max(Math.ceil((text.length - cjk) / 4), Math.ceil(units * 1.125)) + cjk);
 }

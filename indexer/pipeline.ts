@@ -71,14 +71,14 @@ async function runStages(deps: IngestDeps, plan: Plan, ctx: PrepareContext): Pro
 }
 
 /**
- * Token-sized chunks larger than the embedder's input (less its two special tokens) would be cut
- * off when embedded; they are made to fit.
+ * Token-sized chunks larger than the embedder's input (less its special tokens and passage prefix)
+ * would be cut off when embedded; they are made to fit.
  */
 function fitChunking(chunking: ChunkingSettings, deps: IngestDeps, summary: IngestSummary): ChunkingSettings {
-  const limit = deps.embedder ? deps.embedder.maxTokens - 2 : Number.POSITIVE_INFINITY;
+  const limit = deps.embedder ? deps.embedder.maxPassageTokens : Number.POSITIVE_INFINITY;
   if (chunking.unit !== 'tokens' || chunking.size <= limit || limit < 2) return chunking;
-  // Leaving room for the special tokens is routine; only a size beyond the model itself is worth a note.
-  if (chunking.size > limit + 2)
+  // Leaving room for the special tokens and prefix is routine; only a size beyond the model itself is worth a note.
+  if (chunking.size > (deps.embedder?.maxTokens ?? limit))
     summary.notes.push(`chunk size ${chunking.size} tokens lowered to ${limit}, the most ${deps.embedder?.id} embeds`);
   return { ...chunking, size: limit, overlap: Math.min(chunking.overlap, Math.floor(limit / 4)) };
 }

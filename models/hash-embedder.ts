@@ -13,6 +13,7 @@ export function createHashEmbedder(dimensions = 64, options: { maxTokens?: numbe
     id: `hash:${dimensions}`,
     dimensions,
     maxTokens,
+    maxPassageTokens: maxTokens,
     embed: async (texts: string[], _role: EmbedRole) => texts.map((t) => hashVector(t, dimensions, maxTokens)),
     countTokens: (text: string) => tokenizeWords(text).length,
   };

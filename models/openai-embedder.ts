@@ -29,10 +29,13 @@ export async function loadOpenAiEmbedder(
   };
   const [probe] = await request(['dimension probe']);
   const dimensions = probe?.length ?? 0;
+  const maxTokens = options.maxTokens ?? 512;
   return {
     id: `openai:${model}`,
     dimensions,
-    maxTokens: options.maxTokens ?? 512,
+    maxTokens,
+    // The server's tokenizer is not known here: room is left for the two special tokens BERT and XLM-R models add.
+    maxPassageTokens: Math.max(1, maxTokens - 2),
     async embed(texts: string[], _role: EmbedRole) {
       const out: Float32Array[] = [];
       for (let i = 0; i < texts.length; i += options.batchSize) {

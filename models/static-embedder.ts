@@ -34,6 +34,8 @@ export async function loadStaticEmbedder(dir: string, id: string): Promise<Embed
     id,
     dimensions: weights.dimensions,
     maxTokens: MAX_TOKENS,
+    // model2vec adds no special tokens and no prefix.
+    maxPassageTokens: MAX_TOKENS,
     embed: async (texts: string[], _role: EmbedRole) => texts.map((text) => pool(weights, tokenIds(text))),
     countTokens: (text: string) => tokenizer.encode(text, { add_special_tokens: false }).length,
   };

@@ -36,6 +36,7 @@ export async function loadTransformersEmbedder(options: TransformersEmbedderOpti
     id: options.id,
     dimensions: probe?.length ?? 0,
     maxTokens,
+    maxPassageTokens: Math.max(1, maxTokens - passageOverhead(tokenizer, preset.passagePrefix)),
     async embed(texts: string[], role: EmbedRole) {
       const prefix = role === 'query' ? preset.queryPrefix : preset.passagePrefix;
       const inputs = texts.map((t) => prefix + clipText(t, maxTokens));
@@ -58,6 +59,14 @@ export async function loadTransformersEmbedder(options: TransformersEmbedderOpti
       await model.dispose();
     },
   };
+}
+
+/**
+ * Tokens the model adds around a passage: its special tokens and the passage prefix. The prefix
+ * ends in a space (a word boundary), so its tokens and the text's add up.
+ */
+export function passageOverhead(tokenizer: PreTrainedTokenizer, prefix: string): number {
+  return tokenizer.encode(prefix, { add_special_tokens: true }).length;
 }
 
 /**

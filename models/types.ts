@@ -8,10 +8,16 @@ export interface Embedder {
   /** Stable id stored with each vector (model reference plus anything that changes its output). */
   readonly id: string;
   readonly dimensions: number;
-  /** Inputs longer than this many tokens are truncated, never an error. */
+  /** The model's maximum sequence length, special tokens included: longer inputs are truncated, never an error. */
   readonly maxTokens: number;
+  /**
+   * The most tokens of passage text (as `countTokens`, or the estimate, counts them) embedded whole:
+   * `maxTokens` less the special tokens ([CLS]/[SEP]) and the passage prefix (e5's "passage: ") the
+   * model adds around it. Chunk budgets are capped by this.
+   */
+  readonly maxPassageTokens: number;
   embed(texts: string[], role: EmbedRole): Promise<Float32Array[]>;
-  /** Token count with the model's own tokenizer, for token-budget splitting. */
+  /** Token count of the text alone (no special tokens, no prefix) with the model's own tokenizer; absent where the tokenizer is remote. */
   countTokens?(text: string): number;
   dispose?(): Promise<void>;
 }
@@ -62,6 +68,11 @@ export interface Completion {
 
 export interface Generator {
   readonly id: string;
+  /**
+   * Requests it serves at once without queuing (node-llama-cpp: its context sequences). Absent means
+   * one: gated answers then grade after the draft instead of alongside it.
+   */
+  readonly parallel?: number;
   stream(request: GenerateRequest): AsyncIterable<GeneratedToken>;
   complete(request: GenerateRequest, schema?: JsonSchema): Promise<Completion>;
   dispose?(): Promise<void>;

@@ -148,6 +148,26 @@ function memoize(count: (text: string) => number): (text: string) => number {
   };
 }
 
+/**
+ * Trimmed windows, each measured whole. Windows are merged by summing their pieces' counts, and a
+ * tokenizer's count of joined text can exceed that sum (subword merges across a cut), so a window
+ * over the budget is split again and its pieces kept as they are (each measured to fit).
+ */
+function* withinBudget(text: string, spans: Span[], size: number, measure: Measure): Generator<Span> {
+  for (const raw of spans) {
+    const span = trimSpan(text, raw);
+    if (!span) continue;
+    if (measure(text.slice(span.start, span.end)) <= size) {
+      yield span;
+      continue;
+    }
+    for (const piece of splitRecursive(text, span, PROSE_SEPARATORS, size, measure)) {
+      const trimmed = trimSpan(text, piece);
+      if (trimmed) yield trimmed;
+    }
+  }
+}
+
 /** Splits a loaded document into chunks with exact offsets, page and heading path. */
 export function splitDocument(doc: SplittableDocument, options: SplitOptions): SplitChunk[] {
   const { chunking } = options;
@@ -157,9 +177,8 @@ export function splitDocument(doc: SplittableDocument, options: SplitOptions): S
   const spans = windows(doc, resolveSplitter(chunking, doc.kind), chunking.size, chunking.overlap, measure);
   const chunks: SplitChunk[] = [];
   let last = -1;
-  for (const raw of spans) {
-    const span = trimSpan(doc.text, raw);
-    if (!span || span.end <= last) continue;
+  for (const span of withinBudget(doc.text, spans, chunking.size, measure)) {
+    if (span.end <= last) continue;
     last = span.end;
     const text = doc.text.slice(span.start, span.end);
     chunks.push({

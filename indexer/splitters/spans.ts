@@ -23,18 +23,43 @@ export function cutAt(text: string, span: Span, separator: string): Span[] {
   return pieces;
 }
 
-/** Fixed-width cut for text with no separator left: as many characters as fit the budget. */
+/** Moves an end back off the high half of a surrogate pair, unless that leaves nothing. */
+function wholeChar(text: string, start: number, end: number): number {
+  return end - 1 > start && /[\uD800-\uDBFF]/.test(text[end - 1] ?? '') ? end - 1 : end;
+}
+
+/** The farthest end in (start, end] whose piece fits the budget (at least one character). */
+function fitEnd(text: string, start: number, end: number, size: number, measure: Measure): number {
+  if (measure(text.slice(start, end)) <= size) return end;
+  let low = start + 1;
+  let high = end - 1;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (measure(text.slice(start, wholeChar(text, start, mid))) <= size) low = mid;
+    else high = mid - 1;
+  }
+  const fit = wholeChar(text, start, low);
+  // A single character over the budget still has to go somewhere: alone, with its surrogate half.
+  return fit === start + 1 && /[\uD800-\uDBFF]/.test(text[start] ?? '') ? Math.min(end, start + 2) : fit;
+}
+
+/**
+ * Cut for text with no separator left: as many characters as fit the budget. Each piece is
+ * measured and shrunk to fit, since density varies along a run (Latin then CJK, say).
+ */
 function cutHard(text: string, span: Span, size: number, measure: Measure): Span[] {
-  const length = span.end - span.start;
   const units = Math.max(1, measure(text.slice(span.start, span.end)));
-  const width = Math.max(1, Math.floor((size * length) / units));
+  let width = Math.max(1, Math.floor((size * (span.end - span.start)) / units));
   const pieces: Span[] = [];
-  for (let start = span.start; start < span.end; start += width) {
-    let end = Math.min(span.end, start + width);
+  for (let start = span.start; start < span.end; ) {
+    let want = Math.min(span.end, start + width);
     // Never cut a surrogate pair in half.
-    if (end < span.end && /[\uD800-\uDBFF]/.test(text[end - 1] ?? '')) end++;
+    if (want < span.end && /[\uD800-\uDBFF]/.test(text[want - 1] ?? '')) want++;
+    const end = fitEnd(text, start, want, size, measure);
+    // The next width follows the density of the piece just cut (its count is remembered).
+    width = Math.max(1, Math.floor((size * (end - start)) / Math.max(1, measure(text.slice(start, end)))));
     pieces.push({ start, end });
-    start = end - width;
+    start = end;
   }
   return pieces;
 }

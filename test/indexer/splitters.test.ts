@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ChunkingSettings, isCairnError } from '../../core/index.ts';
+import { type ChunkingSettings, estimateTokens, isCairnError } from '../../core/index.ts';
 import {
   headingPath,
   markdownToDocument,
@@ -195,5 +195,39 @@ describe('pages', () => {
       ['Page one text.', 1],
       ['Page two text.', 2],
     ]);
+  });
+});
+
+describe('token budgets', () => {
+  const tokens = (s: Partial<ChunkingSettings>) => settings({ unit: 'tokens', ...s });
+
+  it('hard-cuts a run whose density changes (Latin, then CJK) within the budget', () => {
+    const text = `${'abcdefghij'.repeat(60)}${'中文字符混合'.repeat(60)}`;
+    const chunks = splitDocument(textToDocument(text, 't'), { chunking: tokens({ size: 100 }) });
+    expectExact(text, chunks);
+    expect(chunks.map((c) => c.text).join('')).toBe(text);
+    for (const c of chunks) expect(estimateTokens(c.text)).toBeLessThanOrEqual(100);
+    // Pieces are as large as the budget allows, not cut to the densest part's width throughout.
+    expect(chunks.length).toBe(Math.ceil(150 / 100) + Math.ceil(360 / 100));
+  });
+
+  it('re-splits a window whose joined text counts more than its pieces', () => {
+    // A tokenizer whose count of joined text exceeds the sum of its parts: a paragraph break
+    // between two words costs four tokens (as subword merges across a cut can in real tokenizers).
+    const count = (t: string) => (t.match(/\S+/g)?.length ?? 0) + 4 * (t.match(/\S\s*\n\n\s*(?=\S)/g)?.length ?? 0);
+    const text = Array.from({ length: 12 }, (_, i) => `p${i} one two three four five`).join('\n\n');
+    const chunks = splitDocument(textToDocument(text, 't'), { chunking: tokens({ size: 20, overlap: 0 }), countTokens: count });
+    expectExact(text, chunks);
+    for (const c of chunks) expect(count(c.text)).toBeLessThanOrEqual(20);
+    expect(chunks.map((c) => c.text).join('\n\n')).toBe(text);
+  });
+
+  it('keeps a single character over the budget whole, surrogate pair included', () => {
+    const text = '😀😀';
+    const chunks = splitDocument(textToDocument(text, 't'), {
+      chunking: tokens({ size: 1 }),
+      countTokens: (t) => 2 * [...t].length,
+    });
+    expect(chunks.map((c) => c.text)).toEqual(['😀', '😀']);
   });
 });

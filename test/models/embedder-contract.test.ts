@@ -36,6 +36,10 @@ afterAll(async () => {
 });
 
 const EXPECTED_DIMENSIONS: Record<string, number> = { hash: 64, onnx: 32, static: 64, openai: 48 };
+/** maxTokens less what the model adds: [CLS]/[SEP] for the ONNX BERT (128 positions), two assumed for a remote model. */
+const EXPECTED_PASSAGE_TOKENS: Record<string, number> = { hash: 512, onnx: 126, static: 512, openai: 510 };
+/** The own tokenizer's count of a Chinese sentence (the m2v vocabulary has the piece "▁气▁很▁好"); none for a remote model. */
+const EXPECTED_ZH_TOKENS: Record<string, number | undefined> = { hash: 6, onnx: 7, static: 5, openai: undefined };
 
 describe.each(['hash', 'onnx', 'static', 'openai'])('Embedder contract: %s', (name) => {
   const get = () => embedders[name] as Embedder;
@@ -44,6 +48,11 @@ describe.each(['hash', 'onnx', 'static', 'openai'])('Embedder contract: %s', (na
     expect(get().dimensions).toBe(EXPECTED_DIMENSIONS[name]);
     expect(get().id.length).toBeGreaterThan(0);
     expect(get().maxTokens).toBeGreaterThan(0);
+    expect(get().maxPassageTokens).toBe(EXPECTED_PASSAGE_TOKENS[name]);
+  });
+
+  it('counts tokens of the text alone with its own tokenizer, where it has one', () => {
+    expect(get().countTokens?.('今天天气很好。')).toBe(EXPECTED_ZH_TOKENS[name]);
   });
 
   it('returns one unit vector per text, in order, deterministically', async () => {
