@@ -113,7 +113,8 @@ describe('edge helpers', () => {
 
   it('parses key scopes and knows loopback addresses', () => {
     expect(parseScopes(['docs:read,write', '*:read', 'docs:admin'])).toEqual({ docs: ['read', 'write', 'admin'], '*': ['read'] });
-    expect(() => parseScopes(['docs'])).toThrow('must look like');
+    expect(parseScopes(['docs'])).toEqual({ docs: ['read'] });
+    expect(() => parseScopes(['docs:owner'])).toThrow('must look like');
     expect(['127.0.0.1', '::1', 'localhost', '0.0.0.0', '192.168.1.2'].map(isLoopback)).toEqual([true, true, true, false, false]);
   });
 });
