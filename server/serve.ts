@@ -41,7 +41,7 @@ export function checkExposure(config: Config, store: Store): { open: boolean } {
   if (isLoopback(config.server.host)) return { open: true };
   throw new CairnError(
     'CONFIG_INVALID',
-    `Refusing to serve on ${config.server.host} without API keys: create one with \`cairn keys create <name>\`, or bind to 127.0.0.1`,
+    `Refusing to serve on ${config.server.host} without API keys: create one with \`cairn keys create <name> --scope "*:admin"\`, or bind to 127.0.0.1`,
     { host: config.server.host },
   );
 }

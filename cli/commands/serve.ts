@@ -26,7 +26,9 @@ export const serveCommand: Command = {
       if (!status.available) logger.warn(`${name}: ${status.detail}`);
     }
     if (server.open) {
-      logger.warn('no API keys: the server is open to anyone on this machine (create one with `cairn keys create <name>`)');
+      logger.warn(
+        'no API keys: the server is open to anyone on this machine (create one with `cairn keys create <name> --scope "*:admin"`)',
+      );
     }
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
