@@ -60,7 +60,7 @@ export const ERRORS = {
   ARCHIVE_RATIO: { status: 413, message: 'An archive entry inflates past the compression-ratio limit' },
   ARCHIVE_TOO_MANY_ENTRIES: { status: 413, message: 'An archive has more entries than allowed' },
   ARCHIVE_NESTED: { status: 422, message: 'An archive holds archives nested deeper than allowed' },
-  ARCHIVE_UNSAFE: { status: 422, message: 'An archive uses a refused ZIP form (prepended bytes, overlapping or encrypted entries, ZIP64)' },
+  ARCHIVE_UNSAFE: { status: 422, message: 'An archive uses a refused ZIP form (prepended bytes, overlaps, ZIP64, encryption)' },
   EMBED_FAILED: { status: 502, message: 'The embedder failed on a batch of chunks' },
   // indexes
   INDEX_CORRUPT: { status: 500, message: 'An index file is corrupt' },
