@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, rmSync, truncateSync, writeFileSync } from 'no
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobProgress } from '../../core/index.ts';
-import { ingest, NO_EMBEDDER_NOTE, reindex } from '../../indexer/index.ts';
+import { ingest, NO_EMBEDDER_NOTE, reindex, uploadSource } from '../../indexer/index.ts';
 import { createHashEmbedder, type Embedder } from '../../models/index.ts';
 import { createHarness, DOCS, type Harness, rowCount } from './helpers.ts';
 
@@ -28,7 +28,7 @@ beforeEach(() => {
 afterEach(() => h.cleanup());
 
 describe('ingest', () => {
-  it('stores documents, chunks with exact offsets, FTS rows and vectors', async () => {
+  it('stores documents, chunks with exact offsets, search fields and vectors', async () => {
     const summary = await ingest(h, { collection: 'docs', sources: [folder] });
     expect([summary.added, summary.updated, summary.unchanged, summary.failed]).toEqual([3, 0, 0, []]);
     expect(summary.notes).toEqual([]);
@@ -37,7 +37,7 @@ describe('ingest', () => {
     expect(chunks).toBeGreaterThan(5);
     expect(rowCount(h.store, 'vectors')).toBe(chunks);
     expect(
-      (h.store.db.prepare('SELECT count(*) AS n FROM chunks_fts WHERE chunks_fts MATCH ?').get('cairns') as { n: number }).n,
+      (h.store.db.prepare("SELECT count(*) AS n FROM chunks WHERE search_text LIKE '%cairns%'").get() as { n: number }).n,
     ).toBeGreaterThan(0);
     for (const { source } of summary.documents) {
       const doc = h.store.documents.findBySource('docs', source);
@@ -144,7 +144,10 @@ describe('ingest', () => {
       ],
     });
     expect(summary.added).toBe(2);
-    expect(h.store.documents.findBySource('docs', 'upload.html')?.metadata).toEqual({ by: 'test' });
+    // An upload's source is its content hash and name (two different upload.html are two documents).
+    const html = new Uint8Array(Buffer.from('<h1>Up</h1><p>loaded page</p>'));
+    expect(summary.documents.map((d) => d.source)).toEqual([uploadSource('upload.html', html), 'note-1']);
+    expect(h.store.documents.findBySource('docs', uploadSource('upload.html', html))?.metadata).toEqual({ by: 'test' });
     expect(h.store.documents.findBySource('docs', 'note-1')?.title).toBe('Note');
   });
 });

@@ -4,7 +4,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isCairnError } from '../../core/index.ts';
-import { loadMigrations, type Migration, migrate, openStore, schemaVersion } from '../../store/index.ts';
+import { latestVersion, loadMigrations, type Migration, migrate, openStore, schemaVersion } from '../../store/index.ts';
+
+/** The highest numbered file in migrations/ (0002_jobs.sql made it at least 2). */
+const LATEST = latestVersion(loadMigrations());
 
 let dir: string;
 beforeEach(() => {
@@ -23,13 +26,12 @@ function tables(db: Database.Database): string[] {
 describe('migrations', () => {
   it('builds a fresh database at the latest version with every table', () => {
     const store = openStore({ dataDir: dir });
-    expect(store.schemaVersion()).toBe(1);
+    expect([LATEST >= 2, store.schemaVersion()]).toEqual([true, LATEST]);
     expect(tables(store.db)).toEqual(
       expect.arrayContaining([
         'api_keys',
         'chats',
         'chunks',
-        'chunks_fts',
         'collections',
         'documents',
         'jobs',
@@ -37,6 +39,11 @@ describe('migrations', () => {
         'vector_changes',
         'vectors',
       ]),
+    );
+    // 0003: nothing read chunks_fts, so it and its triggers are gone.
+    expect(tables(store.db).filter((t) => t.startsWith('chunks_fts'))).toEqual([]);
+    expect(store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'chunks_fts%'").all()).toEqual(
+      [],
     );
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
@@ -48,7 +55,7 @@ describe('migrations', () => {
     openStore({ file }).close();
     const db = new Database(file);
     const before = tables(db);
-    expect(migrate(db)).toBe(1);
+    expect(migrate(db)).toBe(LATEST);
     expect(tables(db)).toEqual(before);
     db.close();
   });
@@ -58,7 +65,7 @@ describe('migrations', () => {
     const db = new Database(file);
     db.pragma('user_version = 99');
     db.close();
-    expect(() => openStore({ file })).toThrow(/schema version 99, newer than this Cairn understands \(1\)/);
+    expect(() => openStore({ file })).toThrow(`schema version 99, newer than this Cairn understands (${LATEST})`);
     try {
       openStore({ file });
     } catch (error) {
@@ -74,11 +81,15 @@ describe('migrations', () => {
     const file = path.join(dir, 'cairn.db');
     const migrations: Migration[] = [
       ...loadMigrations(),
-      { version: 2, name: '0002_broken.sql', sql: 'CREATE TABLE half_done (x INTEGER); INSERT INTO nowhere VALUES (1);' },
+      {
+        version: LATEST + 1,
+        name: '9999_broken.sql',
+        sql: 'CREATE TABLE half_done (x INTEGER); INSERT INTO nowhere VALUES (1);',
+      },
     ];
-    expect(() => openStore({ file, migrations })).toThrow(/Migration 0002_broken.sql failed: no such table: nowhere/);
+    expect(() => openStore({ file, migrations })).toThrow(/Migration 9999_broken.sql failed: no such table: nowhere/);
     const db = new Database(file);
-    expect(schemaVersion(db)).toBe(1);
+    expect(schemaVersion(db)).toBe(LATEST);
     expect(tables(db)).not.toContain('half_done');
     db.close();
   });
