@@ -9,15 +9,19 @@ import type { IngestSourceInput, StoredDocument } from '../services.ts';
  * restart can run again from its row alone.
  */
 export type StoredSource =
-  | { type: 'upload'; file: string; name: string; mime?: string; metadata?: Record<string, unknown> }
+  /** `source`: the document it replaces (PUT of a document); absent for a new upload. */
+  | { type: 'upload'; file: string; name: string; mime?: string; metadata?: Record<string, unknown>; source?: string }
   | { type: 'text'; text: string; title?: string; source?: string; metadata?: Record<string, unknown> }
-  | { type: 'url'; url: string }
-  | { type: 'path'; path: string }
+  /** `part`: the url or path names one document of a multi-document file (`data.jsonl#L3`). */
+  | { type: 'url'; url: string; part?: boolean }
+  | { type: 'path'; path: string; part?: boolean }
   /** A document in the store, split again from its stored text (uploads are not kept as bytes). */
   | { type: 'document'; id: string };
 
 export interface UploadedFile {
   name: string;
+  /** The document source this upload replaces. */
+  source?: string;
   data: Uint8Array;
   mime?: string;
   metadata?: Record<string, unknown>;
@@ -37,6 +41,7 @@ export function storeUploads(uploadsDir: string, files: UploadedFile[]): { batch
       name: file.name,
       ...(file.mime ? { mime: file.mime } : {}),
       ...(file.metadata ? { metadata: file.metadata } : {}),
+      ...(file.source ? { source: file.source } : {}),
     };
   });
   return { batch, sources };
@@ -58,8 +63,8 @@ export function materialize(
       const document = readDocument(source.id);
       if (document) inputs.push({ kind: 'stored', document });
       else missing.push(source.id);
-    } else if (source.type === 'url') inputs.push(source.url);
-    else if (source.type === 'path') inputs.push(source.path);
+    } else if (source.type === 'url') inputs.push(source.part ? { kind: 'part', source: source.url } : source.url);
+    else if (source.type === 'path') inputs.push(source.part ? { kind: 'part', source: source.path } : source.path);
     else if (source.type === 'text') inputs.push({ kind: 'text', ...withoutType(source) });
     else {
       try {
@@ -70,6 +75,7 @@ export function materialize(
           data,
           ...(source.mime ? { mime: source.mime } : {}),
           ...(source.metadata ? { metadata: source.metadata } : {}),
+          ...(source.source ? { source: source.source } : {}),
         });
       } catch {
         missing.push(source.name);
