@@ -30,6 +30,8 @@ export interface PrepareContext {
   collectionId: string;
   chunking: ChunkingSettings;
   countTokens?: (text: string) => number;
+  /** The embedder's passage budget in tokens, a cap on every chunk whatever the chunking unit. */
+  maxTokens?: number;
   /** Stored sources with their content hashes: what decides unchanged vs updated. */
   existing: Map<string, string>;
   password?: string;
@@ -41,6 +43,8 @@ export interface PrepareContext {
   loadedFiles: Set<string>;
   /** Gives the event loop a turn between documents (a server keeps answering during a long ingest). */
   pause?: Pause;
+  /** Content hash → source of the stored uploads, made on the first upload met. */
+  uploadsByHash?: Map<string, string>;
 }
 
 export function recordFailure(ctx: Pick<PrepareContext, 'tracker' | 'summary' | 'seen'>, source: string, error: unknown): void {
@@ -64,6 +68,7 @@ function buildDocument(
     chunking: ctx.chunking,
     maxChunks: ctx.config.ingest.maxChunksPerDocument,
     ...(ctx.countTokens ? { countTokens: ctx.countTokens } : {}),
+    ...(ctx.maxTokens ? { maxTokens: ctx.maxTokens } : {}),
   });
   if (split.length === 0) throw new CairnError('EMPTY_FILE', 'The document has no text to index');
   const chunks: NewChunk[] = split.map((c, ordinal) => ({ id: chunkId(id, contentHash, ordinal), ordinal, metadata: {}, ...c }));
@@ -101,10 +106,24 @@ function onlyPart(result: LoadResult, base: string, only: string): LoadResult {
   return { documents, failures };
 }
 
+/**
+ * The stored upload with these bytes, whatever its name, for a new upload (one whose source is
+ * made from its bytes; a replacing upload names its document instead): the same file twice is one document.
+ */
+function sameUpload(ctx: PrepareContext, input: RawInput, bytesHash: string): string | undefined {
+  if (!input.source.startsWith(`upload:${bytesHash.slice(0, 16)}/`)) return undefined;
+  ctx.uploadsByHash ??= new Map([...ctx.existing].filter(([source]) => source.startsWith('upload:')).map(([s, h]) => [h, s]));
+  const found = ctx.uploadsByHash.get(bytesHash);
+  ctx.uploadsByHash.set(bytesHash, found ?? input.source);
+  return found;
+}
+
 async function prepareInput(input: RawInput, ctx: PrepareContext, emit: Emit, only?: string): Promise<void> {
   const bytesHash = sha256(input.data);
   // Same bytes as stored: skip loading altogether (a PDF parse is the costly part of a re-run).
   if (ctx.existing.get(input.source) === bytesHash) return markUnchanged(ctx, input.source);
+  const stored = sameUpload(ctx, input, bytesHash);
+  if (stored !== undefined) return markUnchanged(ctx, stored);
   const loaded = await loadInput(input, { config: ctx.config, ...(ctx.password ? { password: ctx.password } : {}) });
   const result = only ? onlyPart(loaded, input.source, only) : loaded;
   // Read in full only when every part was looked at (what --prune relies on).

@@ -11,9 +11,34 @@ import {
   isPrivateAddress,
   parseRobots,
   robotsAllows,
+  splitPart,
+  uploadSource,
   walkFolder,
 } from '../../indexer/index.ts';
 import { createHarness, type Harness } from './helpers.ts';
+
+describe('document identity of uploads and parts', () => {
+  it('names an upload by its content hash and file name', () => {
+    const bytes = new TextEncoder().encode('abc');
+    // sha256("abc") = ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad
+    expect(uploadSource('report.pdf', bytes)).toBe('upload:ba7816bf8f01cfea/report.pdf');
+    expect(uploadSource('report.pdf', new TextEncoder().encode('abd'))).not.toBe(uploadSource('report.pdf', bytes));
+  });
+
+  it('splits a JSONL line or JSON record suffix from its file or URL, and nothing else', () => {
+    expect(splitPart('/data/notes.jsonl#L3')).toEqual({ location: '/data/notes.jsonl', part: '#L3' });
+    expect(splitPart('https://example.com/data.jsonl#L12')).toEqual({ location: 'https://example.com/data.jsonl', part: '#L12' });
+    expect(splitPart('upload:ba7816bf8f01cfea/records.json#0')).toEqual({
+      location: 'upload:ba7816bf8f01cfea/records.json',
+      part: '#0',
+    });
+    expect([splitPart('/data/notes.jsonl'), splitPart('#L3'), splitPart('https://example.com/page#intro')]).toEqual([
+      null,
+      null,
+      null,
+    ]);
+  });
+});
 
 describe('folder walk', () => {
   let h: Harness;

@@ -89,6 +89,7 @@ describe('uploads with the same file name', () => {
     expect(texts.sort()).toEqual([Q1, Q2].sort());
 
     expect((await upload('report.txt', Q1)).result).toMatchObject({ added: 0, updated: 0, unchanged: 1 });
+    expect((await upload('copy of report.txt', Q1)).result).toMatchObject({ added: 0, updated: 0, unchanged: 1 });
     expect((await listDocuments()).length).toBe(2);
   });
 
@@ -101,6 +102,9 @@ describe('uploads with the same file name', () => {
     expect([job.status, job.result]).toMatchObject(['succeeded', { added: 0, updated: 1, unchanged: 0 }]);
     const replaced = await getDocument(two.id);
     expect([replaced.id, replaced.source, replaced.text]).toEqual([two.id, two.source, Q3]);
+    expect((await listDocuments()).length).toBe(2);
+    // The replacing bytes uploaded again are that document, not a new one.
+    expect((await upload('report.txt', Q3)).result).toMatchObject({ added: 0, updated: 0, unchanged: 1 });
     expect((await listDocuments()).length).toBe(2);
   });
 
