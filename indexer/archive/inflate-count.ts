@@ -33,57 +33,72 @@ function isZipMagic(head: Buffer): boolean {
   return head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5) && head[3] === head[2] + 1;
 }
 
+type Limit = 'ARCHIVE_NESTED' | 'ARCHIVE_TOO_LARGE' | 'ARCHIVE_RATIO' | 'NESTED_TOO_LARGE';
+
+function refusal(kind: Limit, entry: EntryToInflate, { archive, limits }: Budget): CairnError {
+  const at = { file: archive, entry: entry.path };
+  switch (kind) {
+    case 'ARCHIVE_NESTED':
+      return new CairnError(
+        kind,
+        `${archive}: ${entry.path} is an archive inside an archive, nested deeper than ${limits.maxDepth} level(s)`,
+        {
+          ...at,
+          limit: limits.maxDepth,
+        },
+      );
+    case 'ARCHIVE_TOO_LARGE':
+      return new CairnError(kind, `${archive} decompresses to more than ${limits.maxBytes} bytes`, {
+        file: archive,
+        limit: limits.maxBytes,
+      });
+    case 'ARCHIVE_RATIO':
+      return new CairnError(
+        kind,
+        `${archive}: ${entry.path} inflates more than ${limits.maxRatio} times its compressed size (a zip bomb?)`,
+        {
+          ...at,
+          limit: limits.maxRatio,
+        },
+      );
+    case 'NESTED_TOO_LARGE':
+      return new CairnError(
+        'ARCHIVE_TOO_LARGE',
+        `${archive}: the nested archive ${entry.path} is larger than ${limits.maxNestedBytes} bytes`,
+        {
+          ...at,
+          limit: limits.maxNestedBytes,
+        },
+      );
+  }
+}
+
 /** Counts inflated bytes as they come, throwing as soon as a limit is passed; keeps only a nested archive. */
 function createCounter(entry: EntryToInflate, budget: Budget) {
-  const { limits, archive } = budget;
+  const { limits } = budget;
   let size = 0;
   let head: Buffer[] | null = [];
   let kept: Buffer[] | null = null;
+  // The first four bytes say whether the entry is itself a ZIP, to be kept and checked in turn.
   const decide = (force: boolean) => {
     const start = Buffer.concat(head ?? []);
     if (start.length < 4 && !force) return;
     head = null;
     if (!isZipMagic(start)) return;
-    if (!entry.mayNest) {
-      throw new CairnError(
-        'ARCHIVE_NESTED',
-        `${archive}: ${entry.path} is an archive inside an archive, nested deeper than ${limits.maxDepth} level(s)`,
-        { file: archive, entry: entry.path, limit: limits.maxDepth },
-      );
-    }
+    if (!entry.mayNest) throw refusal('ARCHIVE_NESTED', entry, budget);
     kept = [start];
   };
   const add = (chunk: Buffer) => {
     size += chunk.length;
     budget.used += chunk.length;
-    if (budget.used > limits.maxBytes) {
-      throw new CairnError('ARCHIVE_TOO_LARGE', `${archive} decompresses to more than ${limits.maxBytes} bytes`, {
-        file: archive,
-        limit: limits.maxBytes,
-      });
-    }
-    if (size > RATIO_GRACE_BYTES && size / Math.max(1, entry.compressed.length) > limits.maxRatio) {
-      throw new CairnError(
-        'ARCHIVE_RATIO',
-        `${archive}: ${entry.path} inflates more than ${limits.maxRatio} times its compressed size (a zip bomb?)`,
-        { file: archive, entry: entry.path, limit: limits.maxRatio },
-      );
-    }
+    if (budget.used > limits.maxBytes) throw refusal('ARCHIVE_TOO_LARGE', entry, budget);
+    const ratio = size / Math.max(1, entry.compressed.length);
+    if (size > RATIO_GRACE_BYTES && ratio > limits.maxRatio) throw refusal('ARCHIVE_RATIO', entry, budget);
     if (head) {
       head.push(chunk);
       decide(false);
     } else if (kept) kept.push(chunk);
-    if (kept && size > limits.maxNestedBytes) {
-      throw new CairnError(
-        'ARCHIVE_TOO_LARGE',
-        `${archive}: the nested archive ${entry.path} is larger than ${limits.maxNestedBytes} bytes`,
-        {
-          file: archive,
-          entry: entry.path,
-          limit: limits.maxNestedBytes,
-        },
-      );
-    }
+    if (kept && size > limits.maxNestedBytes) throw refusal('NESTED_TOO_LARGE', entry, budget);
   };
   const result = (): Inflated => {
     if (head) decide(true);
