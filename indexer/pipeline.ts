@@ -108,6 +108,7 @@ function contextFor(
     loadedFiles: new Set(),
     pause: createPause(PAUSE_SLICE_MS),
     ...(countTokens ? { countTokens } : {}),
+    ...(deps.embedder ? { maxTokens: deps.embedder.maxPassageTokens } : {}),
     ...(request.password ? { password: request.password } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
   };

@@ -18,6 +18,8 @@ export interface SplitOptions {
   chunking: ChunkingSettings;
   /** The embedder's tokenizer; core's estimate when absent. */
   countTokens?: (text: string) => number;
+  /** The most tokens the embedder takes whole (`maxPassageTokens`): no chunk has more, whatever the unit. */
+  maxTokens?: number;
   maxChunks?: number;
 }
 
@@ -168,16 +170,37 @@ function* withinBudget(text: string, spans: Span[], size: number, measure: Measu
   }
 }
 
+interface Budget {
+  measure: Measure;
+  size: number;
+  overlap: number;
+}
+
+/**
+ * What a chunk is measured with. A size in characters under a token cap measures both at once:
+ * max(chars · cap, tokens · size) ≤ size · cap exactly when a chunk fits both.
+ */
+function budgetOf(chunking: ChunkingSettings, countTokens: Measure, maxTokens = Number.POSITIVE_INFINITY): Budget {
+  const { size, overlap } = chunking;
+  if (chunking.unit === 'tokens') {
+    if (size <= maxTokens) return { measure: countTokens, size, overlap };
+    return { measure: countTokens, size: maxTokens, overlap: Math.min(overlap, Math.floor(maxTokens / 4)) };
+  }
+  if (!Number.isFinite(maxTokens)) return { measure: (t) => t.length, size, overlap };
+  const measure: Measure = (t) => Math.max(t.length * maxTokens, countTokens(t) * size);
+  return { measure, size: size * maxTokens, overlap: overlap * maxTokens };
+}
+
 /** Splits a loaded document into chunks with exact offsets, page and heading path. */
 export function splitDocument(doc: SplittableDocument, options: SplitOptions): SplitChunk[] {
   const { chunking } = options;
   if (chunking.overlap >= chunking.size) throw new CairnError('VALIDATION', 'chunk overlap must be smaller than chunk size');
   const countTokens = memoize(options.countTokens ?? estimateTokens);
-  const measure: Measure = chunking.unit === 'chars' ? (t) => t.length : countTokens;
-  const spans = windows(doc, resolveSplitter(chunking, doc.kind), chunking.size, chunking.overlap, measure);
+  const { measure, size, overlap } = budgetOf(chunking, countTokens, options.maxTokens);
+  const spans = windows(doc, resolveSplitter(chunking, doc.kind), size, overlap, measure);
   const chunks: SplitChunk[] = [];
   let last = -1;
-  for (const span of withinBudget(doc.text, spans, chunking.size, measure)) {
+  for (const span of withinBudget(doc.text, spans, size, measure)) {
     if (span.end <= last) continue;
     last = span.end;
     const text = doc.text.slice(span.start, span.end);

@@ -121,6 +121,24 @@ describe('chunks counted with the embedder tokenizer', () => {
   }, 60_000);
 });
 
+describe('chunks sized in characters', () => {
+  it('are still capped by what the embedder takes whole', async () => {
+    const chunking = { splitter: 'auto' as const, size: 2000, overlap: 200, unit: 'chars' as const };
+    const h = createHarness({ embedder: e5, config: { ingest: { chunking } } });
+    try {
+      for (const [d, chunks] of (await ingestAll(h)).entries()) {
+        for (const c of chunks) {
+          expect(modelTokens(PREFIX + c.text)).toBeLessThanOrEqual(128);
+          expect(c.text.length).toBeLessThanOrEqual(2000);
+        }
+        expectCoverage(DOCUMENTS[d]?.[1] ?? '', chunks, Number.POSITIVE_INFINITY, textTokens);
+      }
+    } finally {
+      h.cleanup();
+    }
+  }, 60_000);
+});
+
 describe('chunks counted with the estimate', () => {
   it('counts each CJK character and CJK punctuation mark as a token', () => {
     expect(estimateTokens('今天天气很好，我们去公园。')).toBe(13);

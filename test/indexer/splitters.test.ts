@@ -222,6 +222,28 @@ describe('token budgets', () => {
     expect(chunks.map((c) => c.text).join('\n\n')).toBe(text);
   });
 
+  it('caps chunks sized in characters at the embedder token budget too', () => {
+    const text = `${PROSE}\n\n${'今天天气很好，我们去公园散步吧。'.repeat(20)}`;
+    const chunks = splitDocument(textToDocument(text, 't'), { chunking: settings({ size: 300, overlap: 30 }), maxTokens: 100 });
+    expectExact(text, chunks);
+    for (const c of chunks) {
+      expect(c.text.length).toBeLessThanOrEqual(300);
+      expect(c.tokenCount).toBeLessThanOrEqual(100);
+    }
+    // English (300 characters are about 75 tokens) is held by the characters, Chinese by the tokens.
+    const english = chunks.filter((c) => !/\p{Script=Han}/u.test(c.text));
+    const chinese = chunks.filter((c) => !/[a-z]/i.test(c.text));
+    expect(Math.max(...english.map((c) => c.text.length))).toBeGreaterThan(250);
+    expect(chinese.length).toBeGreaterThan(2);
+    for (const c of chinese) expect(c.text.length).toBeLessThanOrEqual(100);
+  });
+
+  it('lowers a token size over the embedder token budget', () => {
+    const chunks = splitDocument(textToDocument(PROSE, 't'), { chunking: tokens({ size: 100, overlap: 10 }), maxTokens: 30 });
+    expectExact(PROSE, chunks);
+    for (const c of chunks) expect(c.tokenCount).toBeLessThanOrEqual(30);
+  });
+
   it('keeps a single character over the budget whole, surrogate pair included', () => {
     const text = '😀😀';
     const chunks = splitDocument(textToDocument(text, 't'), {
