@@ -95,7 +95,7 @@ describe('the ZIP guard on the ingest paths', () => {
     const probe = path.join(dir, 'maxrss.mjs');
     writeFileSync(
       probe,
-      "import { writeSync } from 'node:fs';\nprocess.on('exit', () => writeSync(2, `\\nmaxrss-kb=${process.resourceUsage().maxRSS}\\n`));\n",
+      "import { writeSync } from 'node:fs';\nprocess.on('exit', () => writeSync(2, '\\nmaxrss-kb=' + process.resourceUsage().maxRSS + '\\n'));\n",
     );
     const bin = path.resolve(import.meta.dirname, '../../bin/cairn.js');
     const cairn = async (files: string[]) => {
