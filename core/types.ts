@@ -115,6 +115,11 @@ export interface Citation {
   start: number;
   end: number;
   quote: string;
+  /**
+   * How the span was chosen: the smallest run of the chunk's sentences that supports the claim,
+   * by the reranker or by word overlap; 'chunk' when nothing matched and the whole chunk is cited.
+   */
+  spanBasis?: 'reranker' | 'overlap' | 'chunk';
 }
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';

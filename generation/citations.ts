@@ -24,22 +24,91 @@ function chunkRegion(passage: Passage, docText: DocumentText): { text: string; o
   return { text, offset: text === passage.text ? passage.contextStart : passage.start };
 }
 
-/** The sentence of the chunk that best matches the claim, as offsets into the document. */
-export function supportingSpan(claim: string, passage: Passage, docText: DocumentText): Span {
-  const region = chunkRegion(passage, docText);
-  const claimWords = contentWords(stripMarkers(claim));
-  let best: Span | null = null;
-  let bestScore = 0;
-  for (const sentence of splitSentences(region.text)) {
-    const score = overlapScore(claimWords, new Set(contentWords(sentence.text)));
-    if (score > bestScore) {
-      best = sentence;
-      bestScore = score;
+/**
+ * How a citation's quote was chosen: the smallest run of the chunk's sentences that supports the
+ * claim, ranked by the reranker or by word overlap; or the whole chunk, said as such, when no
+ * sentence of it shares a word with the claim and no reranker could rank them.
+ */
+export type SpanBasis = 'reranker' | 'overlap' | 'chunk';
+
+export interface SupportSpan extends Span {
+  basis: SpanBasis;
+}
+
+/** Scores texts against a query, higher is better (a cross-encoder's `score`). */
+export type SpanScorer = (query: string, texts: string[]) => Promise<number[]>;
+
+/** Longest run of sentences a quote may span: a claim that needs more is cited by several quotes. */
+const MAX_RUN = 3;
+/** A shorter run within this of the best reranker score is preferred: the scores are noisy in the second decimal. */
+const RERANK_MARGIN = 0.05;
+
+interface SentenceRun extends Span {
+  length: number;
+}
+
+/** Every run of 1..MAX_RUN consecutive sentences of the chunk, its text sliced exactly from the region. */
+function candidateRuns(region: { text: string; offset: number }): SentenceRun[] {
+  const sentences = splitSentences(region.text);
+  const runs: SentenceRun[] = [];
+  for (let i = 0; i < sentences.length; i++) {
+    for (let n = 1; n <= MAX_RUN && i + n <= sentences.length; n++) {
+      const first = sentences[i] as Span;
+      const last = sentences[i + n - 1] as Span;
+      runs.push({ text: region.text.slice(first.start, last.end), start: first.start, end: last.end, length: n });
     }
   }
-  const span = best ?? wholeRegion(region.text);
+  return runs;
+}
+
+/** The fewest sentences scoring within margin of the best run; then the higher score; then the earlier run. */
+export function smallestBestRun(runs: { length: number }[], scores: number[], margin: number): number | null {
+  let best = Number.NEGATIVE_INFINITY;
+  for (const score of scores) best = Math.max(best, score);
+  if (runs.length === 0 || !Number.isFinite(best)) return null;
+  let chosen: number | null = null;
+  for (let i = 0; i < runs.length; i++) {
+    const score = scores[i] ?? Number.NEGATIVE_INFINITY;
+    if (score < best - margin - 1e-12) continue;
+    const held = chosen === null ? null : (runs[chosen] as { length: number });
+    const length = (runs[i] as { length: number }).length;
+    if (held === null || length < held.length || (length === held.length && score > (scores[chosen as number] ?? 0))) chosen = i;
+  }
+  return chosen;
+}
+
+function toDocument(region: { text: string; offset: number }, span: Span, basis: SpanBasis): SupportSpan {
   const start = region.offset + span.start;
-  return { text: span.text, start, end: start + span.text.length };
+  return { text: span.text, start, end: start + span.text.length, basis };
+}
+
+/** The smallest run of the chunk's sentences that covers as many of the claim's words as any run does. */
+export function supportingSpan(claim: string, passage: Passage, docText: DocumentText): SupportSpan {
+  const region = chunkRegion(passage, docText);
+  const runs = candidateRuns(region);
+  const claimWords = contentWords(stripMarkers(claim));
+  const scores = runs.map((run) => overlapScore(claimWords, new Set(contentWords(run.text))));
+  const chosen = smallestBestRun(runs, scores, 0);
+  if (chosen === null || !((scores[chosen] ?? 0) > 0)) return toDocument(region, wholeRegion(region.text), 'chunk');
+  return toDocument(region, runs[chosen] as Span, 'overlap');
+}
+
+/** The smallest run the reranker scores (close to) best for the claim; overlap decides when it fails. */
+export async function rankedSpan(
+  claim: string,
+  passage: Passage,
+  docText: DocumentText,
+  scorer: SpanScorer,
+): Promise<SupportSpan> {
+  const region = chunkRegion(passage, docText);
+  const runs = candidateRuns(region);
+  if (runs.length === 0) return toDocument(region, wholeRegion(region.text), 'chunk');
+  const scores = await scorer(
+    stripMarkers(claim),
+    runs.map((r) => r.text),
+  );
+  const chosen = scores.length === runs.length ? smallestBestRun(runs, scores, RERANK_MARGIN) : null;
+  return chosen === null ? supportingSpan(claim, passage, docText) : toDocument(region, runs[chosen] as Span, 'reranker');
 }
 
 function wholeRegion(text: string): Span {
@@ -56,6 +125,42 @@ export function chunkSentences(passage: Passage, docText: DocumentText): Span[] 
 
 /** One citation per (sentence, marker) pair whose sentence was not removed, deduplicated by span. */
 export function mapCitations(sentences: SentenceVerdict[], passages: GradedPassage[], docText: DocumentText): Citation[] {
+  return collectCitations(sentences, passages, (claim, passage) => supportingSpan(claim, passage, docText));
+}
+
+/** mapCitations with each quote chosen by the reranker (when one is loaded). */
+export async function mapCitationsRanked(
+  sentences: SentenceVerdict[],
+  passages: GradedPassage[],
+  docText: DocumentText,
+  scorer: SpanScorer,
+): Promise<Citation[]> {
+  const spans = new Map<string, SupportSpan>();
+  const key = (claim: string, passage: Passage) => `${passage.chunkId}\u0000${claim}`;
+  await collectPending(sentences, passages, async (claim, passage) => {
+    if (!spans.has(key(claim, passage))) spans.set(key(claim, passage), await rankedSpan(claim, passage, docText, scorer));
+  });
+  return collectCitations(sentences, passages, (claim, passage) => spans.get(key(claim, passage)) as SupportSpan);
+}
+
+type Cited = (claim: string, passage: Passage) => void | Promise<void>;
+
+async function collectPending(sentences: SentenceVerdict[], passages: GradedPassage[], visit: Cited): Promise<void> {
+  const byMarker = new Map(passages.map((p) => [p.marker, p.passage]));
+  for (const sentence of sentences) {
+    if (sentence.removed || sentence.support === 'none') continue;
+    for (const marker of sentence.markers) {
+      const passage = byMarker.get(marker);
+      if (passage) await visit(sentence.text, passage);
+    }
+  }
+}
+
+function collectCitations(
+  sentences: SentenceVerdict[],
+  passages: GradedPassage[],
+  spanOf: (claim: string, passage: Passage) => SupportSpan,
+): Citation[] {
   const byMarker = new Map(passages.map((p) => [p.marker, p.passage]));
   const seen = new Set<string>();
   const citations: Citation[] = [];
@@ -64,7 +169,7 @@ export function mapCitations(sentences: SentenceVerdict[], passages: GradedPassa
     for (const marker of sentence.markers) {
       const passage = byMarker.get(marker);
       if (!passage) continue;
-      const span = supportingSpan(sentence.text, passage, docText);
+      const span = spanOf(sentence.text, passage);
       const key = `${marker}:${span.start}:${span.end}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -78,6 +183,7 @@ export function mapCitations(sentences: SentenceVerdict[], passages: GradedPassa
         start: span.start,
         end: span.end,
         quote: span.text,
+        spanBasis: span.basis,
       });
     }
   }

@@ -1,5 +1,14 @@
 /** The answering room: grounded answers with citations, gated by Self-RAG reflection. */
-export { type DocumentText, documentTextFrom, mapCitations, supportingSpan } from './citations.ts';
+export {
+  type DocumentText,
+  documentTextFrom,
+  mapCitations,
+  mapCitationsRanked,
+  rankedSpan,
+  type SpanBasis,
+  type SpanScorer,
+  supportingSpan,
+} from './citations.ts';
 export { type QaEvalDeps, type QaEvalOptions, type QaEvalReport, runQaEval } from './eval-qa.ts';
 export { type ExtractiveAnswer, extractAnswer } from './extractive.ts';
 export {

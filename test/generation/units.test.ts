@@ -100,10 +100,19 @@ describe('gate', () => {
 });
 
 describe('citations', () => {
-  it('maps a claim to the best sentence of the chunk as document offsets', () => {
+  it('maps a claim to the smallest run of sentences that supports it, as document offsets', () => {
     const chunkStart = DOC.indexOf('The Eiffel');
-    const span = supportingSpan('The tower was built in 1889 [1].', passage(chunkStart, DOC.length), () => DOC);
-    expect(span).toEqual({ text: 'It was built in 1889.', start: DOC.indexOf('It was'), end: DOC.indexOf('It was') + 21 });
+    const built = supportingSpan('It was built in 1889 [1].', passage(chunkStart, DOC.length), () => DOC);
+    expect(built).toEqual({ text: 'It was built in 1889.', start: 49, end: 70, basis: 'overlap' });
+    // "It was built in 1889." alone does not say what was built: the sentence naming the tower joins it.
+    const tower = supportingSpan('The tower was built in 1889 [1].', passage(chunkStart, DOC.length), () => DOC);
+    expect(tower).toEqual({
+      text: 'The Eiffel Tower is 330 metres tall. It was built in 1889.',
+      start: 12,
+      end: 70,
+      basis: 'overlap',
+    });
+    expect(DOC.slice(tower.start, tower.end)).toBe(tower.text);
   });
 
   it('falls back to the passage text (context window) when the document is gone', () => {
