@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { latestVersion, loadMigrations } from '../../store/index.ts';
 
 const run = promisify(execFile);
 const BIN = path.resolve('bin/cairn.js');
@@ -93,7 +94,12 @@ describe('cairn command', () => {
     });
     const health = (await (await fetch(`${url}/health`)).json()) as { status: string; schemaVersion: number };
     // /health names the data folder to admin keys only: the folder itself shows which one was used.
-    expect([health.status, health.schemaVersion, 'dataDir' in health, existsSync(data)]).toEqual(['ok', 1, false, true]);
+    expect([health.status, health.schemaVersion, 'dataDir' in health, existsSync(data)]).toEqual([
+      'ok',
+      latestVersion(loadMigrations()),
+      false,
+      true,
+    ]);
     const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGINT');
     expect(await exit).toBe(0);
