@@ -62,6 +62,7 @@ describe('answer: the Self-RAG gate', () => {
         start: 0,
         end: 31,
         quote: 'Paris is the capital of France.',
+        spanBasis: 'overlap',
       },
     ]);
     expect(seeded.docText('france.md').slice(0, 31)).toBe('Paris is the capital of France.');
