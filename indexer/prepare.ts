@@ -14,7 +14,7 @@ import { type LoadResult, loadInput } from './loaders/index.ts';
 import { kindOfMime } from './loaders/sniff.ts';
 import { textToDocument } from './loaders/text.ts';
 import type { Tracker } from './progress.ts';
-import { type Plan, type PlannedItem, readFileInput, readUrl } from './sources/index.ts';
+import { isLocation, type Plan, type PlannedItem, readFileInput, readUrl } from './sources/index.ts';
 import { splitDocument } from './splitters/index.ts';
 import type { IngestSummary, LoadedDocument, RawInput, StoredDocument } from './types.ts';
 
@@ -107,12 +107,13 @@ function onlyPart(result: LoadResult, base: string, only: string): LoadResult {
 }
 
 /**
- * The stored upload with these bytes, whatever its name, for a new upload (one whose source is
- * made from its bytes; a replacing upload names its document instead): the same file twice is one document.
+ * The stored upload or text with these bytes, whatever its name, for a new upload (one whose source
+ * is made from its bytes; a replacing upload names its document instead): the same file twice is
+ * one document. Uploads stored before sources carried a hash (a bare file name) count too.
  */
 function sameUpload(ctx: PrepareContext, input: RawInput, bytesHash: string): string | undefined {
   if (!input.source.startsWith(`upload:${bytesHash.slice(0, 16)}/`)) return undefined;
-  ctx.uploadsByHash ??= new Map([...ctx.existing].filter(([source]) => source.startsWith('upload:')).map(([s, h]) => [h, s]));
+  ctx.uploadsByHash ??= new Map([...ctx.existing].filter(([source]) => !isLocation(source)).map(([s, h]) => [h, s]));
   const found = ctx.uploadsByHash.get(bytesHash);
   ctx.uploadsByHash.set(bytesHash, found ?? input.source);
   return found;

@@ -34,6 +34,11 @@ export function isUrl(source: string): boolean {
   return /^https?:\/\//i.test(source);
 }
 
+/** A source read from somewhere (a URL or a server path), as opposed to an upload or a posted text. */
+export function isLocation(source: string): boolean {
+  return isUrl(source) || source.startsWith('/') || /^[a-z]:[\\/]/i.test(source);
+}
+
 /**
  * An upload's document source: its content hash and file name. Two different `report.pdf` are two
  * documents; the same file uploaded again is the same document (unchanged, a no-op).

@@ -108,6 +108,19 @@ describe('uploads with the same file name', () => {
     expect((await listDocuments()).length).toBe(2);
   });
 
+  it('counts an upload stored before sources carried a hash (a bare file name) as the same file', async () => {
+    const old = 'An upload from before: its source is its bare name.';
+    await ingest(
+      { store: server.store, config: testConfig(dataDir), logger: silentLogger, embedder: null },
+      {
+        collection: 'reports',
+        sources: [{ kind: 'bytes', name: 'old.txt', data: new TextEncoder().encode(old), source: 'old.txt' }],
+      },
+    );
+    expect((await upload('old.txt', old)).result).toMatchObject({ added: 0, updated: 0, unchanged: 1 });
+    expect((await listDocuments()).filter((d) => d.title === 'old.txt').map((d) => d.source)).toEqual(['old.txt']);
+  });
+
   it('refuses a PUT of an unknown id, of two files, and of a document read from a server path', async () => {
     const unknown = await send('PUT', `${server.url}/v1/collections/reports/documents/nope`, 'report.txt', Q1);
     expect([unknown.status, ((await unknown.json()) as { error: { code: string } }).error.code]).toEqual([
