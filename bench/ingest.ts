@@ -19,7 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Config, createLogger, type Logger, parseConfig } from '../core/index.ts';
 import { ingest } from '../indexer/index.ts';
-import type { Availability, Embedder } from '../models/index.ts';
+import { createModelRegistry, type Embedder } from '../models/index.ts';
 import { openStore } from '../store/index.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -52,27 +52,11 @@ async function fixtureModelDir(): Promise<string> {
   return dir;
 }
 
-/** The embedder through the model registry (the contract); its direct loader when the registry is not built yet. */
+/** The embedder through the model registry (the contract). */
 async function loadEmbedder(config: Config, ref: string): Promise<{ embedder: Embedder; via: string }> {
-  const models = (await import('../models/index.ts')) as unknown as {
-    createModelRegistry?: (o: { config: Config; logger: Logger }) => { embedder(ref: string): Promise<Availability<Embedder>> };
-  };
-  if (typeof models.createModelRegistry === 'function') {
-    const found = await models.createModelRegistry({ config, logger }).embedder(ref);
-    if (!found.ok) throw new Error(`embedder ${ref}: ${found.code} ${found.reason}`);
-    return { embedder: found.model, via: 'registry' };
-  }
-  const { loadTransformersEmbedder } = await import('../models/transformers-embedder.ts');
-  const embedder = await loadTransformersEmbedder({
-    dir: ref,
-    cacheDir: path.join(config.dataDir, 'models'),
-    id: ref,
-    ref,
-    dtype: 'fp32',
-    device: 'cpu',
-    batchSize: config.models.embedBatchSize,
-  });
-  return { embedder, via: 'transformers-embedder (registry not built yet)' };
+  const found = await createModelRegistry({ config, logger }).embedder(ref);
+  if (!found.ok) throw new Error(`embedder ${ref}: ${found.code} ${found.reason}`);
+  return { embedder: found.model, via: 'registry' };
 }
 
 async function rawThroughput(embedder: Embedder, texts: string[], batch: number): Promise<{ count: number; seconds: number }> {
