@@ -41,12 +41,12 @@ CREATE INDEX message_sources_message ON message_sources (message_id);
 INSERT OR IGNORE INTO message_sources (document_id, message_id)
   SELECT json_extract(c.value, '$.documentId'), m.id
     FROM messages m, json_each(m.result, '$.citations') c
-   WHERE m.result IS NOT NULL AND json_extract(c.value, '$.documentId') IS NOT NULL
+   WHERE json_valid(m.result) AND json_extract(c.value, '$.documentId') IS NOT NULL
   UNION
   SELECT json_extract(p.value, '$.passage.documentId'), m.id
     FROM messages m, json_each(m.result, '$.passages') p
-   WHERE m.result IS NOT NULL AND json_extract(p.value, '$.passage.documentId') IS NOT NULL
+   WHERE json_valid(m.result) AND json_extract(p.value, '$.passage.documentId') IS NOT NULL
   UNION
   SELECT json_extract(p.value, '$.documentId'), m.id
     FROM messages m, json_each(m.result, '$.closestPassages') p
-   WHERE m.result IS NOT NULL AND json_extract(p.value, '$.documentId') IS NOT NULL;
+   WHERE json_valid(m.result) AND json_extract(p.value, '$.documentId') IS NOT NULL;
