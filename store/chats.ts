@@ -83,6 +83,14 @@ function scrubResult(result: Record<string, unknown>, documentId: string): Recor
   return out;
 }
 
+function readResult(text: string | null): Record<string, unknown> | null {
+  try {
+    return parseJson<Record<string, unknown> | null>(text, null);
+  } catch {
+    return null;
+  }
+}
+
 /** Removes a deleted document's text from every stored answer that cited it (inside the caller's transaction). */
 export function scrubDocumentFromChats(db: Db, documentId: string): number {
   const rows = db
@@ -92,8 +100,9 @@ export function scrubDocumentFromChats(db: Db, documentId: string): number {
     .all(documentId);
   const update = db.prepare('UPDATE messages SET result = ? WHERE id = ?');
   for (const row of rows) {
-    const result = parseJson<Record<string, unknown> | null>(row.result, null);
-    if (result) update.run(JSON.stringify(scrubResult(result, documentId)), row.id);
+    const result = readResult(row.result);
+    // A result that cannot be read cannot be scrubbed selectively: it goes whole.
+    update.run(result ? JSON.stringify(scrubResult(result, documentId)) : null, row.id);
   }
   db.prepare('DELETE FROM message_sources WHERE document_id = ?').run(documentId);
   return rows.length;
