@@ -157,6 +157,13 @@ const answerSchema = z.strictObject({
   extractiveSentences: z.number().int().positive().default(2),
 });
 
+const jobsSchema = z.strictObject({
+  /** Finished jobs older than this are deleted (at start and hourly). */
+  retentionDays: z.number().positive().default(30),
+  /** Starts of a job that never finished (it crashed the process) before it is failed instead of run again. */
+  maxAttempts: z.number().int().positive().default(3),
+});
+
 export const configSchema = z.strictObject({
   dataDir: z.string().default('./data'),
   offline: z.boolean().default(false),
@@ -167,6 +174,7 @@ export const configSchema = z.strictObject({
   index: indexSchema.default(indexSchema.parse({})),
   retrieval: retrievalSchema.default(retrievalSchema.parse({})),
   answer: answerSchema.default(answerSchema.parse({})),
+  jobs: jobsSchema.default(jobsSchema.parse({})),
 });
 
 export type Config = z.infer<typeof configSchema>;

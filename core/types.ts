@@ -143,7 +143,8 @@ export interface Job {
   collectionId: string | null;
   status: JobStatus;
   progress: JobProgress;
-  payload: Record<string, unknown>;
+  /** Times a worker has started it; what was posted (the payload) is never part of a Job. */
+  attempts: number;
   result: Record<string, unknown> | null;
   failures: JobFailure[];
   error: string | null;

@@ -59,7 +59,14 @@ export async function startServer(config: Config, logger: Logger, runtime?: Runt
   }
   const metrics = createMetrics();
   const searchPool = startSearchPool(config, logger, rt);
-  const jobs = createJobWorker({ store: rt.store, logger, metrics, ingest: rt.services.ingest, uploadsDir: rt.uploadsDir });
+  const jobs = createJobWorker({
+    store: rt.store,
+    logger,
+    metrics,
+    ingest: rt.services.ingest,
+    uploadsDir: rt.uploadsDir,
+    config: config.jobs,
+  });
   const shutdown = new AbortController();
   const services = { ...rt.services, components: componentsWith(rt, searchPool) };
   const deps: AppDeps = {

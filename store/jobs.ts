@@ -8,7 +8,7 @@ interface JobRow {
   collection_id: string | null;
   status: JobStatus;
   progress: string;
-  payload: string;
+  attempts: number;
   result: string | null;
   failures: string;
   error: string | null;
@@ -17,6 +17,12 @@ interface JobRow {
   finished_at: string | null;
   updated_at: string;
 }
+
+/** Every column but the payload: what was posted is read only by the worker, through payload(). */
+const COLUMNS =
+  'id, kind, collection_id, status, progress, attempts, result, failures, error, created_at, started_at, finished_at, updated_at';
+
+const UNFINISHED = "status IN ('queued', 'running')";
 
 const EMPTY_PROGRESS: JobProgress = { documentsDone: 0, documentsTotal: 0, chunksDone: 0, chunksTotal: 0 };
 
@@ -27,7 +33,7 @@ function toJob(row: JobRow): Job {
     collectionId: row.collection_id,
     status: row.status,
     progress: { ...EMPTY_PROGRESS, ...parseJson<Partial<JobProgress>>(row.progress, {}) },
-    payload: parseJson<Record<string, unknown>>(row.payload, {}),
+    attempts: row.attempts,
     result: parseJson<Record<string, unknown> | null>(row.result, null),
     failures: parseJson<JobFailure[]>(row.failures, []),
     error: row.error,
@@ -38,8 +44,11 @@ function toJob(row: JobRow): Job {
   };
 }
 
+/** What claim() found: the job now running, or one that has used up its attempts (still unfinished). */
+export type Claim = { claimed: true; job: Job } | { claimed: false; job: Job | null; exhausted: boolean };
+
 export function createJobsRepo(db: Db) {
-  const byId = db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?');
+  const byId = db.prepare<[string], JobRow>(`SELECT ${COLUMNS} FROM jobs WHERE id = ?`);
 
   function get(id: string): Job | null {
     const row = byId.get(id);
@@ -52,12 +61,26 @@ export function createJobsRepo(db: Db) {
     return job;
   }
 
-  function create(input: { kind: string; collectionId?: string | null; payload?: Record<string, unknown> }): Job {
+  /** `hashes`: content hashes of the texts and files in the payload, so deleting their document clears them. */
+  function create(input: {
+    kind: string;
+    collectionId?: string | null;
+    payload?: Record<string, unknown>;
+    hashes?: string[];
+  }): Job {
     const id = randomId('job_');
     const time = now();
     db.prepare(
-      "INSERT INTO jobs (id, kind, collection_id, status, payload, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?, ?)",
-    ).run(id, input.kind, input.collectionId ?? null, JSON.stringify(input.payload ?? {}), time, time);
+      "INSERT INTO jobs (id, kind, collection_id, status, payload, source_hashes, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)",
+    ).run(
+      id,
+      input.kind,
+      input.collectionId ?? null,
+      JSON.stringify(input.payload ?? {}),
+      (input.hashes ?? []).join(' '),
+      time,
+      time,
+    );
     return require(id);
   }
 
@@ -69,6 +92,25 @@ export function createJobsRepo(db: Db) {
       id,
     );
     return require(id);
+  }
+
+  /**
+   * Marks an unfinished job running and counts the attempt in one statement, before any of its
+   * work runs: a run that kills the process has still been counted. A job already started
+   * `maxAttempts` times is not claimed (exhausted).
+   */
+  function claim(id: string, maxAttempts: number): Claim {
+    const time = now();
+    const claimed = db
+      .prepare(
+        `UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, ?), updated_at = ?
+         WHERE id = ? AND ${UNFINISHED} AND attempts < ? RETURNING id`,
+      )
+      .get(time, time, id, maxAttempts);
+    const job = get(id);
+    if (claimed && job) return { claimed: true, job };
+    const exhausted = job !== null && (job.status === 'queued' || job.status === 'running') && job.attempts >= maxAttempts;
+    return { claimed: false, job, exhausted };
   }
 
   function progress(id: string, value: JobProgress, failures?: JobFailure[]): void {
@@ -84,15 +126,25 @@ export function createJobsRepo(db: Db) {
     );
   }
 
+  /** `payload` replaces what was posted (with references to what it became); without it the payload stays. */
   function finish(
     id: string,
-    outcome: { status: 'succeeded' | 'failed' | 'cancelled'; result?: Record<string, unknown>; error?: string },
+    outcome: {
+      status: 'succeeded' | 'failed' | 'cancelled';
+      result?: Record<string, unknown>;
+      error?: string;
+      payload?: Record<string, unknown>;
+    },
   ) {
     const time = now();
-    db.prepare('UPDATE jobs SET status = ?, result = ?, error = ?, finished_at = ?, updated_at = ? WHERE id = ?').run(
+    db.prepare(
+      `UPDATE jobs SET status = ?, result = ?, error = ?, payload = coalesce(?, payload), source_hashes = '',
+       finished_at = ?, updated_at = ? WHERE id = ?`,
+    ).run(
       outcome.status,
       outcome.result ? JSON.stringify(outcome.result) : null,
       outcome.error ?? null,
+      outcome.payload ? JSON.stringify(outcome.payload) : null,
       time,
       time,
       id,
@@ -100,9 +152,14 @@ export function createJobsRepo(db: Db) {
     return require(id);
   }
 
-  /** Puts an interrupted job back in the queue (server shutdown): the next start runs it again. */
+  /**
+   * Puts a job interrupted by a shutdown back in the queue: the next start runs it again, and
+   * the interrupted run is not counted against its attempts (it did not fail).
+   */
   function requeue(id: string): Job {
-    db.prepare("UPDATE jobs SET status = 'queued', finished_at = NULL, updated_at = ? WHERE id = ?").run(now(), id);
+    db.prepare(
+      "UPDATE jobs SET status = 'queued', attempts = max(attempts - 1, 0), finished_at = NULL, updated_at = ? WHERE id = ?",
+    ).run(now(), id);
     return require(id);
   }
 
@@ -111,9 +168,27 @@ export function createJobsRepo(db: Db) {
     require,
     create,
     start,
+    claim,
     progress,
     finish,
     requeue,
+    /** What was posted, for the worker only: never part of a Job, a listing or an event. */
+    payload: (id: string): Record<string, unknown> => {
+      const row = db.prepare('SELECT payload FROM jobs WHERE id = ?').get(id) as { payload: string } | undefined;
+      return parseJson<Record<string, unknown>>(row?.payload, {});
+    },
+    /** The payloads of unfinished jobs (what upload files are still needed). */
+    unfinishedPayloads: (): Record<string, unknown>[] =>
+      (db.prepare(`SELECT payload FROM jobs WHERE ${UNFINISHED}`).all() as { payload: string }[]).map((row) =>
+        parseJson<Record<string, unknown>>(row.payload, {}),
+      ),
+    /** Keeps the error of a run that ended abnormally on the unfinished job: the last error if it is given up. */
+    noteError: (id: string, message: string): void => {
+      db.prepare(`UPDATE jobs SET error = ?, updated_at = ? WHERE id = ? AND ${UNFINISHED}`).run(message, now(), id);
+    },
+    /** Deletes finished jobs that finished before `before` (an ISO time); returns how many. */
+    prune: (before: string): number =>
+      db.prepare(`DELETE FROM jobs WHERE NOT ${UNFINISHED} AND coalesce(finished_at, updated_at) < ?`).run(before).changes,
     list: (options: { status?: JobStatus; collectionId?: string; limit?: number } = {}): Job[] => {
       const where: string[] = [];
       const params: unknown[] = [];
@@ -127,15 +202,14 @@ export function createJobsRepo(db: Db) {
       }
       const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
       return db
-        .prepare<unknown[], JobRow>(`SELECT * FROM jobs ${clause} ORDER BY created_at DESC LIMIT ?`)
+        .prepare<unknown[], JobRow>(`SELECT ${COLUMNS} FROM jobs ${clause} ORDER BY created_at DESC LIMIT ?`)
         .all(...params, options.limit ?? 100)
         .map(toJob);
     },
     /** Jobs that were queued or running when the process stopped: a restart runs them again. */
     unfinished: (): Job[] =>
-      db.prepare<[], JobRow>("SELECT * FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at").all().map(toJob),
-    queueDepth: (): number =>
-      (db.prepare("SELECT count(*) AS n FROM jobs WHERE status IN ('queued', 'running')").get() as { n: number }).n,
+      db.prepare<[], JobRow>(`SELECT ${COLUMNS} FROM jobs WHERE ${UNFINISHED} ORDER BY created_at`).all().map(toJob),
+    queueDepth: (): number => (db.prepare(`SELECT count(*) AS n FROM jobs WHERE ${UNFINISHED}`).get() as { n: number }).n,
   };
 }
 

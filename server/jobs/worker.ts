@@ -1,16 +1,49 @@
 import { EventEmitter } from 'node:events';
-import { CairnError, type Job, type JobFailure, type JobProgress, type Logger } from '../../core/index.ts';
+import {
+  CairnError,
+  type Config,
+  type Job,
+  type JobFailure,
+  type JobProgress,
+  type JobStatus,
+  type Logger,
+  parseConfig,
+} from '../../core/index.ts';
 import type { Store } from '../../store/index.ts';
 import type { Metrics } from '../metrics.ts';
 import type { IngestOutcome, Services, StoredDocument } from '../services.ts';
-import { materialize, removeUploads, type StoredSource, storeUploads, type UploadedFile } from './payload.ts';
+import { createHousekeeping, realTimers, type Timers } from './housekeeping.ts';
+import {
+  finishedPayload,
+  materialize,
+  payloadSources,
+  removeUploads,
+  type StoredSource,
+  sourceHashes,
+  storeUploads,
+  type UploadedFile,
+  withHashes,
+} from './payload.ts';
 
-export type JobEvent = { type: 'progress' | 'done'; job: Job };
+/** What a progress event carries: progress only, never what was posted. */
+export interface JobProgressView {
+  id: string;
+  status: JobStatus;
+  progress: JobProgress;
+}
+
+export type JobEvent = { type: 'progress'; job: JobProgressView } | { type: 'done'; job: Job };
+
+/** The message of a job given up after its attempts, when no run left an error. */
+export const CRASHED = 'process crashed during this job';
 
 export interface JobWorker {
   /** Persists a job (uploads first written to files of the server's naming) and queues it. */
   submit(input: { kind: string; collection: string; sources?: StoredSource[]; uploads?: UploadedFile[] }): Job;
-  /** Queues the jobs a previous process left queued or running; returns how many. */
+  /**
+   * Starts the worker on what a previous process left: prunes old jobs, removes upload files no
+   * job needs, queues the unfinished jobs and returns how many.
+   */
   resume(): number;
   subscribe(jobId: string, listener: (event: JobEvent) => void): () => void;
   /**
@@ -31,6 +64,15 @@ export interface JobWorkerOptions {
   metrics: Metrics;
   ingest: Services['ingest'];
   uploadsDir: string;
+  /** Retention and attempts (config.jobs); the defaults when absent. */
+  config?: Config['jobs'];
+  /** Milliseconds since the epoch (Date.now); tests move it to see old jobs pruned. */
+  clock?: () => number;
+  timers?: Timers;
+}
+
+export function progressView(job: Pick<Job, 'id' | 'status' | 'progress'>): JobProgressView {
+  return { id: job.id, status: job.status, progress: job.progress };
 }
 
 /** A stored document as the pipeline takes it back, or null when it was deleted meanwhile. */
@@ -44,6 +86,15 @@ function storedDocument(store: Store, id: string): StoredDocument | null {
 /** One background worker in the server process: jobs run one at a time, in order, from the jobs table. */
 export function createJobWorker(options: JobWorkerOptions): JobWorker {
   const { store, logger } = options;
+  const limits = options.config ?? parseConfig({}).jobs;
+  const housekeeping = createHousekeeping({
+    store,
+    logger,
+    uploadsDir: options.uploadsDir,
+    retentionDays: limits.retentionDays,
+    clock: options.clock ?? Date.now,
+    timers: options.timers ?? realTimers,
+  });
   const events = new EventEmitter();
   events.setMaxListeners(0);
   const queue: string[] = [];
@@ -54,9 +105,13 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   let stopping = false;
   let waiters: (() => void)[] = [];
 
-  const emit = (type: JobEvent['type'], id: string, progress?: JobProgress) => {
+  const emitProgress = (id: string, progress?: JobProgress) => {
     const job = store.jobs.get(id);
-    if (job) events.emit(id, { type, job: progress ? { ...job, progress } : job } satisfies JobEvent);
+    if (job) events.emit(id, { type: 'progress', job: progressView(progress ? { ...job, progress } : job) } satisfies JobEvent);
+  };
+  const emitDone = (id: string) => {
+    const job = store.jobs.get(id);
+    if (job) events.emit(id, { type: 'done', job } satisfies JobEvent);
   };
 
   /** Progress into the job row (at most every 250 ms) and to event subscribers (at most every 100 ms). */
@@ -74,64 +129,96 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       }
       if ((time - lastEmit >= 100 || final) && events.listenerCount(id) > 0) {
         lastEmit = time;
-        emit('progress', id, progress);
+        emitProgress(id, progress);
       }
     };
   };
 
-  /** Finishes the row with the outcome (ingest is called without the job id) and counts it. */
-  function settle(id: string, sources: StoredSource[], outcome: IngestOutcome | Error): void {
-    if (cancelled === id && !(outcome instanceof Error)) {
-      store.jobs.finish(id, { status: 'cancelled', result: { ...outcome, documents: outcome.documents.length } });
-    } else if (outcome instanceof Error) {
-      store.jobs.finish(id, { status: 'failed', error: outcome.message });
-      logger.warn(`job ${id} failed: ${outcome.message}`);
-    } else {
-      const worked = outcome.added + outcome.updated + outcome.unchanged > 0;
-      const failedAll = !worked && outcome.failed.length > 0;
-      store.jobs.progress(id, store.jobs.require(id).progress, outcome.failed);
-      store.jobs.finish(id, {
-        status: failedAll ? 'failed' : 'succeeded',
-        result: { ...outcome, documents: outcome.documents.length },
-        ...(failedAll ? { error: 'every source failed' } : {}),
-      });
-      options.metrics.countIngest('added', outcome.added);
-      options.metrics.countIngest('updated', outcome.updated);
-      options.metrics.countIngest('unchanged', outcome.unchanged);
-      options.metrics.countIngest('failed', outcome.failed.length);
-    }
+  /** Counts the finished job, removes its upload files and tells subscribers. */
+  function closeOut(id: string, sources: StoredSource[]): void {
     options.metrics.countJob(store.jobs.get(id)?.status ?? 'failed');
     removeUploads(options.uploadsDir, sources);
-    emit('done', id);
+    emitDone(id);
   }
 
-  async function runJob(id: string): Promise<void> {
-    const job = store.jobs.get(id);
-    if (!job || job.collectionId === null || (job.status !== 'queued' && job.status !== 'running')) return;
-    const sources = (job.payload.sources ?? []) as StoredSource[];
-    store.jobs.start(id);
-    emit('progress', id);
-    current = new AbortController();
-    currentId = id;
-    let outcome: IngestOutcome | Error;
+  /**
+   * Finishes the row with the outcome (ingest is called without the job id) and counts it. What
+   * was posted is replaced by references to the documents it became.
+   */
+  function settle(id: string, sources: StoredSource[], outcome: IngestOutcome | Error): void {
+    if (outcome instanceof Error) {
+      store.jobs.finish(id, { status: 'failed', error: outcome.message, payload: finishedPayload([]) });
+      logger.warn(`job ${id} failed: ${outcome.message}`);
+      closeOut(id, sources);
+      return;
+    }
+    const payload = finishedPayload(outcome.documents.map((d) => d.id));
+    const result = { ...outcome, documents: outcome.documents.length };
+    if (cancelled === id) {
+      store.jobs.finish(id, { status: 'cancelled', result, payload });
+      closeOut(id, sources);
+      return;
+    }
+    const worked = outcome.added + outcome.updated + outcome.unchanged > 0;
+    const failedAll = !worked && outcome.failed.length > 0;
+    store.jobs.progress(id, store.jobs.require(id).progress, outcome.failed);
+    store.jobs.finish(id, {
+      status: failedAll ? 'failed' : 'succeeded',
+      result,
+      payload,
+      ...(failedAll ? { error: 'every source failed' } : {}),
+    });
+    options.metrics.countIngest('added', outcome.added);
+    options.metrics.countIngest('updated', outcome.updated);
+    options.metrics.countIngest('unchanged', outcome.unchanged);
+    options.metrics.countIngest('failed', outcome.failed.length);
+    closeOut(id, sources);
+  }
+
+  /** A job started maxAttempts times without finishing (each run took the process down): failed, not run again. */
+  function giveUp(job: Job): void {
+    const sources = payloadSources(store.jobs.payload(job.id));
+    const error = job.error ?? CRASHED;
+    store.jobs.finish(job.id, { status: 'failed', error, payload: finishedPayload([]) });
+    logger.error(`job ${job.id} failed after ${job.attempts} attempt(s): ${error}`);
+    closeOut(job.id, sources);
+  }
+
+  async function ingestJob(job: Job, sources: StoredSource[], signal: AbortSignal): Promise<IngestOutcome | Error> {
     try {
       const { inputs, missing } = materialize(options.uploadsDir, sources, (documentId) => storedDocument(store, documentId));
       // One call for the whole job: the pipeline gives the event loop a turn between documents, so
       // requests are served while it runs, and the signal stops it at the next document.
-      const report = progressReporter(id);
-      outcome = await options.ingest({
-        collection: job.collectionId,
+      const report = progressReporter(job.id);
+      const outcome = await options.ingest({
+        collection: job.collectionId as string,
         sources: inputs,
         // Re-ingest is asked for when something changed that the content hash cannot see (chunking, models).
         force: job.kind === 'reingest',
-        signal: current.signal,
+        signal,
         onProgress: (progress) => report(progress, []),
       });
       const lost = missing.map((source) => ({ source, code: 'SOURCE_NOT_FOUND', message: 'The upload or document is gone' }));
-      outcome = { ...outcome, failed: [...outcome.failed, ...lost] };
+      return { ...outcome, failed: [...outcome.failed, ...lost] };
     } catch (error) {
-      outcome = error instanceof Error ? error : new Error(String(error));
+      return error instanceof Error ? error : new Error(String(error));
     }
+  }
+
+  async function runJob(id: string): Promise<void> {
+    const found = store.jobs.get(id);
+    if (!found || found.collectionId === null) return;
+    // Counted before anything of the job runs, so a run that kills the process still counts.
+    const claim = store.jobs.claim(id, limits.maxAttempts);
+    if (!claim.claimed) {
+      if (claim.exhausted && claim.job) giveUp(claim.job);
+      return;
+    }
+    const sources = payloadSources(store.jobs.payload(id));
+    emitProgress(id);
+    current = new AbortController();
+    currentId = id;
+    const outcome = await ingestJob(claim.job, sources, current.signal);
     // Interrupted by shutdown: back in the queue, and the next start runs it again (each document
     // is written in one transaction, so the rerun finds finished ones unchanged).
     currentId = null;
@@ -154,10 +241,9 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     }
     const at = queue.indexOf(id);
     if (at >= 0) queue.splice(at, 1);
-    store.jobs.finish(id, { status: 'cancelled' });
-    options.metrics.countJob('cancelled');
-    removeUploads(options.uploadsDir, (job.payload.sources ?? []) as StoredSource[]);
-    emit('done', id);
+    const sources = payloadSources(store.jobs.payload(id));
+    store.jobs.finish(id, { status: 'cancelled', payload: finishedPayload([]) });
+    closeOut(id, sources);
     return store.jobs.require(id);
   }
 
@@ -167,7 +253,9 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       try {
         await runJob(id);
       } catch (error) {
+        // Left unfinished with its error: the next start tries again, within its attempts.
         logger.error(`job ${id} crashed: ${(error as Error).stack ?? error}`);
+        store.jobs.noteError(id, (error as Error).message ?? String(error));
       }
     }
     current = null;
@@ -185,15 +273,17 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   return {
     submit(input) {
       const collectionId = store.collections.require(input.collection).id;
-      const sources = [...(input.sources ?? [])];
+      const sources = withHashes(input.sources ?? []);
+      // Written before the row: a crash in between leaves files that the next start removes.
       if (input.uploads?.length) sources.push(...storeUploads(options.uploadsDir, input.uploads).sources);
-      const job = store.jobs.create({ kind: input.kind, collectionId, payload: { sources } });
+      const job = store.jobs.create({ kind: input.kind, collectionId, payload: { sources }, hashes: sourceHashes(sources) });
       queue.push(job.id);
       kick();
       return job;
     },
     cancel,
     resume() {
+      housekeeping.start();
       const unfinished = store.jobs.unfinished().filter((job) => !queue.includes(job.id));
       for (const job of unfinished) queue.push(job.id);
       if (unfinished.length > 0) logger.info(`resuming ${unfinished.length} unfinished job(s)`);
@@ -207,6 +297,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     idle: () => (running ? new Promise<void>((resolve) => waiters.push(resolve)) : Promise.resolve()),
     async stop() {
       stopping = true;
+      housekeeping.stop();
       current?.abort(new Error('server shutting down'));
       await running;
     },

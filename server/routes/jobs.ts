@@ -2,19 +2,31 @@ import { Hono } from 'hono';
 import type { Job } from '../../core/index.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import type { JobEvent } from '../jobs/worker.ts';
+import { type JobEvent, progressView } from '../jobs/worker.ts';
 import { hasScope, requireScope } from '../middleware/auth.ts';
 import type { RouteDoc } from '../openapi.ts';
 import { sseResponse } from '../sse.ts';
 import { param } from '../validate.ts';
 
 export const jobDocs: RouteDoc[] = [
-  { method: 'get', path: '/v1/jobs', summary: 'Recent jobs the key can read', tag: 'Jobs', scope: 'read' },
-  { method: 'get', path: '/v1/jobs/{id}', summary: 'A job: status, progress, failures, result', tag: 'Jobs', scope: 'read' },
+  {
+    method: 'get',
+    path: '/v1/jobs',
+    summary: 'Recent jobs the key can read (never what was posted)',
+    tag: 'Jobs',
+    scope: 'read',
+  },
+  {
+    method: 'get',
+    path: '/v1/jobs/{id}',
+    summary: 'A job: status, progress, attempts, failures, result (never what was posted)',
+    tag: 'Jobs',
+    scope: 'read',
+  },
   {
     method: 'get',
     path: '/v1/jobs/{id}/events',
-    summary: 'Job progress as server-sent events (`progress`, then `done`)',
+    summary: 'Job progress as server-sent events: `progress` ({id, status, progress}), then `done` (the job)',
     tag: 'Jobs',
     scope: 'read',
     stream: true,
@@ -70,7 +82,7 @@ export function createJobRoutes(deps: AppDeps) {
         try {
           // Subscribe first, then read the row, so no transition between the two is missed.
           const current = store.jobs.require(job.id);
-          await sink.send(current, 'progress');
+          await sink.send(progressView(current), 'progress');
           if (FINISHED.has(current.status)) return void (await sink.send(current, 'done'));
           while (!sink.signal.aborted && !deps.shutdown?.aborted) {
             const event = queue.shift();

@@ -186,7 +186,10 @@ describe('ingest, jobs and documents', () => {
     expect(stored.status).toBe(202);
     await env.deps.jobs.idle();
     const storedJob = env.store.jobs.require(((await stored.json()) as { jobId: string }).jobId);
-    expect([storedJob.status, storedJob.payload.sources]).toEqual(['succeeded', [{ type: 'document', id: pasted?.id }]]);
+    expect([storedJob.status, env.store.jobs.payload(storedJob.id).sources]).toEqual([
+      'succeeded',
+      [{ type: 'document', id: pasted?.id }],
+    ]);
     expect(env.store.documents.findBySource('web', 'pasted-note')?.text).toBe('pasted');
   });
 

@@ -1,0 +1,67 @@
+import type { Logger } from '../../core/index.ts';
+import type { Store } from '../../store/index.ts';
+import { sweepUploads } from './payload.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+
+/** A repeating timer; tests pass one they fire by hand. */
+export interface Timers {
+  every(ms: number, run: () => void): () => void;
+}
+
+export const realTimers: Timers = {
+  every(ms, run) {
+    const timer = setInterval(run, ms);
+    // Housekeeping never keeps a process alive on its own.
+    timer.unref();
+    return () => clearInterval(timer);
+  },
+};
+
+export interface HousekeepingOptions {
+  store: Store;
+  logger: Logger;
+  uploadsDir: string;
+  retentionDays: number;
+  /** Milliseconds since the epoch, as Date.now. */
+  clock: () => number;
+  timers: Timers;
+}
+
+/**
+ * Deletes finished jobs older than the retention and upload files no unfinished job needs: once
+ * when started, then every hour.
+ */
+export function createHousekeeping(options: HousekeepingOptions) {
+  const { store, logger } = options;
+  let cancel: (() => void) | null = null;
+
+  function run(): { pruned: number; orphans: string[] } {
+    const before = new Date(options.clock() - options.retentionDays * DAY_MS).toISOString();
+    const pruned = store.jobs.prune(before);
+    const orphans = sweepUploads(options.uploadsDir, store.jobs.unfinishedPayloads());
+    if (pruned > 0) logger.info(`pruned ${pruned} job(s) finished before ${before}`);
+    if (orphans.length > 0) logger.info(`removed ${orphans.length} upload file(s) no job needs`);
+    return { pruned, orphans };
+  }
+
+  return {
+    run,
+    start(): void {
+      if (cancel) return;
+      run();
+      cancel = options.timers.every(HOUR_MS, () => {
+        try {
+          run();
+        } catch (error) {
+          logger.warn(`job housekeeping failed: ${(error as Error).message}`);
+        }
+      });
+    },
+    stop(): void {
+      cancel?.();
+      cancel = null;
+    },
+  };
+}
