@@ -3,6 +3,14 @@
  * and the cost of reflection (ISREL + ISSUP + ISUSE) against answer generation.
  *
  *   npm run bench -- answer [--shape 0.5b|tiny] [--model file.gguf] [--runs 3] [--max-tokens 128] [--threads 1] [--timeout-ms n]
+ *                           [--suite all|reflection|stream] [--sentence-tokens 16]
+ *
+ * The stream suite times what a client waits for: the first released sentence and the whole answer,
+ * for answer.stream "draft" (draft tokens, then the final answer), "gated" on one sequence (graded
+ * after the draft) and "gated" on two sequences (sentence n graded while n+1 is generated). The
+ * fixture's random text has no sentence ends, so the suite ends a sentence every --sentence-tokens
+ * real tokens, as a real model's answer would, and reads its random ISSUP verdicts as "full" so the
+ * gate opens; generation and grading cost stay the model's own.
  *
  * The fixture models have random weights: they never stop early and judge passages at random, so
  * the run keeps every passage (rerankWeight 1, relevanceThreshold 0) to exercise every stage, and
@@ -16,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { parseConfig, silentLogger } from '../core/index.ts';
 import { type AnswerResult, answer, type SearchFn } from '../generation/index.ts';
 import { gradeUsefulness } from '../generation/reflect.ts';
-import { createModelRegistry, type Generator } from '../models/index.ts';
+import { createModelRegistry, type Generator, type JsonSchema } from '../models/index.ts';
 import { openStore } from '../store/index.ts';
 import { ensureWritten, generatedDir, writeLlamaGguf, writeTinyGguf } from '../test/fixtures/make-models.ts';
 
@@ -28,8 +36,12 @@ const { values } = parseArgs({
     'max-tokens': { type: 'string', default: '128' },
     threads: { type: 'string', default: '1' },
     'timeout-ms': { type: 'string', default: '1800000' },
+    suite: { type: 'string', default: 'all' },
+    'sentence-tokens': { type: 'string', default: '16' },
   },
 });
+const suite = values.suite as string;
+if (!['all', 'reflection', 'stream'].includes(suite)) throw new Error(`--suite must be all, reflection or stream, not ${suite}`);
 const runs = Number(values.runs);
 const maxTokens = Number(values['max-tokens']);
 const threads = Number(values.threads);
@@ -135,14 +147,11 @@ async function probeUsefulness(generator: Generator, result: AnswerResult, quest
   return ms;
 }
 
-async function main() {
-  const loadStart = os.loadavg().map(r2);
-  const file = modelFile();
-  const dataDir = path.join(os.tmpdir(), 'cairn-bench-answer');
-  const config = parseConfig({
-    dataDir,
+function benchConfig(sequences: number, stream: 'gated' | 'draft' = 'gated') {
+  return parseConfig({
+    dataDir: path.join(os.tmpdir(), 'cairn-bench-answer'),
     offline: true,
-    models: { threads, gpu: 'cpu', sequences: 1, contextSize: 2048 },
+    models: { threads, gpu: 'cpu', sequences, contextSize: 2048 },
     answer: {
       maxTokens,
       temperature: 0,
@@ -150,8 +159,14 @@ async function main() {
       rerankWeight: 1,
       relevanceThreshold: 0,
       timeoutMs: Number(values['timeout-ms']),
+      stream,
     },
   });
+}
+
+async function reflectionSuite(file: string) {
+  // Draft mode: the pipeline as before gating, with the draft tokens the ISUSE probe needs.
+  const config = benchConfig(1, 'draft');
   const registry = createModelRegistry({ config, logger: silentLogger });
   const loaded = await registry.generator(file);
   if (!loaded.ok) throw new Error(`cannot load ${file}: ${loaded.reason}`);
@@ -171,7 +186,7 @@ async function main() {
       await bust();
       let draft = '';
       const result = await answer(deps, { collection: 'bench', question, persist: false, reflect }, (e) => {
-        if (e.type === 'token') draft += e.text;
+        if (e.type === 'token' && e.draft) draft += e.text;
       });
       if (result.error) throw new Error(`${result.error.code}: ${result.error.message}`);
       log(`run ${i + 1}/${runs} reflect=${reflect}: ${JSON.stringify(result.timings)}`);
@@ -194,8 +209,7 @@ async function main() {
     const gen = p.timings.generate ?? 0;
     return gen === 0 ? 0 : r2(((r.timings.total ?? 0) + (probes[i] ?? 0) - (p.timings.total ?? 0)) / gen);
   });
-  const out = {
-    bench: 'answer',
+  return {
     results: [
       {
         name: 'answer_without_reflection',
@@ -214,14 +228,6 @@ async function main() {
         meanSentences: r2(mean(reflected.map((r) => r.sentences.length))),
       },
     ],
-    config: {
-      model: path.basename(file),
-      shape: values.model ? 'custom' : values.shape,
-      threads,
-      runs,
-      maxTokens,
-      loadavg: { start: loadStart, end: os.loadavg().map(r2) },
-    },
     ratios: {
       // What ISREL + ISSUP + ISUSE add to an answer, against generating that answer without them (both read
       // their passages cold). This is the issue's "reflection ≤ 0.5× generation" number.
@@ -229,6 +235,143 @@ async function main() {
       reflection_overhead_vs_generation_median_run: median(perRun),
       // Stage sums in the reflected run: ISREL reads the passages first, so the prefix cache moves their prefill out of generate.
       reflection_stages_vs_generate_stage: stages.generate ? r2(reflection / stages.generate) : null,
+    },
+  };
+}
+
+/** The ISSUP verdict list's length, when `schema` is the ISSUP schema. */
+function supportVerdicts(schema: JsonSchema | undefined): number | null {
+  const support = (schema?.properties as Record<string, { minItems?: number }> | undefined)?.support;
+  return support ? (support.minItems ?? 1) : null;
+}
+
+/**
+ * The model's own stream with a sentence end every `every` tokens, and its own grader calls with
+ * ISSUP read as "full" (random weights judge at random, and at temperature 0 the same way every
+ * time): each call costs what it costs, and the gate opens as it would for a supported answer.
+ */
+function withSentences(generator: Generator, every: number, parallel: number, onEnd: () => void): Generator {
+  return {
+    id: generator.id,
+    parallel,
+    async complete(request, schema) {
+      const completion = await generator.complete(request, schema);
+      const n = supportVerdicts(schema);
+      if (n === null) return completion;
+      const json = { support: Array(n).fill('full') };
+      return { ...completion, text: JSON.stringify(json), json };
+    },
+    async *stream(request) {
+      let n = 0;
+      for await (const token of generator.stream(request)) {
+        n++;
+        const text = token.text.replace(/[.!?]/g, '');
+        yield { ...token, text: n % every === 0 ? `${text.trimEnd()} [1]. ` : text };
+      }
+      onEnd();
+    },
+  };
+}
+
+interface StreamRun {
+  firstTokenMs: number;
+  firstReleasedMs: number;
+  totalMs: number;
+  decision: string;
+  releasedEarly: boolean;
+}
+
+/**
+ * One answer: the first text of any kind a client sees (a draft token counts), the first released
+ * text (a gated token, or `final` after draft tokens), and the whole answer.
+ */
+async function timeAnswer(deps: Parameters<typeof answer>[0], question: string, stream: { ended: boolean }): Promise<StreamRun> {
+  const started = performance.now();
+  let firstToken: number | null = null;
+  let first: number | null = null;
+  let releasedEarly = false;
+  const result = await answer(deps, { collection: 'bench', question, persist: false }, (e) => {
+    if (e.type === 'token' && firstToken === null) firstToken = performance.now() - started;
+    const released = (e.type === 'token' && !e.draft) || e.type === 'final';
+    if (!released || first !== null) return;
+    first = performance.now() - started;
+    releasedEarly = !stream.ended;
+  });
+  if (result.error) throw new Error(`${result.error.code}: ${result.error.message}`);
+  const totalMs = r2(performance.now() - started);
+  const firstReleasedMs = r2(first ?? totalMs);
+  return { firstTokenMs: r2(firstToken ?? firstReleasedMs), firstReleasedMs, totalMs, decision: result.decision, releasedEarly };
+}
+
+async function streamSuite(file: string) {
+  const registry = createModelRegistry({ config: benchConfig(2), logger: silentLogger });
+  const loaded = await registry.generator(file);
+  if (!loaded.ok) throw new Error(`cannot load ${file}: ${loaded.reason}`);
+  const every = Number(values['sentence-tokens']);
+  const { store, search } = seed();
+  const variants = [
+    { name: 'stream_draft', config: benchConfig(2, 'draft'), parallel: 2 },
+    { name: 'stream_gated_one_sequence', config: benchConfig(2, 'gated'), parallel: 1 },
+    { name: 'stream_gated_two_sequences', config: benchConfig(2, 'gated'), parallel: 2 },
+  ];
+  const runsBy = new Map<string, StreamRun[]>(variants.map((v) => [v.name, []]));
+  for (let i = 0; i < runs; i++) {
+    const question = QUESTIONS[i % QUESTIONS.length] as string;
+    for (const v of variants) {
+      await loaded.model.complete({ messages: [{ role: 'user', content: 'ok' }], maxTokens: 1, temperature: 0 });
+      const stream = { ended: false };
+      const generator = withSentences(loaded.model, every, v.parallel, () => {
+        stream.ended = true;
+      });
+      const run = await timeAnswer({ store, config: v.config, generator, search, logger: silentLogger }, question, stream);
+      log(`run ${i + 1}/${runs} ${v.name}: ${JSON.stringify(run)}`);
+      runsBy.get(v.name)?.push(run);
+    }
+  }
+  store.close();
+  await registry.dispose();
+  const results = variants.map((v) => {
+    const list = runsBy.get(v.name) ?? [];
+    return {
+      name: v.name,
+      firstTextMs: r2(mean(list.map((r) => r.firstTokenMs))),
+      firstReleasedSentenceMs: r2(mean(list.map((r) => r.firstReleasedMs))),
+      totalMs: r2(mean(list.map((r) => r.totalMs))),
+      releasedBeforeGenerationEnded: list.filter((r) => r.releasedEarly).length,
+      decisions: list.map((r) => r.decision),
+    };
+  });
+  const [draft, one, two] = results;
+  const ratio = (a = 0, b = 0) => (b === 0 ? null : r2(a / b));
+  return {
+    results,
+    ratios: {
+      gated_two_sequences_first_sentence_vs_draft_final: ratio(two?.firstReleasedSentenceMs, draft?.firstReleasedSentenceMs),
+      gated_two_sequences_first_sentence_vs_own_total: ratio(two?.firstReleasedSentenceMs, two?.totalMs),
+      gated_one_sequence_first_sentence_vs_own_total: ratio(one?.firstReleasedSentenceMs, one?.totalMs),
+      gated_two_sequences_total_vs_draft_total: ratio(two?.totalMs, draft?.totalMs),
+    },
+  };
+}
+
+async function main() {
+  const loadStart = os.loadavg().map(r2);
+  const file = modelFile();
+  const reflection = suite === 'stream' ? { results: [], ratios: {} } : await reflectionSuite(file);
+  const stream = suite === 'reflection' ? { results: [], ratios: {} } : await streamSuite(file);
+  const out = {
+    bench: 'answer',
+    results: [...reflection.results, ...stream.results],
+    ratios: { ...reflection.ratios, ...stream.ratios },
+    config: {
+      model: path.basename(file),
+      shape: values.model ? 'custom' : values.shape,
+      threads,
+      runs,
+      maxTokens,
+      suite,
+      sentenceTokens: Number(values['sentence-tokens']),
+      loadavg: { start: loadStart, end: os.loadavg().map(r2) },
     },
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);

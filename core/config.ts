@@ -155,6 +155,8 @@ const answerSchema = z.strictObject({
   /** Extractive answerer: weighted share of question words a sentence must contain, and sentences per answer. */
   extractiveMinOverlap: z.number().min(0).max(1).default(0.25),
   extractiveSentences: z.number().int().positive().default(2),
+  /** gated: text reaches clients sentence by sentence once the gate keeps it; draft: raw tokens marked draft, then a final event. */
+  stream: z.enum(['gated', 'draft']).default('gated'),
 });
 
 const jobsSchema = z.strictObject({

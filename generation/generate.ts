@@ -7,7 +7,8 @@ export interface StreamOptions {
   temperature: number;
   timeoutMs: number;
   signal?: AbortSignal | undefined;
-  onToken: (text: string) => void;
+  /** Each token as it arrives, with its log-probability where the backend reports one. */
+  onToken: (text: string, logprob?: number) => void;
 }
 
 export interface StreamOutcome {
@@ -26,7 +27,7 @@ export async function streamAnswer(generator: Generator, messages: ChatTurn[], o
   let tokens = 0;
   let logprobSum = 0;
   let logprobCount = 0;
-  let iterator: AsyncIterator<{ text: string; logprob?: number }> | undefined;
+  let iterator: AsyncIterator<{ text: string; logprob?: number; logprobTokens?: number }> | undefined;
   try {
     iterator = generator
       .stream({ messages, maxTokens: options.maxTokens, temperature: options.temperature, signal })
@@ -34,13 +35,14 @@ export async function streamAnswer(generator: Generator, messages: ChatTurn[], o
     for (;;) {
       const next = await raceSignal(iterator.next(), signal);
       if (next.done) break;
-      text += next.value.text;
+      const { text: piece, logprob } = next.value;
+      text += piece;
       tokens++;
-      if (typeof next.value.logprob === 'number') {
-        logprobSum += next.value.logprob;
-        logprobCount++;
-      }
-      options.onToken(next.value.text);
+      if (typeof logprob === 'number') {
+        logprobSum += logprob;
+        logprobCount += next.value.logprobTokens ?? 1;
+        options.onToken(piece, logprob);
+      } else options.onToken(piece);
     }
   } catch (error) {
     // Let a well-behaved backend release its sequence; do not wait on one that stalls.

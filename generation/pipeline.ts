@@ -1,6 +1,8 @@
 import { CairnError, type Collection, type Config, toCairnError } from '../core/index.ts';
 import type { ChatTurn } from '../models/types.ts';
 import { markUngraded } from './gate.ts';
+import { canOverlap, overlappedStage, ungradedStage } from './gated.ts';
+import { releaseAnswer } from './release.ts';
 import { abstain, createResult, createRun, type Run, round } from './run.ts';
 import { throwIfAborted } from './signals.ts';
 import {
@@ -14,7 +16,6 @@ import {
   retrieveStage,
   reviseStage,
   supportStage,
-  toSentences,
 } from './stages.ts';
 import { truncate } from './text.ts';
 import type { AnswerDeps, AnswerEvent, AnswerResult, AskRequest, GradedPassage } from './types.ts';
@@ -42,10 +43,48 @@ export async function answer(
     }
   }
   run.result.timings.total = round(performance.now() - started);
+  finishRelease(run);
   persistTurn(run);
   if (run.result.error) run.emit({ type: 'error', error: run.result.error, result: run.result });
   else run.emit({ type: 'done', result: run.result });
   return run.result;
+}
+
+/**
+ * The answer a client keeps is what was released. A failed answer keeps only what had passed the
+ * gate before it failed; a finished one releases the rest sentence by sentence (or, after draft
+ * tokens, sends it whole in `final`), so released tokens always concatenate to `final.answer`.
+ */
+function finishRelease(run: Run): void {
+  const r = run.result;
+  if (r.error) {
+    r.answer = run.release.text;
+    r.citations = run.release.citations;
+    withholdUnshown(r);
+    return;
+  }
+  if (run.release.text !== '' && !r.answer.startsWith(run.release.text)) keepReleased(run);
+  if (run.draftSent) run.release.sendCitations(r.citations);
+  else releaseAnswer(run.release, r.answer, r.sentences, r.citations);
+  withholdUnshown(r);
+  run.emit({ type: 'final', answer: r.answer, citations: r.citations });
+}
+
+/** Verdicts stay in the result, but the text of a sentence that was not released never leaves. */
+function withholdUnshown(r: AnswerResult): void {
+  r.sentences = r.sentences.map((s) => (s.removed || !r.answer.includes(s.text) ? { ...s, text: '' } : s));
+}
+
+/** A late verdict cannot take back released sentences: they stay the answer, and the result says so. */
+function keepReleased(run: Run): void {
+  const r = run.result;
+  r.notes.push(
+    `After part of the answer was shown, the gate ended in "${r.abstainReason ?? r.decision}"; the shown part stands.`,
+  );
+  r.answer = run.release.text;
+  r.citations = run.release.citations;
+  r.decision = 'revised';
+  r.abstainReason = null;
 }
 
 function prepare(deps: AnswerDeps, request: AskRequest, onEvent?: (event: AnswerEvent) => void): Run {
@@ -118,7 +157,6 @@ function persistTurn(run: Run): void {
 }
 
 async function runStages(run: Run): Promise<void> {
-  const r = run.result;
   if (run.retrieveMode !== 'never' && run.deps.store.documents.count(run.collection.id) === 0) {
     abstain(
       run,
@@ -134,12 +172,10 @@ async function runStages(run: Run): Promise<void> {
   const kept = await retrieveStage(run);
   if (kept.length === 0) return abstain(run, 'no_relevant_passages');
   if (!run.call) return extractiveStage(run, kept);
+  if (!run.reflect) return ungradedStage(run, kept);
+  if (canOverlap(run)) return overlappedStage(run, kept);
   const draft = await generateStage(run, kept);
   if (isDecline(draft.text)) return abstain(run, 'model_declined');
-  if (!run.reflect) {
-    r.sentences = toSentences(draft.text, new Set(kept.map((p) => p.marker)));
-    return citeStage(run);
-  }
   await reflectStages(run, draft, kept);
 }
 
@@ -164,6 +200,5 @@ async function answerWithoutDocuments(run: Run): Promise<void> {
     abstain(run, 'no_match', 'Without a generator, Cairn can only answer from the documents, and retrieval was turned off.');
     return;
   }
-  const draft = await generateStage(run, null);
-  run.result.sentences = toSentences(draft.text, new Set());
+  await ungradedStage(run, null);
 }

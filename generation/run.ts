@@ -3,6 +3,7 @@ import type { ChatTurn } from '../models/types.ts';
 import { type DocumentText, documentTextFrom } from './citations.ts';
 import { ABSTAIN_TEXT } from './prompts.ts';
 import type { ModelCall } from './reflect.ts';
+import { createReleaser, type Releaser } from './release.ts';
 import type { AbstainReason, AnswerDeps, AnswerEvent, AnswerResult, AskRequest, RetrieveMode, StageName } from './types.ts';
 
 /** The state one answer carries through its stages. */
@@ -21,6 +22,10 @@ export interface Run {
   /** Every passage retrieved, over all attempts, in rank order: the closest ones shown on abstention. */
   retrieved: Passage[];
   emit: (event: AnswerEvent) => void;
+  /** The only way answer text reaches the client (see release.ts). */
+  release: Releaser;
+  /** Set once a draft token was sent (answer.stream "draft"): the final answer then comes as `final` only. */
+  draftSent: boolean;
 }
 
 export function createResult(question: string, standalone: string, mode: RetrieveMode, chatId: string | null): AnswerResult {
@@ -30,7 +35,7 @@ export function createResult(question: string, standalone: string, mode: Retriev
     answer: '',
     decision: 'answered',
     abstainReason: null,
-    mode: 'generative',
+    mode: 'none',
     complete: true,
     error: null,
     citations: [],
@@ -49,7 +54,7 @@ export function createResult(question: string, standalone: string, mode: Retriev
 
 export function createRun(
   deps: AnswerDeps,
-  init: Omit<Run, 'deps' | 'config' | 'call' | 'docText' | 'retrieved' | 'emit'>,
+  init: Omit<Run, 'deps' | 'config' | 'call' | 'docText' | 'retrieved' | 'emit' | 'release' | 'draftSent'>,
   onEvent?: (event: AnswerEvent) => void,
 ): Run {
   const config = deps.config.answer;
@@ -62,7 +67,8 @@ export function createRun(
       deps.logger.warn('answer event listener failed', { error: (error as Error).message });
     }
   };
-  return { ...init, deps, config, call, docText: documentTextFrom((id) => deps.store.documents.get(id)), retrieved: [], emit };
+  const docText = documentTextFrom((id) => deps.store.documents.get(id));
+  return { ...init, deps, config, call, docText, retrieved: [], emit, release: createReleaser(emit), draftSent: false };
 }
 
 export async function timed<T>(run: Run, stage: StageName, work: () => Promise<T>): Promise<T> {

@@ -119,14 +119,17 @@ export function extractiveStage(run: Run, passages: GradedPassage[]): void {
   r.answer = extracted.answer;
   r.sentences = extracted.sentences;
   r.citations = extracted.citations;
-  for (const s of extracted.sentences) run.emit({ type: 'token', text: `${s.start > 0 ? ' ' : ''}${s.text}` });
-  for (const citation of extracted.citations) run.emit({ type: 'citation', citation });
 }
 
-/** Streams one answer draft; a failed stream leaves its partial text in the result and throws. */
+/**
+ * Generates one answer draft. The draft reaches the client only in answer.stream "draft", each token
+ * marked as draft; otherwise `onToken` sees it and the gate decides what is released. A failed stream
+ * throws (what was released before stays the answer).
+ */
 export async function generateStage(
   run: Run,
   passages: GradedPassage[] | null,
+  onToken?: (text: string, logprob?: number) => void,
 ): Promise<{ text: string; meanLogprob: number | null }> {
   const call = run.call as NonNullable<Run['call']>;
   const q = run.result.standaloneQuestion;
@@ -137,10 +140,16 @@ export async function generateStage(
       temperature: run.config.temperature,
       timeoutMs: run.config.timeoutMs,
       signal: run.request.signal,
-      onToken: (text) => run.emit({ type: 'token', text }),
+      onToken: (text, logprob) => {
+        if (run.config.stream === 'draft') {
+          run.draftSent = true;
+          run.emit({ type: 'token', text, draft: true });
+        }
+        onToken?.(text, logprob);
+      },
     }),
   );
-  run.result.answer = outcome.text.trim();
+  run.result.mode = 'generative';
   run.result.models.generate = call.generator.id;
   if (outcome.error) throw outcome.error;
   return { text: outcome.text.trim(), meanLogprob: outcome.meanLogprob };
@@ -182,7 +191,8 @@ export async function supportStage(run: Run, answer: string, passages: GradedPas
   reflection(
     run,
     'issup',
-    graded.map((s) => ({ text: s.text, markers: s.markers, support: s.support })),
+    // No sentence text: a sentence ISSUP rejects must not reach the client in any event.
+    graded.map((s) => ({ markers: s.markers, support: s.support })),
   );
   return graded;
 }
@@ -249,5 +259,4 @@ export function citeStage(run: Run): void {
   const r = run.result;
   if (r.decision === 'abstained') return;
   r.citations = mapCitations(r.sentences, r.passages, run.docText);
-  for (const citation of r.citations) run.emit({ type: 'citation', citation });
 }

@@ -109,7 +109,8 @@ export interface AnswerResult {
   answer: string;
   decision: Decision;
   abstainReason: AbstainReason | null;
-  mode: 'generative' | 'extractive';
+  /** The answerer that produced the answer; none when it abstained before one ran (an empty collection, nothing relevant). */
+  mode: AnswerMode;
   /** false when generation failed, timed out or was cancelled: answer holds what was produced. */
   complete: boolean;
   error: { code: string; message: string } | null;
@@ -137,11 +138,19 @@ export interface AnswerResult {
   notes: string[];
 }
 
+export type AnswerMode = 'generative' | 'extractive' | 'none';
+
+/**
+ * `token` without `draft` is released text: it passed the gate and is never taken back, and the
+ * released tokens concatenate to the final answer. `draft: true` tokens (answer.stream "draft")
+ * are unchecked and replaced by `final`, which every successful answer sends before `done`.
+ */
 export type AnswerEvent =
   | { type: 'retrieved'; query: string; attempt: number; passages: Passage[] }
   | { type: 'reflection'; stage: StageName; verdict: unknown }
-  | { type: 'token'; text: string }
+  | { type: 'token'; text: string; draft?: true }
   | { type: 'citation'; citation: Citation }
+  | { type: 'final'; answer: string; citations: Citation[] }
   | { type: 'done'; result: AnswerResult }
   | { type: 'error'; error: { code: string; message: string }; result: AnswerResult };
 

@@ -121,6 +121,7 @@ export async function loadLlamaGenerator(
   };
   return {
     id: options.id,
+    parallel: options.sequences,
     gpu: options.llama.gpu,
     gpuLayers: model.gpuLayers,
     stream: (request) => streamTokens(request, generate),

@@ -47,6 +47,9 @@ export function createOpenAiGenerator(client: OpenAiClientOptions, model: string
   };
   return {
     id: `openai:${model}`,
+    // Serving engines (vLLM, TGI, llama.cpp server slots, Ollama) batch concurrent requests; one that
+    // queues them still answers, only without the overlap of grading and generating.
+    parallel: 4,
     async *stream(request) {
       if (request.signal?.aborted) return;
       let response: Response;

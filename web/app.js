@@ -136,8 +136,14 @@ async function ask(question) {
     });
     if (!response.ok) throw new Error((await response.json()).error?.message ?? response.statusText);
     for await (const { event, data } of readEvents(response)) {
-      if (event === 'token') turn.querySelector('.answer').textContent += data.text;
-      else if (event === 'retrieved') turn.querySelector('.meta').textContent = `${data.passages.length} passages retrieved…`;
+      // Released sentences append; draft tokens (answer.stream "draft") show greyed until `final` replaces them.
+      if (event === 'token') {
+        turn.querySelector('.answer').textContent += data.text;
+        turn.querySelector('.answer').classList.toggle('draft', data.draft === true);
+      } else if (event === 'final') {
+        turn.querySelector('.answer').textContent = data.answer;
+        turn.querySelector('.answer').classList.remove('draft');
+      } else if (event === 'retrieved') turn.querySelector('.meta').textContent = `${data.passages.length} passages retrieved…`;
       else if (event === 'reflection') turn.querySelector('.meta').textContent = `checking: ${data.stage}…`;
       else if (event === 'done' || event === 'error') {
         if (data.result) {

@@ -77,11 +77,29 @@ export function formatCitations(result: AnswerResult): string[] {
   });
 }
 
-function printResult(ctx: CommandContext, result: AnswerResult, streamed: string): void {
-  if (streamed.trim() !== result.answer.trim()) {
-    if (streamed) ctx.stdout(`\n[${result.decision}]`);
-    ctx.stdout(result.answer);
-  } else if (streamed) ctx.stdout('');
+/**
+ * What `cairn ask` shows: released text only. Gated tokens are written as they come (each one passed
+ * the gate); draft tokens never are. At the end the rest of the final answer follows what was shown,
+ * which after draft tokens is the whole final answer.
+ */
+export function createAnswerPrinter(ctx: CommandContext, write: (text: string) => void) {
+  let shown = '';
+  return {
+    onEvent(event: AnswerEvent): void {
+      if (event.type !== 'token' || event.draft || ctx.json) return;
+      shown += event.text;
+      write(event.text);
+    },
+    finish(result: AnswerResult): void {
+      if (ctx.json) return;
+      const rest = result.answer.startsWith(shown) ? result.answer.slice(shown.length) : '';
+      ctx.stdout(rest);
+      printDetails(ctx, result);
+    },
+  };
+}
+
+function printDetails(ctx: CommandContext, result: AnswerResult): void {
   const lines = formatCitations(result);
   if (lines.length > 0) ctx.stdout(`\nsources:\n${lines.join('\n')}`);
   if (result.decision === 'abstained' && result.closestPassages.length > 0) {
@@ -125,12 +143,7 @@ export const askCommand: Command = {
     process.once('SIGINT', onSigint);
     try {
       if (!ctx.json) for (const note of models.notes) ctx.stderr(`note: ${note}`);
-      let streamed = '';
-      const onEvent = (event: AnswerEvent) => {
-        if (event.type !== 'token' || ctx.json) return;
-        streamed += event.text;
-        process.stdout.write(event.text);
-      };
+      const printer = createAnswerPrinter(ctx, (text) => process.stdout.write(text));
       const result = await answer(
         { store, config: ctx.config, generator: models.generator, search: bound.search, logger: ctx.logger },
         {
@@ -142,10 +155,10 @@ export const askCommand: Command = {
           ...(retrieve ? { retrieve } : {}),
           ...(k !== undefined ? { k } : {}),
         },
-        onEvent,
+        (event) => printer.onEvent(event),
       );
       if (ctx.json) ctx.stdout(JSON.stringify({ result, modelNotes: models.notes }));
-      else printResult(ctx, result, streamed);
+      else printer.finish(result);
       return result.error ? 1 : 0;
     } finally {
       process.off('SIGINT', onSigint);

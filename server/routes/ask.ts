@@ -14,7 +14,7 @@ export const askDocs: RouteDoc[] = [
     method: 'post',
     path: '/v1/collections/{collection}/ask',
     summary:
-      'Answer a question with citations and reflection verdicts; events `retrieved`, `reflection`, `token`, `citation`, `done`, `error` when streaming',
+      'Answer a question with citations and reflection verdicts; events `retrieved`, `reflection`, `token` (released sentences; `draft: true` only with answer.stream "draft"), `citation`, `final`, `done`, `error` when streaming',
     tag: 'Search and ask',
     body: askSchema,
     scope: 'read',

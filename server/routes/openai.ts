@@ -101,7 +101,11 @@ interface CompletionMeta {
 }
 
 const fullText = (result: AnswerOutcome) => answerText(result) + sourcesBlock(result.citations ?? []);
-const sameText = (a: string, b: string) => a.replace(/\s+/g, ' ').trim() === b.replace(/\s+/g, ' ').trim();
+
+/** Released answer text: a token the gate let through. Draft tokens (answer.stream "draft") never are. */
+function releasedText(event: AnswerEventLike): string {
+  return event.type === 'token' && event.draft !== true && typeof event.text === 'string' ? event.text : '';
+}
 
 function completionChunk(meta: CompletionMeta, delta: Record<string, unknown>, finish: string | null, extra = {}) {
   return {
@@ -113,8 +117,10 @@ function completionChunk(meta: CompletionMeta, delta: Record<string, unknown>, f
 }
 
 /**
- * The answer as OpenAI `chat.completion.chunk` events: a role chunk, the tokens as they come,
- * then the sources block, a final chunk carrying the `cairn` field, and `[DONE]`.
+ * The answer as OpenAI `chat.completion.chunk` events: a role chunk, the released sentences as the
+ * gate lets them through, then the sources block, a final chunk carrying the `cairn` field, and
+ * `[DONE]`. Nothing ungated is sent: draft tokens are skipped, and what the client has is always the
+ * start of the final answer (in draft mode the final answer comes whole at the end).
  */
 function streamCompletion(c: Context<AppEnv>, deps: AppDeps, limiter: ConcurrencyLimiter, call: AskCall, meta: CompletionMeta) {
   let streamed = '';
@@ -128,13 +134,12 @@ function streamCompletion(c: Context<AppEnv>, deps: AppDeps, limiter: Concurrenc
       started = true;
       await sink.send(completionChunk(meta, { role: 'assistant', content: '' }, null));
     }
-    const text = event.type === 'token' ? event.text : undefined;
-    if (typeof text === 'string' && text !== '') await write(sink, text);
+    const text = releasedText(event);
+    if (text !== '') await write(sink, text);
   };
   const finish = async (sink: SseSink, result: AnswerOutcome) => {
     const final = answerText(result);
-    // The gate may revise or withdraw what was streamed: show the final answer rather than leave it standing.
-    if (!sameText(final, streamed)) await write(sink, streamed === '' ? final : `\n\n---\n${final}`);
+    if (final.startsWith(streamed) && final.length > streamed.length) await write(sink, final.slice(streamed.length));
     const tail = sourcesBlock(result.citations ?? []);
     if (tail) await write(sink, tail);
     await sink.send(completionChunk(meta, {}, 'stop', { cairn: cairnField(result) }));

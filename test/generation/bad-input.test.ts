@@ -91,10 +91,12 @@ describe('answer: bad input', () => {
       { stream: tokens('Paris is the'), thenFail: new Error('device lost') },
     ]);
     const ev = collectEvents();
-    const result = await answer(makeDeps(seeded.store, gen.generator, search), { collection: 'geo', question: Q }, ev.onEvent);
+    const deps = makeDeps(seeded.store, gen.generator, search, testConfig({ stream: 'draft' }));
+    const result = await answer(deps, { collection: 'geo', question: Q }, ev.onEvent);
     expect(result.complete).toBe(false);
     expect(result.error).toEqual({ code: 'GENERATOR_FAILED', message: 'The generator failed: device lost' });
-    expect(result.answer).toBe('Paris is the');
+    // The draft tokens were marked draft; nothing passed the gate, so the answer kept is empty.
+    expect(result.answer).toBe('');
     expect(ev.types().slice(-4)).toEqual(['token', 'token', 'token', 'error']);
     expect(ev.types()).not.toContain('done');
   });
@@ -106,7 +108,7 @@ describe('answer: bad input', () => {
     const result = await answer(deps, { collection: 'geo', question: Q });
     expect(result.complete).toBe(false);
     expect(result.error?.code).toBe('TIMEOUT');
-    expect(result.answer).toBe('Paris is');
+    expect(result.answer).toBe('');
   });
 
   it('times out a stalled grader call', async () => {
@@ -129,7 +131,7 @@ describe('answer: bad input', () => {
     };
     const started = Date.now();
     const result = await answer(
-      makeDeps(seeded.store, gen.generator, search),
+      makeDeps(seeded.store, gen.generator, search, testConfig({ stream: 'draft' })),
       { collection: 'geo', question: Q, signal: controller.signal },
       onEvent,
     );

@@ -7,7 +7,7 @@ import { openStore, type Store } from '../../store/index.ts';
 /** One scripted reply: a completion (text or JSON), a token stream, a failure, or a stall. */
 export type Step =
   | { complete: unknown }
-  | { stream: string[]; logprob?: number }
+  | { stream: string[]; logprob?: number; delayMs?: number }
   | { stream: string[]; thenFail: Error }
   | { stream: string[]; thenHang: true }
   | { fail: Error };
@@ -18,8 +18,18 @@ export interface Call {
   schema?: JsonSchema;
 }
 
+export interface ScriptOptions {
+  /** Declared as the generator's `parallel` (requests served at once). */
+  parallel?: number;
+  /** Records `yield <token>` as each streamed token is produced and `<kind> call` for each call, in order. */
+  log?: string[];
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** A generator that replays given outputs in order and records every call: a fake, not a module mock. */
-export function createScriptedGenerator(steps: Step[], id = 'scripted') {
+export function createScriptedGenerator(steps: Step[], id = 'scripted', options: ScriptOptions = {}) {
+  const log = options.log;
   const script = [...steps];
   const calls: Call[] = [];
   const next = (kind: Call['kind']): Step => {
@@ -29,8 +39,10 @@ export function createScriptedGenerator(steps: Step[], id = 'scripted') {
   };
   const generator: Generator = {
     id,
+    ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
     async complete(request: GenerateRequest, schema?: JsonSchema): Promise<Completion> {
       calls.push({ kind: 'complete', request, ...(schema ? { schema } : {}) });
+      log?.push('complete call');
       const step = next('complete');
       if ('fail' in step) throw step.fail;
       if (!('complete' in step)) throw new Error('scripted generator: expected a complete step');
@@ -39,11 +51,14 @@ export function createScriptedGenerator(steps: Step[], id = 'scripted') {
     },
     stream(request: GenerateRequest): AsyncIterable<GeneratedToken> {
       calls.push({ kind: 'stream', request });
+      log?.push('stream call');
       const step = next('stream');
       return (async function* () {
         if ('fail' in step) throw step.fail;
         if (!('stream' in step)) throw new Error('scripted generator: expected a stream step');
         for (const text of step.stream) {
+          if ('delayMs' in step && step.delayMs) await pause(step.delayMs);
+          log?.push(`yield ${text}`);
           yield 'logprob' in step && step.logprob !== undefined ? { text, logprob: step.logprob } : { text };
         }
         if ('thenFail' in step) throw step.thenFail;
@@ -73,8 +88,8 @@ export interface Seeded {
   docText(source: string): string;
 }
 
-export function seedStore(collection: string, docs: SeedDoc[]): Seeded {
-  const store = openStore({ file: ':memory:' });
+/** Seeds a new in-memory store, or the given one (a server test's). */
+export function seedStore(collection: string, docs: SeedDoc[], store: Store = openStore({ file: ':memory:' })): Seeded {
   store.collections.create({ name: collection });
   const all = new Map<string, Passage[]>();
   const texts = new Map<string, string>();

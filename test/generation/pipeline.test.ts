@@ -85,17 +85,21 @@ describe('answer: the Self-RAG gate', () => {
       retrieval: { bm25: true, dense: false, fusion: null, rerank: false },
     });
     expect(requests).toEqual([{ collection: 'geo', query: Q, k: 8 }]);
+    // Gated (the default) on a backend that serves one request at a time: the answer is released
+    // after the whole gate, sentence by sentence with its citation, then `final` repeats it whole.
     expect(ev.types()).toEqual([
       'retrieved',
       'reflection',
-      ...Array(7).fill('token'),
       'reflection',
       'reflection',
       'reflection',
       'reflection',
+      'token',
       'citation',
+      'final',
       'done',
     ]);
+    expect(ev.events.filter((e) => e.type === 'token')).toEqual([{ type: 'token', text: 'Paris is the capital of France [1].' }]);
     const stages = ev.events.flatMap((e) => (e.type === 'reflection' ? [e.stage] : []));
     expect(stages).toEqual(['isrel', 'issup', 'revise', 'isuse', 'gate']);
     for (const stage of ['retrieve', 'isrel', 'generate', 'issup', 'isuse', 'gate', 'total'])
@@ -329,7 +333,9 @@ describe('answer: modes', () => {
       [1, 0, 31, 'Paris is the capital of France.'],
     ]);
     expect(result.notes).toContain('No generator is available: the answer is extractive (sentences quoted from the documents).');
-    expect(ev.types()).toEqual(['retrieved', 'token', 'citation', 'done']);
+    expect([ev.types()[0], ...ev.types().slice(-2)]).toEqual(['retrieved', 'final', 'done']);
+    const released = ev.events.flatMap((e) => (e.type === 'token' ? [e.text] : []));
+    expect(released.join('')).toBe(result.answer);
   });
 
   it('runs without reflection when asked, with citations from the markers', async () => {

@@ -1,0 +1,236 @@
+import { toCairnError } from '../core/index.ts';
+import { mapCitations } from './citations.ts';
+import { isrelScore, issupScore, likelihoodNote, scoreAnswer } from './gate.ts';
+import type { NumberedPassage } from './prompts.ts';
+import { gradeSupport, gradeUsefulness } from './reflect.ts';
+import { createSentenceAssembler, type DraftSentence } from './release.ts';
+import { abstain, type Run, reflection, timed } from './run.ts';
+import { citeStage, gateStage, generateStage, isDecline, reviseStage } from './stages.ts';
+import { extractMarkers } from './text.ts';
+import type { GateScore, GradedPassage, SentenceVerdict, Support } from './types.ts';
+
+/**
+ * Gated streaming with overlap: each sentence is graded (ISSUP) as soon as it is complete, while the
+ * next one is generated on the backend's second sequence, and released the moment it is kept.
+ *
+ * Released text is never retracted, so the whole-answer parts of the gate are settled before the
+ * first release: ISUSE is judged once, on the first supported sentence, and the Self-RAG score with
+ * it must pass the threshold to open the gate. After that each kept sentence is released only if the
+ * score with it still passes; an unsupported one is dropped unseen. When the gate never opened, the
+ * finished draft goes through the usual revise → ISUSE → threshold path and is released afterwards,
+ * so regeneration and abstention stay possible because nothing has been shown yet.
+ */
+interface Gated {
+  run: Run;
+  passages: GradedPassage[];
+  numbered: NumberedPassage[];
+  known: Set<number>;
+  /** Every graded sentence in draft order: offsets into the draft until released, then into the answer. */
+  verdicts: SentenceVerdict[];
+  released: SentenceVerdict[];
+  usefulness: number | null;
+  score: GateScore | null;
+  opened: boolean;
+  triedOpen: boolean;
+  declined: boolean;
+  logprob: { sum: number; count: number };
+  stopped: boolean;
+}
+
+/** True when the backend serves a grader call while a stream runs (node-llama-cpp sequences ≥ 2, OpenAI-compatible servers). */
+export function canOverlap(run: Run): boolean {
+  return run.config.stream === 'gated' && (run.call?.generator.parallel ?? 1) >= 2;
+}
+
+export async function overlappedStage(run: Run, passages: GradedPassage[]): Promise<void> {
+  const state: Gated = {
+    run,
+    passages,
+    numbered: passages.map((p) => ({ marker: p.marker, passage: p.passage })),
+    known: new Set(passages.map((p) => p.marker)),
+    verdicts: [],
+    released: [],
+    usefulness: null,
+    score: null,
+    opened: false,
+    triedOpen: false,
+    declined: false,
+    logprob: { sum: 0, count: 0 },
+    stopped: false,
+  };
+  const assembler = createSentenceAssembler();
+  let chain: Promise<void> = Promise.resolve();
+  const enqueue = (sentences: DraftSentence[]) => {
+    for (const s of sentences) chain = chain.then(() => gradeSentence(state, s, assembler.draft.slice(0, s.end)));
+  };
+  try {
+    await generateStage(run, passages, (text, logprob) => {
+      if (logprob !== undefined) {
+        state.logprob.sum += logprob;
+        state.logprob.count++;
+      }
+      enqueue(assembler.push(text));
+    });
+    enqueue(assembler.end());
+    await chain;
+  } finally {
+    state.stopped = true;
+    chain.catch(() => {});
+  }
+  await settle(state, assembler.draft);
+}
+
+function meanLogprob(state: Gated): number | null {
+  return state.logprob.count === 0 ? null : state.logprob.sum / state.logprob.count;
+}
+
+async function gradeSentence(state: Gated, sentence: DraftSentence, draftSoFar: string): Promise<void> {
+  const { run } = state;
+  if (state.stopped || !run.call) return;
+  const call = run.call;
+  const markers = extractMarkers(sentence.text).filter((m) => state.known.has(m));
+  const verdict: SentenceVerdict = { ...toVerdict(sentence), markers };
+  state.verdicts.push(verdict);
+  if (isDecline(sentence.text)) {
+    state.declined = true;
+    verdict.support = 'none';
+    return;
+  }
+  const q = run.result.standaloneQuestion;
+  let support: Support | undefined;
+  try {
+    [support] = await timed(run, 'issup', () => gradeSupport(call, q, state.numbered, draftSoFar, [verdict]));
+  } catch (error) {
+    // Once sentences are out, a sentence the grader could not judge is withheld; the rest still count.
+    if (!state.opened || toCairnError(error).code !== 'GRADER_OUTPUT_INVALID') throw error;
+    run.result.notes.push('A sentence was withheld: the ISSUP grader returned invalid output twice.');
+  }
+  verdict.support = support ?? 'none';
+  reflection(run, 'issup', [{ markers, support: verdict.support }]);
+  if (verdict.support === 'none' || state.stopped) return;
+  if (!state.triedOpen) await tryOpen(state, verdict, sentence.separator);
+  else if (state.opened) releaseIfScoreHolds(state, verdict, sentence.separator);
+}
+
+function toVerdict(s: DraftSentence): SentenceVerdict {
+  return { text: s.text, start: s.start, end: s.end, markers: [], support: null, removed: false };
+}
+
+function scoreWith(state: Gated, sentences: SentenceVerdict[], usefulness: number): GateScore {
+  const r = state.run.result;
+  const config = state.run.config;
+  return scoreAnswer(
+    { isrel: isrelScore(r.passages), issup: issupScore(sentences), usefulness, meanLogprob: meanLogprob(state) },
+    { threshold: config.threshold, weights: config.weights },
+  );
+}
+
+/** ISUSE on the first supported sentence: the gate opens when the whole score passes with it. */
+async function tryOpen(state: Gated, verdict: SentenceVerdict, separator: string): Promise<void> {
+  const { run } = state;
+  const call = run.call as NonNullable<Run['call']>;
+  state.triedOpen = true;
+  const q = run.result.standaloneQuestion;
+  const usefulness = await timed(run, 'isuse', () => gradeUsefulness(call, q, state.numbered, verdict.text));
+  reflection(run, 'isuse', { usefulness, on: 'first sentence' });
+  const score = scoreWith(state, [verdict], usefulness);
+  if (state.stopped || score.total < score.threshold) {
+    reflection(run, 'gate', { decision: 'held', score });
+    return;
+  }
+  state.opened = true;
+  state.usefulness = usefulness;
+  state.score = score;
+  release(state, verdict, separator);
+}
+
+function releaseIfScoreHolds(state: Gated, verdict: SentenceVerdict, separator: string): void {
+  const score = scoreWith(state, [...state.released, verdict], state.usefulness as number);
+  if (score.total < score.threshold) {
+    verdict.removed = true;
+    return;
+  }
+  state.score = score;
+  release(state, verdict, separator);
+}
+
+function release(state: Gated, verdict: SentenceVerdict, separator: string): void {
+  const { run } = state;
+  const sep = run.release.text === '' ? '' : separator || ' ';
+  const start = run.release.text.length + sep.length;
+  const released = { ...verdict, start, end: start + verdict.text.length };
+  state.verdicts[state.verdicts.indexOf(verdict)] = released;
+  state.released.push(released);
+  run.release.release(sep + verdict.text, mapCitations([released], run.result.passages, run.docText));
+}
+
+/** After the draft: report what was released, or take the usual path when nothing was. */
+async function settle(state: Gated, draft: string): Promise<void> {
+  const { run } = state;
+  const r = run.result;
+  for (const v of state.verdicts) if (v.support === 'none') v.removed = true;
+  if (state.opened) {
+    r.answer = run.release.text;
+    r.sentences = state.verdicts;
+    r.isuse = state.usefulness;
+    r.score = state.score;
+    r.decision = state.verdicts.some((v) => v.removed) ? 'revised' : 'answered';
+    const note = state.score && likelihoodNote(state.score);
+    if (note) r.notes.push(note);
+    reflection(run, 'gate', { decision: r.decision, score: r.score });
+    citeStage(run);
+    return;
+  }
+  const graded = rebase(state.verdicts, draft);
+  if (!graded.some((v) => !v.removed)) {
+    r.sentences = graded;
+    return abstain(run, state.declined && graded.length === 1 ? 'model_declined' : 'unsupported');
+  }
+  const held = graded.map((v) => ({ ...v, removed: false }));
+  if (!(await reviseStage(run, draft.trim(), state.passages, held))) {
+    r.sentences = held;
+    return abstain(run, 'unsupported');
+  }
+  await gateStage(run, state.passages, meanLogprob(state));
+  citeStage(run);
+}
+
+/** Offsets into the trimmed draft, as the batch path's sentences have. */
+function rebase(verdicts: SentenceVerdict[], draft: string): SentenceVerdict[] {
+  const lead = draft.length - draft.trimStart().length;
+  return verdicts.map((v) => ({ ...v, start: v.start - lead, end: v.end - lead }));
+}
+
+/**
+ * Without reflection (asked for) or without passages nothing grades the draft: its sentences are
+ * released as they complete (answer.stream "gated") and are the answer; a decline is never shown.
+ */
+export async function ungradedStage(run: Run, passages: GradedPassage[] | null): Promise<void> {
+  const r = run.result;
+  const known = new Set((passages ?? []).map((p) => p.marker));
+  const assembler = createSentenceAssembler();
+  const kept: SentenceVerdict[] = [];
+  let text = '';
+  const take = (sentences: DraftSentence[]) => {
+    for (const s of sentences) {
+      if (isDecline(s.text)) continue;
+      const sep = text === '' ? '' : s.separator || ' ';
+      const verdict = {
+        ...toVerdict(s),
+        start: text.length + sep.length,
+        markers: extractMarkers(s.text).filter((m) => known.has(m)),
+      };
+      verdict.end = verdict.start + s.text.length;
+      text += sep + s.text;
+      kept.push(verdict);
+      if (run.config.stream !== 'gated') continue;
+      run.release.release(sep + s.text, passages ? mapCitations([verdict], r.passages, run.docText) : []);
+    }
+  };
+  await generateStage(run, passages, (token) => take(assembler.push(token)));
+  take(assembler.end());
+  if (text === '' && isDecline(assembler.draft)) return abstain(run, 'model_declined');
+  r.answer = text;
+  r.sentences = kept;
+  if (passages) citeStage(run);
+}
