@@ -4,6 +4,7 @@ import { routePath } from 'hono/route';
 import type { AppDeps } from './deps.ts';
 import type { AppEnv } from './env.ts';
 import { createErrorHandler, notFoundHandler } from './errors.ts';
+import { createMcpRoutes } from './mcp/index.ts';
 import { createAuth } from './middleware/auth.ts';
 import { createHostCheck } from './middleware/host.ts';
 import { createBodyLimit, createConcurrencyLimiter, createRateLimit, createRequestTimeout } from './middleware/limits.ts';
@@ -86,5 +87,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/v1/jobs', createJobRoutes(deps));
   app.route('/v1/chats', createChatRoutes(deps));
   app.route('/v1', createOpenAiRoutes(deps, asks));
+  app.route('/mcp', createMcpRoutes(deps, asks));
   return app;
 }

@@ -4,6 +4,7 @@ import { collectionsCommand } from './collections.ts';
 import { evalCommand } from './eval.ts';
 import { ingestCommand } from './ingest.ts';
 import { keysCommand } from './keys.ts';
+import { mcpCommand } from './mcp.ts';
 import { modelsCommand } from './models.ts';
 import { reindexCommand } from './reindex.ts';
 import { searchCommand } from './search.ts';
@@ -11,6 +12,7 @@ import { serveCommand } from './serve.ts';
 
 export const COMMANDS: Command[] = [
   serveCommand,
+  mcpCommand,
   ingestCommand,
   reindexCommand,
   searchCommand,

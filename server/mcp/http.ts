@@ -1,0 +1,41 @@
+import { type AuthInfo, createMcpHandler } from '@modelcontextprotocol/server';
+import { Hono } from 'hono';
+import { CairnError } from '../../core/index.ts';
+import type { AppDeps } from '../deps.ts';
+import type { AppEnv, Principal } from '../env.ts';
+import { principalId } from '../middleware/auth.ts';
+import type { ConcurrencyLimiter } from '../middleware/limits.ts';
+import { createCairnMcpServer } from './server.ts';
+import type { McpDeps } from './types.ts';
+
+/** The caller the app's auth middleware resolved, carried into the per-request MCP server. */
+function principalOf(authInfo: AuthInfo | undefined): Principal {
+  const principal = authInfo?.extra?.principal as Principal | undefined;
+  // Never open by default: a request that did not pass through the app's auth gets nothing.
+  if (!principal) throw new CairnError('UNAUTHORIZED', 'MCP request without a resolved caller');
+  return principal;
+}
+
+/**
+ * POST /mcp: Streamable HTTP, stateless (one server instance per request). The app-wide Host,
+ * Origin, API-key, rate and body-size checks run before it, so it answers as the REST API does.
+ */
+export function createMcpRoutes(deps: AppDeps, asks: ConcurrencyLimiter): Hono<AppEnv> {
+  const base: McpDeps = {
+    config: deps.config,
+    store: deps.store,
+    services: deps.services,
+    jobs: deps.jobs,
+    logger: deps.logger,
+    asks,
+  };
+  const handler = createMcpHandler((request) => createCairnMcpServer({ ...base, principal: principalOf(request.authInfo) }), {
+    maxRequestBodySize: deps.config.server.maxBodyBytes,
+    onerror: (error) => deps.logger.debug(`mcp: ${error.message}`),
+  });
+  return new Hono<AppEnv>().all('/', (c) => {
+    const principal = c.get('principal');
+    const authInfo: AuthInfo = { token: '', clientId: principalId(principal), scopes: [], extra: { principal } };
+    return handler.fetch(c.req.raw, { authInfo });
+  });
+}

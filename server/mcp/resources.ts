@@ -1,0 +1,60 @@
+import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
+import { CairnError } from '../../core/index.ts';
+import { requireCollection, visibleCollections } from './access.ts';
+import { rangeFromQuery, sliceDocument, sliceText } from './document-text.ts';
+import { ownDocument } from './tools-documents.ts';
+import type { McpContext } from './types.ts';
+
+/** Resources listed at most (list_documents pages through the rest). */
+const LIST_LIMIT = 1000;
+
+export function documentUri(collection: string, documentId: string): string {
+  return `cairn://${encodeURIComponent(collection)}/${encodeURIComponent(documentId)}`;
+}
+
+/** cairn://{collection}/{documentId}[?start=&end=&page=&maxChars=] → its parts. */
+function parseUri(uri: URL): { collection: string; documentId: string } {
+  const documentId = decodeURIComponent(uri.pathname.replace(/^\//, ''));
+  if (uri.protocol !== 'cairn:' || uri.hostname === '' || documentId === '' || documentId.includes('/')) {
+    throw new CairnError('VALIDATION', `Not a Cairn document URI: ${uri.href} (cairn://{collection}/{documentId})`);
+  }
+  return { collection: decodeURIComponent(uri.hostname), documentId };
+}
+
+function listDocuments(ctx: McpContext) {
+  const resources = [];
+  for (const collection of visibleCollections(ctx)) {
+    const left = LIST_LIMIT - resources.length;
+    if (left <= 0) break;
+    const { documents } = ctx.store.documents.list({ collectionId: collection.id, limit: left, offset: 0 });
+    for (const doc of documents) {
+      resources.push({
+        uri: documentUri(collection.name, doc.id),
+        name: doc.title || doc.source,
+        title: doc.title || doc.source,
+        description: `${collection.name}: ${doc.source} (${doc.text.length} characters)`,
+        mimeType: 'text/plain',
+      });
+    }
+  }
+  return { resources };
+}
+
+export function registerDocumentResources(server: McpServer, ctx: McpContext): void {
+  server.registerResource(
+    'document',
+    new ResourceTemplate('cairn://{collection}/{documentId}', { list: () => listDocuments(ctx) }),
+    {
+      title: 'Cairn document',
+      description:
+        "A document's text. Add ?start=&end= (character offsets, as in citations) or ?page= to read a range, and ?maxChars= to page; long texts say where to continue.",
+      mimeType: 'text/plain',
+    },
+    (uri: URL) => {
+      const { collection: name, documentId } = parseUri(uri);
+      const collection = requireCollection(ctx, name, 'read');
+      const slice = sliceDocument(ownDocument(ctx, collection, documentId), rangeFromQuery(uri.searchParams));
+      return { contents: [{ uri: uri.href, mimeType: 'text/plain', text: sliceText(slice) }] };
+    },
+  );
+}
