@@ -43,6 +43,9 @@ const serverSchema = z.strictObject({
   maxArchiveRatio: z.number().positive().default(200),
   maxArchiveDepth: z.number().int().nonnegative().default(1),
   rateLimitPerMinute: z.number().int().positive().default(600),
+  /** Embed keys (public, on web pages): requests a minute per key unless the key sets its own, and per visitor session. */
+  embedRatePerMinute: z.number().int().positive().default(120),
+  embedVisitorRatePerMinute: z.number().int().positive().default(20),
   maxConcurrentAsks: z.number().int().positive().default(4),
   maxQueuedAsks: z.number().int().nonnegative().default(32),
   requestTimeoutMs: z.number().int().positive().default(120_000),

@@ -32,6 +32,8 @@ export const ERRORS = {
   TIMEOUT: { status: 504, message: 'The operation timed out' },
   HOST_NOT_ALLOWED: { status: 421, message: 'The Host header names neither this server nor an allowed host' },
   ORIGIN_NOT_ALLOWED: { status: 403, message: 'A browser page from another origin may not change anything here' },
+  EMBED_ORIGIN_NOT_ALLOWED: { status: 403, message: 'This embed key may not be used from this page origin' },
+  EMBED_KEY_FORBIDDEN: { status: 403, message: 'An embed key may only search and ask in its collection' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body must be application/json' },
   MODEL_REF_NOT_ALLOWED: { status: 403, message: 'This model reference needs a global admin key' },
   // models

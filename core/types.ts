@@ -164,6 +164,16 @@ export interface ApiKey {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** Present on embed keys: public keys for web pages, bound to one collection and to page origins. */
+  embed?: EmbedBinding;
+}
+
+export interface EmbedBinding {
+  collection: string;
+  /** Page origins (`https://site.example`) the key may be used from, as browsers write them. */
+  origins: string[];
+  /** Requests a minute for the key as a whole; null takes server.embedRatePerMinute. */
+  ratePerMinute: number | null;
 }
 
 export interface Chat {

@@ -6,6 +6,7 @@ import type { AppEnv } from './env.ts';
 import { createErrorHandler, notFoundHandler } from './errors.ts';
 import { createMcpRoutes } from './mcp/index.ts';
 import { createAuth } from './middleware/auth.ts';
+import { createEmbedCors, createEmbedGuard, embedKeyAllows } from './middleware/embed.ts';
 import { createHostCheck } from './middleware/host.ts';
 import { createBodyLimit, createConcurrencyLimiter, createRateLimit, createRequestTimeout } from './middleware/limits.ts';
 import { createOriginCheck } from './middleware/origin.ts';
@@ -66,7 +67,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use(createRequestMetrics(deps));
   // Before CORS and auth: a rebound name or a foreign page is refused whatever it presents.
   app.use(createHostCheck({ boundHost: config.server.host, allowedHosts: config.server.allowedHosts }));
-  app.use(createOriginCheck(config.server.corsOrigins));
+  app.use(createEmbedCors(deps.store));
+  app.use(createOriginCheck(config.server.corsOrigins, embedKeyAllows(deps.store)));
   if (config.server.corsOrigins.length > 0) {
     // As browsers write an Origin: no trailing slash (the origin check compares the same way).
     const origins = config.server.corsOrigins.map((origin) => origin.trim().replace(/\/+$/, ''));
@@ -75,6 +77,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use(createAuth({ store: deps.store, openWithoutKeys: deps.openWithoutKeys }));
   app.use(skipFor(['/health'], createRateLimit(config.server.rateLimitPerMinute)));
   app.use(createBodyLimit(config.server.maxBodyBytes));
+  app.use(
+    createEmbedGuard({
+      store: deps.store,
+      ratePerMinute: config.server.embedRatePerMinute,
+      visitorRatePerMinute: config.server.embedVisitorRatePerMinute,
+    }),
+  );
   app.use(createRequestTimeout(config.server.requestTimeoutMs));
   app.route('/health', createHealthRoutes(deps));
   app.route('/metrics', createMetricsRoutes(deps, asks));

@@ -1,6 +1,6 @@
 import { type ApiKey, CairnError, type Scope } from '../../core/index.ts';
-import { openStore } from '../../store/index.ts';
-import type { Command } from '../context.ts';
+import { openStore, type Store } from '../../store/index.ts';
+import type { Command, CommandContext } from '../context.ts';
 
 const SCOPES: Scope[] = ['read', 'write', 'admin'];
 
@@ -40,23 +40,61 @@ function scopeFlags(flag: string | boolean | string[] | undefined): string[] {
 }
 
 function describe(key: ApiKey): string {
-  const scopes = Object.entries(key.scopes)
-    .map(([c, s]) => `${c}:${s.join(',')}`)
-    .join(' ');
+  const scopes = key.embed
+    ? `embed:${key.embed.collection} origins:${key.embed.origins.join(',')}${key.embed.ratePerMinute ? ` rate:${key.embed.ratePerMinute}/min` : ''}`
+    : Object.entries(key.scopes)
+        .map(([c, s]) => `${c}:${s.join(',')}`)
+        .join(' ');
   const state = key.revokedAt ? `revoked ${key.revokedAt}` : `last used ${key.lastUsedAt ?? 'never'}`;
   return `${key.id}\t${key.name}\t${scopes}\t${state}`;
+}
+
+function stringList(flag: string | boolean | string[] | undefined): string[] {
+  return Array.isArray(flag) ? flag : typeof flag === 'string' ? [flag] : [];
+}
+
+/** An embed key is public: one collection, named origins, no other scope mixed in. */
+function createKey(store: Store, name: string, flags: CommandContext['flags']) {
+  if (flags.embed === undefined) {
+    if (flags.origin !== undefined || flags.rate !== undefined) {
+      throw new CairnError('USAGE', '--origin and --rate belong to embed keys: add --embed <collection>');
+    }
+    return store.apiKeys.create({ name, scopes: parseScopes(scopeFlags(flags.scope)) });
+  }
+  if (typeof flags.embed !== 'string' || flags.scope !== undefined) {
+    throw new CairnError(
+      'USAGE',
+      'cairn keys create <name> --embed <collection> takes no --scope: an embed key only searches and asks',
+    );
+  }
+  const origins = stringList(flags.origin);
+  if (origins.length === 0) {
+    throw new CairnError(
+      'USAGE',
+      'an embed key needs the page origins it may be used from: --origin https://site.example (repeatable)',
+    );
+  }
+  const rate = typeof flags.rate === 'string' ? Number(flags.rate) : null;
+  if (rate !== null && !(Number.isInteger(rate) && rate > 0)) {
+    throw new CairnError('USAGE', `--rate must be a positive whole number of requests a minute, not "${flags.rate}"`);
+  }
+  return store.apiKeys.createEmbed({ name, collection: flags.embed, origins, ratePerMinute: rate });
 }
 
 export const keysCommand: Command = {
   name: 'keys',
   summary: 'Create, list or revoke API keys',
-  usage: 'cairn keys create <name> --scope <collection|*>[:read,write,admin] ... | list | revoke <id|name>',
+  usage:
+    'cairn keys create <name> --scope <collection|*>[:read,write,admin] ... | create <name> --embed <collection> --origin <https://site.example> ... [--rate <n>] | list | revoke <id|name>',
   options: {
     scope: {
       type: 'string',
       multiple: true,
       description: 'a collection (or *) the key may use, repeatable; read unless :write or :admin is given',
     },
+    embed: { type: 'string', description: 'make an embed key for web pages: search and ask in this collection only' },
+    origin: { type: 'string', multiple: true, description: 'a page origin an embed key may be used from, repeatable' },
+    rate: { type: 'string', description: 'requests a minute for an embed key (default server.embedRatePerMinute)' },
   },
   async run(ctx) {
     const [action = 'list', name] = ctx.args;
@@ -65,7 +103,7 @@ export const keysCommand: Command = {
       switch (action) {
         case 'create': {
           if (!name) throw new CairnError('USAGE', 'cairn keys create needs a name for the key');
-          const { key, apiKey } = store.apiKeys.create({ name, scopes: parseScopes(scopeFlags(ctx.flags.scope)) });
+          const { key, apiKey } = createKey(store, name, ctx.flags);
           if (ctx.json) ctx.stdout(JSON.stringify({ key, apiKey }));
           else {
             ctx.stdout(key);

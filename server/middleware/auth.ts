@@ -6,9 +6,9 @@ import type { AppEnv, Principal } from '../env.ts';
 const RANK: Record<Scope, number> = { read: 1, write: 2, admin: 3 };
 
 /** Paths anyone may read: liveness, the API description and the chat UI's static files. */
-const PUBLIC = new Set(['/health', '/openapi.json', '/docs', '/', '/ui/app.js', '/ui/style.css']);
+const PUBLIC = new Set(['/health', '/openapi.json', '/docs', '/', '/ui/app.js', '/ui/style.css', '/embed.js', '/sdk.js']);
 
-function presentedKey(c: Context): string | null {
+export function presentedKey(c: Context): string | null {
   const header = c.req.header('authorization');
   if (header) {
     const match = /^Bearer\s+(.+)$/i.exec(header.trim());

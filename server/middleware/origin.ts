@@ -35,16 +35,27 @@ export function originRefusal(c: Context, trusted: ReadonlySet<string>): string 
   return null;
 }
 
+/** Whether the request carries an embed key that lists its (normalized) Origin. */
+export type EmbedOriginCheck = (c: Context, origin: string) => boolean;
+
 /**
  * Refuses (403) POST, PUT, PATCH and DELETE sent by a browser page of another origin than this
- * server's own or one listed in `server.corsOrigins`.
+ * server's own or one listed in `server.corsOrigins`, unless it presents an embed key bound to
+ * that very origin (the key then only searches and asks: see embed.ts).
  */
-export function createOriginCheck(corsOrigins: string[]): MiddlewareHandler<AppEnv> {
+export function createOriginCheck(
+  corsOrigins: string[],
+  embedKeyAllows: EmbedOriginCheck = () => false,
+): MiddlewareHandler<AppEnv> {
   const trusted = new Set(corsOrigins.map(normalizeOrigin));
+  const embedded = (c: Context) => {
+    const origin = c.req.header('origin');
+    return origin !== undefined && embedKeyAllows(c, normalizeOrigin(origin));
+  };
   return async function checkOrigin(c, next) {
     if (!SAFE_METHODS.has(c.req.method)) {
       const reason = originRefusal(c, trusted);
-      if (reason !== null) {
+      if (reason !== null && !embedded(c)) {
         throw new CairnError(
           'ORIGIN_NOT_ALLOWED',
           `Refused a ${c.req.method} because ${reason}: only this server's own pages and server.corsOrigins may change data`,
