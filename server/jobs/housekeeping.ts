@@ -1,9 +1,11 @@
 import type { Logger } from '../../core/index.ts';
 import type { Store } from '../../store/index.ts';
-import { sweepUploads } from './payload.ts';
+import { readPayload, sweepUploads } from './payload.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const HOUR_MS = 60 * 60 * 1000;
+/** An upload file younger than this may belong to a job another process is about to record. */
+export const ORPHAN_GRACE_MS = 10 * 60 * 1000;
 
 /** A repeating timer; tests pass one they fire by hand. */
 export interface Timers {
@@ -30,8 +32,8 @@ export interface HousekeepingOptions {
 }
 
 /**
- * Deletes finished jobs older than the retention and upload files no unfinished job needs: once
- * when started, then every hour.
+ * Deletes finished jobs older than the retention and upload files no unfinished job needs (written
+ * over ORPHAN_GRACE_MS ago): once when started, then every hour.
  */
 export function createHousekeeping(options: HousekeepingOptions) {
   const { store, logger } = options;
@@ -40,7 +42,8 @@ export function createHousekeeping(options: HousekeepingOptions) {
   function run(): { pruned: number; orphans: string[] } {
     const before = new Date(options.clock() - options.retentionDays * DAY_MS).toISOString();
     const pruned = store.jobs.prune(before);
-    const orphans = sweepUploads(options.uploadsDir, store.jobs.unfinishedPayloads());
+    const payloads = store.jobs.unfinishedPayloads().map(readPayload);
+    const orphans = sweepUploads(options.uploadsDir, payloads, options.clock() - ORPHAN_GRACE_MS);
     if (pruned > 0) logger.info(`pruned ${pruned} job(s) finished before ${before}`);
     if (orphans.length > 0) logger.info(`removed ${orphans.length} upload file(s) no job needs`);
     return { pruned, orphans };

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { hashContent, randomId, sha256 } from '../../core/index.ts';
 import type { IngestSourceInput, StoredDocument } from '../services.ts';
@@ -117,34 +117,59 @@ export function finishedPayload(documentIds: string[]): { sources: StoredSource[
   return { sources: [...new Set(documentIds)].map((id): StoredSource => ({ type: 'document', id })) };
 }
 
-export function payloadSources(payload: Record<string, unknown>): StoredSource[] {
-  return Array.isArray(payload.sources) ? (payload.sources as StoredSource[]) : [];
+/** What a job row's payload holds: its sources, and the folder its uploads were written to. */
+export interface JobPayload {
+  sources: StoredSource[];
+  batch?: string;
+}
+
+export function readPayload(raw: Record<string, unknown>): JobPayload {
+  const sources = Array.isArray(raw.sources) ? (raw.sources as StoredSource[]) : [];
+  return typeof raw.batch === 'string' ? { sources, batch: raw.batch } : { sources };
+}
+
+/** The upload folders a payload names (a source dropped with its deleted document leaves its batch named). */
+function uploadBatches(payload: JobPayload): string[] {
+  const fromSources = payload.sources.flatMap((s) => (s.type === 'upload' ? [s.file.split('/')[0] as string] : []));
+  const all = payload.batch ? [payload.batch, ...fromSources] : fromSources;
+  // Names the server made; anything else (a path) is never used to remove files.
+  return [...new Set(all)].filter((batch) => path.basename(batch) === batch && batch !== '..' && batch !== '.');
 }
 
 /**
- * Removes every file under the uploads folder that no unfinished job's payload names: files of a
- * process that crashed between writing an upload and recording its job, and files whose source was
- * dropped when its document was deleted. Returns the removed paths (relative).
+ * Removes every file under the uploads folder that no unfinished job's payload names and that was
+ * last written before `writtenBefore` (ms since the epoch): files of a process that crashed between
+ * writing an upload and recording its job, and files whose source was dropped when its document was
+ * deleted. The age limit spares the files another process sharing the data folder (`cairn mcp`
+ * beside `cairn serve`) is writing for a job it has not recorded yet. Returns the removed paths.
  */
-export function sweepUploads(uploadsDir: string, payloads: Record<string, unknown>[]): string[] {
-  const keep = new Set(payloads.flatMap((p) => payloadSources(p).flatMap((s) => (s.type === 'upload' ? [s.file] : []))));
+export function sweepUploads(uploadsDir: string, payloads: JobPayload[], writtenBefore: number): string[] {
+  const keep = new Set(payloads.flatMap((p) => p.sources.flatMap((s) => (s.type === 'upload' ? [s.file] : []))));
+  // A recorded job's folder holds nothing in flight: what its payload no longer names goes at once.
+  const recorded = new Set(payloads.flatMap(uploadBatches));
   const removed: string[] = [];
+  const stale = (file: string) => (statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < writtenBefore;
   for (const entry of safeList(uploadsDir)) {
     const folder = path.join(uploadsDir, entry);
-    if (!statSync(folder).isDirectory()) {
-      rmSync(folder, { force: true });
-      removed.push(entry);
+    if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) {
+      if (stale(folder)) removed.push(remove(folder, entry));
       continue;
     }
+    // Judged before its files go: removing them makes the folder look new.
+    const folderStale = stale(folder);
     for (const file of safeList(folder)) {
       const relative = `${entry}/${file}`;
-      if (keep.has(relative)) continue;
-      rmSync(path.join(folder, file), { recursive: true, force: true });
-      removed.push(relative);
+      if (keep.has(relative) || !(recorded.has(entry) || stale(path.join(folder, file)))) continue;
+      removed.push(remove(path.join(folder, file), relative));
     }
-    if (safeList(folder).length === 0) rmdirSync(folder);
+    if (folderStale && safeList(folder).length === 0) rmSync(folder, { recursive: true, force: true });
   }
   return removed;
+}
+
+function remove(file: string, relative: string): string {
+  rmSync(file, { recursive: true, force: true });
+  return relative;
 }
 
 function safeList(folder: string): string[] {
@@ -155,8 +180,7 @@ function safeList(folder: string): string[] {
   }
 }
 
-/** Removes a finished job's upload folder. */
-export function removeUploads(uploadsDir: string, sources: StoredSource[]): void {
-  const batches = new Set(sources.flatMap((s) => (s.type === 'upload' ? [s.file.split('/')[0] as string] : [])));
-  for (const batch of batches) rmSync(path.join(uploadsDir, batch), { recursive: true, force: true });
+/** Removes a finished job's upload folders. */
+export function removeUploads(uploadsDir: string, payload: JobPayload): void {
+  for (const batch of uploadBatches(payload)) rmSync(path.join(uploadsDir, batch), { recursive: true, force: true });
 }

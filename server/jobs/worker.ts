@@ -15,8 +15,9 @@ import type { IngestOutcome, Services, StoredDocument } from '../services.ts';
 import { createHousekeeping, realTimers, type Timers } from './housekeeping.ts';
 import {
   finishedPayload,
+  type JobPayload,
   materialize,
-  payloadSources,
+  readPayload,
   removeUploads,
   type StoredSource,
   sourceHashes,
@@ -135,9 +136,9 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   };
 
   /** Counts the finished job, removes its upload files and tells subscribers. */
-  function closeOut(id: string, sources: StoredSource[]): void {
+  function closeOut(id: string, posted: JobPayload): void {
     options.metrics.countJob(store.jobs.get(id)?.status ?? 'failed');
-    removeUploads(options.uploadsDir, sources);
+    removeUploads(options.uploadsDir, posted);
     emitDone(id);
   }
 
@@ -145,18 +146,18 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
    * Finishes the row with the outcome (ingest is called without the job id) and counts it. What
    * was posted is replaced by references to the documents it became.
    */
-  function settle(id: string, sources: StoredSource[], outcome: IngestOutcome | Error): void {
+  function settle(id: string, posted: JobPayload, outcome: IngestOutcome | Error): void {
     if (outcome instanceof Error) {
       store.jobs.finish(id, { status: 'failed', error: outcome.message, payload: finishedPayload([]) });
       logger.warn(`job ${id} failed: ${outcome.message}`);
-      closeOut(id, sources);
+      closeOut(id, posted);
       return;
     }
     const payload = finishedPayload(outcome.documents.map((d) => d.id));
     const result = { ...outcome, documents: outcome.documents.length };
     if (cancelled === id) {
       store.jobs.finish(id, { status: 'cancelled', result, payload });
-      closeOut(id, sources);
+      closeOut(id, posted);
       return;
     }
     const worked = outcome.added + outcome.updated + outcome.unchanged > 0;
@@ -172,16 +173,16 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     options.metrics.countIngest('updated', outcome.updated);
     options.metrics.countIngest('unchanged', outcome.unchanged);
     options.metrics.countIngest('failed', outcome.failed.length);
-    closeOut(id, sources);
+    closeOut(id, posted);
   }
 
   /** A job started maxAttempts times without finishing (each run took the process down): failed, not run again. */
   function giveUp(job: Job): void {
-    const sources = payloadSources(store.jobs.payload(job.id));
+    const posted = readPayload(store.jobs.payload(job.id));
     const error = job.error ?? CRASHED;
     store.jobs.finish(job.id, { status: 'failed', error, payload: finishedPayload([]) });
     logger.error(`job ${job.id} failed after ${job.attempts} attempt(s): ${error}`);
-    closeOut(job.id, sources);
+    closeOut(job.id, posted);
   }
 
   async function ingestJob(job: Job, sources: StoredSource[], signal: AbortSignal): Promise<IngestOutcome | Error> {
@@ -214,11 +215,11 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       if (claim.exhausted && claim.job) giveUp(claim.job);
       return;
     }
-    const sources = payloadSources(store.jobs.payload(id));
+    const posted = readPayload(store.jobs.payload(id));
     emitProgress(id);
     current = new AbortController();
     currentId = id;
-    const outcome = await ingestJob(claim.job, sources, current.signal);
+    const outcome = await ingestJob(claim.job, posted.sources, current.signal);
     // Interrupted by shutdown: back in the queue, and the next start runs it again (each document
     // is written in one transaction, so the rerun finds finished ones unchanged).
     currentId = null;
@@ -226,7 +227,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       store.jobs.requeue(id);
       return;
     }
-    settle(id, sources, outcome);
+    settle(id, posted, outcome);
   }
 
   function cancel(id: string): Job {
@@ -241,9 +242,9 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     }
     const at = queue.indexOf(id);
     if (at >= 0) queue.splice(at, 1);
-    const sources = payloadSources(store.jobs.payload(id));
+    const posted = readPayload(store.jobs.payload(id));
     store.jobs.finish(id, { status: 'cancelled', payload: finishedPayload([]) });
-    closeOut(id, sources);
+    closeOut(id, posted);
     return store.jobs.require(id);
   }
 
@@ -273,10 +274,19 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   return {
     submit(input) {
       const collectionId = store.collections.require(input.collection).id;
-      const sources = withHashes(input.sources ?? []);
-      // Written before the row: a crash in between leaves files that the next start removes.
-      if (input.uploads?.length) sources.push(...storeUploads(options.uploadsDir, input.uploads).sources);
-      const job = store.jobs.create({ kind: input.kind, collectionId, payload: { sources }, hashes: sourceHashes(sources) });
+      const payload: JobPayload = { sources: withHashes(input.sources ?? []) };
+      // Written before the row: a crash in between leaves files that a later start removes.
+      if (input.uploads?.length) {
+        const { batch, sources } = storeUploads(options.uploadsDir, input.uploads);
+        payload.sources.push(...sources);
+        payload.batch = batch;
+      }
+      const job = store.jobs.create({
+        kind: input.kind,
+        collectionId,
+        payload: { ...payload },
+        hashes: sourceHashes(payload.sources),
+      });
       queue.push(job.id);
       kick();
       return job;

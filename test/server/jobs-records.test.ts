@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashContent, silentLogger } from '../../core/index.ts';
 import { createJobWorker, createMetrics, type JobWorker } from '../../server/index.ts';
-import type { Timers } from '../../server/jobs/housekeeping.ts';
+import { ORPHAN_GRACE_MS, type Timers } from '../../server/jobs/housekeeping.ts';
 import { type StoredSource, storeUploads } from '../../server/jobs/payload.ts';
 import { createTestEnv, json, type TestEnv } from './helpers.ts';
 
@@ -148,20 +148,22 @@ describe('job records', () => {
 });
 
 describe('orphan uploads', () => {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+
   it('are removed at start; files an unfinished job needs are kept and ingested', async () => {
     env = createTestEnv();
     env.store.collections.ensure({ name: 'c' });
-    const bytes = (text: string) => new TextEncoder().encode(text);
-    // A crash between writing the files and recording their job left these two behind.
+    // A crash between writing the files and recording their job left these behind.
     const lost = storeUploads(uploadsDir(), [{ name: 'lost.txt', data: bytes('orphaned words') }]);
     writeFileSync(path.join(uploadsDir(), 'stray.tmp'), 'half written');
+    mkdirSync(path.join(uploadsDir(), 'up_empty'));
     // This one's job was recorded and is still queued.
     const kept = storeUploads(uploadsDir(), [{ name: 'kept.txt', data: bytes('kept words') }]);
     const job = env.store.jobs.create({ kind: 'ingest', collectionId: 'c', payload: { sources: kept.sources } });
     const keptFile = (kept.sources[0] as Extract<StoredSource, { type: 'upload' }>).file;
-    mkdirSync(path.join(uploadsDir(), 'up_empty'));
 
-    const worker = restartWorker();
+    // The next start, more than ORPHAN_GRACE_MS after the crash.
+    const worker = restartWorker({ clock: () => Date.now() + ORPHAN_GRACE_MS + 1000, timers: { every: () => () => {} } });
     worker.resume();
     expect([readdirSync(uploadsDir()), existsSync(path.join(uploadsDir(), lost.batch))]).toEqual([[kept.batch], false]);
     expect(readdirSync(path.join(uploadsDir(), kept.batch))).toEqual([path.basename(keptFile)]);
@@ -171,6 +173,22 @@ describe('orphan uploads', () => {
       ['kept words'],
       [],
     ]);
+  });
+
+  it('spare files written in the last ORPHAN_GRACE_MS (another process may be about to record their job)', () => {
+    env = createTestEnv();
+    const fresh = storeUploads(uploadsDir(), [{ name: 'fresh.txt', data: bytes('in flight') }]);
+    let now = Date.now();
+    const timers: (() => void)[] = [];
+    const every = (_ms: number, run: () => void) => {
+      timers.push(run);
+      return () => {};
+    };
+    restartWorker({ clock: () => now, timers: { every } }).resume();
+    expect(readdirSync(uploadsDir())).toEqual([fresh.batch]);
+    now += ORPHAN_GRACE_MS + 1000;
+    timers[0]?.();
+    expect(readdirSync(uploadsDir())).toEqual([]);
   });
 });
 
