@@ -155,8 +155,8 @@ const answerSchema = z.strictObject({
   historyTurns: z.number().int().nonnegative().default(6),
   /** Passages shown with an abstention. */
   closestPassages: z.number().int().nonnegative().default(3),
-  /** Extractive answerer: weighted share of question words a sentence must contain, and sentences per answer. */
-  extractiveMinOverlap: z.number().min(0).max(1).default(0.25),
+  /** Extractive answerer: the confidence (0..1, generation/extractive-confidence.ts) below which it abstains, and sentences per answer. */
+  extractiveMinOverlap: z.number().min(0).max(1).default(0.35),
   extractiveSentences: z.number().int().positive().default(2),
   /** gated: text reaches clients sentence by sentence once the gate keeps it; draft: raw tokens marked draft, then a final event. */
   stream: z.enum(['gated', 'draft']).default('gated'),

@@ -1,6 +1,8 @@
 import type { Config, Logger, Passage } from '../core/index.ts';
 import type { Generator } from '../models/types.ts';
 import type { Store } from '../store/index.ts';
+import { documentTextFrom } from './citations.ts';
+import { extractAnswer } from './extractive.ts';
 import { answer } from './pipeline.ts';
 import {
   bestOver,
@@ -57,11 +59,26 @@ export interface QaEvalReport {
   answerable: Rate & { exactMatch: number; f1: number; goldInAnswer: number; goldInAnswered: number };
   unanswerable: Rate;
   decisions: Record<string, number>;
+  /** Mean length in characters of the answers given (markers left out; abstentions not counted). */
+  meanAnswerChars: number;
+  /**
+   * Extractive only: what each abstention threshold (answer.extractiveMinOverlap) would give,
+   * from the same answers' confidences. Rates are of all answerable / unanswerable questions.
+   */
+  curve: CurvePoint[] | null;
   seconds: number;
   questionsPerSecond: number;
 }
 
+export interface CurvePoint {
+  threshold: number;
+  answerableAbstained: number;
+  unanswerableAbstained: number;
+  goldInAnswer: number;
+}
+
 const COLLECTION = 'squad-eval';
+const CURVE = [0, 0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6];
 
 function chunkOf(key: string, context: string) {
   return {
@@ -157,7 +174,38 @@ export async function runQaEval(deps: QaEvalDeps, options: QaEvalOptions): Promi
     });
     options.onProgress?.(results.length, questions.length);
   }
-  return summarize(options.file, set.version, deps, retrieval, results, (performance.now() - started) / 1000);
+  const curve = deps.generator ? null : extractiveCurve(store, config, results);
+  return { ...summarize(options.file, set.version, deps, retrieval, results, (performance.now() - started) / 1000), curve };
+}
+
+/**
+ * Each question's extractive answer and confidence with no threshold, from the passages its run
+ * kept (what the extractive stage saw), so one pass gives every threshold's abstention rates.
+ */
+function extractiveCurve(store: Store, config: Config, results: { q: SquadQuestion; result: AnswerResult }[]): CurvePoint[] {
+  const docText = documentTextFrom((id) => store.documents.get(id));
+  const settings = { minOverlap: 0, sentences: config.answer.extractiveSentences };
+  const scored = results.map(({ q, result }) => {
+    const kept = result.passages.filter((p) => p.kept);
+    const extracted = kept.length > 0 ? extractAnswer(result.standaloneQuestion, kept, docText, settings) : null;
+    const gold = extracted !== null && goldInAnswer(stripMarkers(extracted.answer), q.answers);
+    return { answerable: q.answers.length > 0, score: extracted ? extracted.score : -1, gold };
+  });
+  const answerable = scored.filter((s) => s.answerable);
+  const unanswerable = scored.filter((s) => !s.answerable);
+  return CURVE.map((threshold) => {
+    const abstains = (s: { score: number }) => s.score < threshold || s.score < 0;
+    return {
+      threshold,
+      answerableAbstained: ratio(answerable.filter(abstains).length, answerable.length),
+      unanswerableAbstained: ratio(unanswerable.filter(abstains).length, unanswerable.length),
+      goldInAnswer: ratio(answerable.filter((s) => s.gold && !abstains(s)).length, answerable.length),
+    };
+  });
+}
+
+function ratio(a: number, b: number): number {
+  return b === 0 ? 0 : Math.round((a / b) * 10_000) / 10_000;
 }
 
 /** The pipeline trims and may cut the question; the oracle looks it up the same way. */
@@ -181,8 +229,9 @@ function summarize(
   retrieval: 'oracle' | 'search',
   results: { q: SquadQuestion; result: AnswerResult }[],
   seconds: number,
-): QaEvalReport {
+): Omit<QaEvalReport, 'curve'> {
   let em = 0;
+  let chars = 0;
   let f1 = 0;
   const has = { count: 0, abstained: 0, em: 0, f1: 0, gold: 0 };
   const no = { count: 0, abstained: 0 };
@@ -196,6 +245,7 @@ function summarize(
     const f = bestOver(f1Score, prediction, q.answers);
     em += e;
     f1 += f;
+    if (!abstained) chars += prediction.length;
     if (q.answers.length === 0) {
       no.count++;
       if (abstained) no.abstained++;
@@ -207,8 +257,8 @@ function summarize(
     if (abstained) has.abstained++;
     if (goldInAnswer(prediction, q.answers)) has.gold++;
   }
-  const ratio = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 10_000) / 10_000);
   const n = results.length;
+  const answered = n - has.abstained - no.abstained;
   return {
     file,
     version,
@@ -229,6 +279,7 @@ function summarize(
     },
     unanswerable: { count: no.count, abstained: no.abstained, abstentionRate: ratio(no.abstained, no.count) },
     decisions,
+    meanAnswerChars: answered === 0 ? 0 : Math.round(chars / answered),
     seconds: Math.round(seconds * 100) / 100,
     questionsPerSecond: Math.round((n / Math.max(seconds, 1e-6)) * 10) / 10,
   };

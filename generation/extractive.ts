@@ -1,24 +1,52 @@
 import type { Citation } from '../core/index.ts';
 import { chunkSentences, type DocumentText } from './citations.ts';
-import { contentWords, overlapScore, type Span } from './text.ts';
+import { answerConfidence, type ConfidencePenalties, DEFAULT_PENALTIES } from './extractive-confidence.ts';
+import { type AnswerCue, answerCue, cueMatches, matchTerms, questionTerms } from './extractive-cues.ts';
+import { coverage, createBm25Pool } from './extractive-score.ts';
+import { readableText } from './sentence-lines.ts';
+import type { Span } from './text.ts';
 import type { GradedPassage, SentenceVerdict } from './types.ts';
 
 /**
  * The answerer used when no generator is available: the sentences of the top passages that best
- * match the question, quoted verbatim and cited. Nothing is generated, so nothing can be made up;
- * the result says it is extractive.
+ * answer the question, quoted verbatim and cited. Nothing is generated, so nothing can be made up;
+ * the result says it is extractive. Sentences are ranked by BM25 against the question (terms from
+ * the index's own analyzer, idf over the candidate sentences), by how much of the question their
+ * passage covers, by whether they hold the kind of thing the question asks for (a date for
+ * "when", a number for "how many", a name for "who"), and by the passage's retrieval rank, which
+ * is the cross-encoder's order when one reranked.
  */
 export interface ExtractiveSettings {
+  /** Abstain when the answer's confidence (0..1, extractive-confidence.ts) is below this. */
   minOverlap: number;
   sentences: number;
   topPassages?: number;
+  weights?: Partial<ExtractiveWeights>;
+  penalties?: Partial<ConfidencePenalties>;
 }
+
+export interface ExtractiveWeights {
+  /** Sentence BM25, normalised by the best candidate's. */
+  bm25: number;
+  /** Share of the question's idf mass in the sentence's passage. */
+  passage: number;
+  /** A date, number or name of the kind the question asks for. */
+  cue: number;
+  /** 1 for the first passage, falling with rank. */
+  rank: number;
+  /** The passage's retrieval score as a share of the first passage's. */
+  retrieval: number;
+  /** A second sentence joins the answer when its BM25 is at least this share of the best sentence's. */
+  second: number;
+}
+
+export const DEFAULT_WEIGHTS: ExtractiveWeights = { bm25: 1, passage: 0.6, cue: 0.4, rank: 0.1, retrieval: 1, second: 0.5 };
 
 export interface ExtractiveAnswer {
   answer: string;
   sentences: SentenceVerdict[];
   citations: Citation[];
-  /** The best sentence's score: the weighted share of question words it contains. */
+  /** The answer's confidence, 0..1 (extractive-confidence.ts). */
   score: number;
 }
 
@@ -26,27 +54,41 @@ interface Candidate {
   rank: number;
   passage: GradedPassage;
   span: Span;
-  words: Set<string>;
+  text: string;
+  terms: string[];
+  passageTerms: Set<string>;
+  cue: boolean;
+  /** BM25 against the question: 0 when the sentence shares no term with it. */
+  bm25: number;
   score: number;
 }
 
-function collectCandidates(passages: GradedPassage[], docText: DocumentText, top: number): Candidate[] {
-  return passages.slice(0, top).flatMap((passage, rank) =>
-    chunkSentences(passage.passage, docText).map((span) => ({
-      rank,
-      passage,
-      span,
-      words: new Set(contentWords(span.text)),
-      score: 0,
-    })),
-  );
-}
-
-/** Rarer words count more: idf over the candidate sentences themselves. */
-function idfOver(candidates: Candidate[]): (word: string) => number {
-  const df = new Map<string, number>();
-  for (const c of candidates) for (const w of c.words) df.set(w, (df.get(w) ?? 0) + 1);
-  return (word) => Math.log(1 + (candidates.length + 1) / ((df.get(word) ?? 0) + 0.5));
+function collectCandidates(
+  passages: GradedPassage[],
+  docText: DocumentText,
+  top: number,
+  question: string,
+  cue: AnswerCue | null,
+): Candidate[] {
+  return passages.slice(0, top).flatMap((passage, rank) => {
+    const spans = chunkSentences(passage.passage, docText);
+    const texts = spans.map((s) => readableText(s.text));
+    const passageTerms = new Set(texts.flatMap((t) => matchTerms(t)));
+    return spans.map((span, i) => {
+      const text = texts[i] as string;
+      return {
+        rank,
+        passage,
+        span,
+        text,
+        terms: matchTerms(text),
+        passageTerms,
+        cue: cue !== null && cueMatches(cue, text, question),
+        bm25: 0,
+        score: 0,
+      };
+    });
+  });
 }
 
 export function extractAnswer(
@@ -55,37 +97,92 @@ export function extractAnswer(
   docText: DocumentText,
   settings: ExtractiveSettings,
 ): ExtractiveAnswer | null {
-  const candidates = collectCandidates(passages, docText, settings.topPassages ?? 3);
-  const queryWords = contentWords(question);
-  const idf = idfOver(candidates);
-  for (const c of candidates) c.score = overlapScore(queryWords, c.words, idf);
+  const w = { ...DEFAULT_WEIGHTS, ...settings.weights };
+  const cue = answerCue(question);
+  const candidates = collectCandidates(passages, docText, settings.topPassages ?? 3, question, cue);
+  const query = questionTerms(question);
+  if (candidates.length === 0 || query.length === 0) return null;
+  if (!scoreCandidates(candidates, query, passages, w)) return null;
   const ranked = [...candidates].sort((a, b) => b.score - a.score || a.rank - b.rank || a.span.start - b.span.start);
-  const best = ranked[0];
-  if (!best || best.score < settings.minOverlap) return null;
-  const picks = ranked.filter((c) => c.score >= best.score * 0.9).slice(0, settings.sentences);
-  picks.sort((a, b) => a.rank - b.rank || a.span.start - b.span.start);
-  return { ...render(picks), score: best.score };
+  const best = ranked[0] as Candidate;
+  const picks = pickSentences(ranked, settings.sentences, w.second);
+  const answerText = picks.map((p) => p.text).join(' ');
+  const confidence = answerConfidence(
+    {
+      query,
+      answer: new Set(picks.flatMap((p) => p.terms)),
+      passage: best.passageTerms,
+      question,
+      answerText,
+    },
+    { ...DEFAULT_PENALTIES, ...settings.penalties },
+  );
+  if (confidence < settings.minOverlap) return null;
+  return { ...render(picks), score: confidence };
 }
 
+/** Sets each candidate's score; false when no candidate shares a term with the question. */
+function scoreCandidates(candidates: Candidate[], query: string[], passages: GradedPassage[], w: ExtractiveWeights): boolean {
+  const pool = createBm25Pool(candidates.map((c) => c.terms));
+  const bm25 = candidates.map((c) => pool.score(query, c.terms));
+  const top = Math.max(...bm25);
+  if (top <= 0) return false;
+  const retrieval = retrievalShares(passages);
+  candidates.forEach((c, i) => {
+    c.bm25 = bm25[i] as number;
+    const around = coverage(query, c.passageTerms, pool.idf);
+    c.score =
+      w.bm25 * (c.bm25 / top) +
+      w.passage * around +
+      (c.cue ? w.cue : 0) +
+      w.rank / (1 + c.rank) +
+      w.retrieval * (retrieval[c.rank] ?? 0);
+  });
+  return true;
+}
+
+/** Each passage's retrieval score (the reranker's where it ran) as a share of the first one's. */
+function retrievalShares(passages: GradedPassage[]): number[] {
+  const raw = passages.map((p) => {
+    const s = p.passage.scores;
+    return s.rerank ?? s.fused ?? s.bm25 ?? s.dense ?? 0;
+  });
+  const max = Math.max(...raw);
+  const min = Math.min(...raw, 0);
+  return raw.map((x) => (max > min ? (x - min) / (max - min) : 1));
+}
+
+/**
+ * The best sentence first, then a runner-up that matches the question about as well by its own
+ * words (BM25 at least `ratio` of the best's): a second chance where two sentences score alike,
+ * but not a sentence that merely shares the best one's passage.
+ */
+function pickSentences(ranked: Candidate[], count: number, ratio: number): Candidate[] {
+  const best = ranked[0] as Candidate;
+  return [best, ...ranked.slice(1, count).filter((c) => c.bm25 > 0 && c.bm25 >= best.bm25 * ratio)];
+}
+
+/** Each quoted sentence gets its own citation number, so two quotes from one passage are [1] and [2]. */
 function render(picks: Candidate[]): Omit<ExtractiveAnswer, 'score'> {
   let answer = '';
   const sentences: SentenceVerdict[] = [];
   const citations: Citation[] = [];
-  for (const pick of picks) {
+  picks.forEach((pick, i) => {
+    const marker = i + 1;
     if (answer) answer += ' ';
-    const text = `${pick.span.text} [${pick.passage.marker}]`;
+    const text = `${pick.text} [${marker}]`;
     sentences.push({
       text,
       start: answer.length,
       end: answer.length + text.length,
-      markers: [pick.passage.marker],
+      markers: [marker],
       support: null,
       removed: false,
     });
     answer += text;
     const p = pick.passage.passage;
     citations.push({
-      marker: pick.passage.marker,
+      marker,
       chunkId: p.chunkId,
       documentId: p.documentId,
       source: p.source,
@@ -93,8 +190,8 @@ function render(picks: Candidate[]): Omit<ExtractiveAnswer, 'score'> {
       page: p.page,
       start: pick.span.start,
       end: pick.span.end,
-      quote: pick.span.text,
+      quote: pick.text,
     });
-  }
+  });
   return { answer, sentences, citations };
 }

@@ -1,5 +1,6 @@
 import type { Passage } from '../core/index.ts';
 import { mapCitations } from './citations.ts';
+import { condenseWithoutGenerator } from './condense.ts';
 import { extractAnswer } from './extractive.ts';
 import {
   isrelScore,
@@ -32,13 +33,7 @@ import type { GradedPassage, SentenceVerdict } from './types.ts';
 export async function condenseStage(run: Run): Promise<void> {
   const r = run.result;
   if (run.history.length === 0) return;
-  const lastUser = [...run.history].reverse().find((t) => t.role === 'user');
-  if (!run.call) {
-    // Without a generator, the previous question carries the context words the follow-up refers to.
-    r.standaloneQuestion = lastUser ? `${lastUser.content} ${r.standaloneQuestion}` : r.standaloneQuestion;
-    r.notes.push('The follow-up question was joined with the previous one (no generator to condense it).');
-    return;
-  }
+  if (!run.call) return condenseWithoutGenerator(run.history, r);
   const call = run.call;
   r.standaloneQuestion = await timed(run, 'condense', () => condenseQuestion(call, run.history, r.standaloneQuestion));
   r.models.condense = call.generator.id;

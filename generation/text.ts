@@ -1,5 +1,7 @@
 /** Sentence splitting, citation markers and word overlap: pure helpers for every stage. */
 
+import { softenLineBreaks } from './sentence-lines.ts';
+
 export interface Span {
   text: string;
   start: number;
@@ -21,10 +23,14 @@ function sentenceSegmenter(locale: string): Intl.Segmenter {
 const MARKER = /\[(\d{1,3})\]/g;
 const LEADING_MARKERS = /^\s*(?:\[\d{1,3}\]\s*)+/;
 
-/** Sentences with offsets into text, trimmed; markers that open a segment belong to the sentence before. */
+/**
+ * Sentences with offsets into text, trimmed; markers that open a segment belong to the sentence
+ * before. A line feed ends a sentence only where it ends a paragraph, heading or list item (a PDF's
+ * wrapped lines do not), so a span's text may hold line feeds: readableText() is what to show.
+ */
 export function splitSentences(text: string, locale = 'en'): Span[] {
   const spans: Span[] = [];
-  for (const { segment, index } of sentenceSegmenter(locale).segment(text)) {
+  for (const { segment, index } of sentenceSegmenter(locale).segment(softenLineBreaks(text))) {
     let start = index;
     const lead = LEADING_MARKERS.exec(segment);
     const last = spans[spans.length - 1];
@@ -34,10 +40,21 @@ export function splitSentences(text: string, locale = 'en'): Span[] {
       start = index + lead[0].length;
     }
     const trimmed = trimSpan(text, start, index + segment.length);
-    if (trimmed) spans.push(trimmed);
+    if (!trimmed) continue;
+    if (last && !lead && ABBREVIATION.test(last.text)) {
+      last.end = trimmed.end;
+      last.text = text.slice(last.start, last.end);
+    } else spans.push(trimmed);
   }
   return spans;
 }
+
+/**
+ * A full stop that ends an initial ("Nicholas E. Golovin") or a title or abbreviation that a name
+ * or number follows ("Dr. Chen", "Samuel K. Cohn, Jr. (2002)") does not end the sentence.
+ */
+const ABBREVIATION =
+  /(?:^|[\s(.])(?:\p{Lu}|Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|No|Nos|vs|Vol|Fig|Figs|Eq|Ref|Refs|Sec|Ch|pp|Inc|Ltd|Co|Corp|approx|ca|cf|e\.g|i\.e|et al)\.$/u;
 
 function trimSpan(text: string, start: number, end: number): Span | null {
   let s = start;

@@ -102,9 +102,14 @@ function renderResult(turn, result) {
   const answer = turn.querySelector('.answer');
   answer.textContent = result.answer;
   const sources = el('ol', { className: 'sources' });
-  for (const c of result.citations) {
+  // One entry per label in the answer text: quotes of one passage cited twice share its entry.
+  const byMarker = new Map();
+  for (const c of result.citations) byMarker.set(c.marker, [...(byMarker.get(c.marker) ?? []), c]);
+  for (const [marker, cites] of byMarker) {
+    const c = cites[0];
     const where = [c.title || c.source, c.page ? `p. ${c.page}` : ''].filter(Boolean).join(', ');
-    sources.append(el('li', { value: c.marker }, `${where} `, el('q', { textContent: c.quote })));
+    const quotes = cites.flatMap((q, i) => [...(i ? [' '] : []), el('q', { textContent: q.quote })]);
+    sources.append(el('li', { value: marker }, `${where} `, ...quotes));
   }
   if (result.decision === 'abstained') {
     for (const p of result.closestPassages ?? [])

@@ -69,11 +69,22 @@ function readRetrieve(value: unknown): RetrieveMode | undefined {
   throw new CairnError('USAGE', `--retrieve must be always, never or auto, not "${String(value)}"`);
 }
 
+/**
+ * One line per label used in the answer text: a passage cited for two sentences with two spans is
+ * still one "[n]", so its quotes share that line rather than showing two entries numbered alike.
+ */
 export function formatCitations(result: AnswerResult): string[] {
-  return result.citations.map((c) => {
-    const page = c.page === null ? '' : ` p.${c.page}`;
-    const quote = c.quote.length > 160 ? `${c.quote.slice(0, 157)}...` : c.quote;
-    return `[${c.marker}] ${c.source}${page} (chars ${c.start}-${c.end}): "${quote.replace(/\s+/g, ' ')}"`;
+  const byMarker = new Map<number, AnswerResult['citations']>();
+  for (const c of result.citations) byMarker.set(c.marker, [...(byMarker.get(c.marker) ?? []), c]);
+  return [...byMarker].map(([marker, cites]) => {
+    const first = cites[0] as AnswerResult['citations'][number];
+    const page = first.page === null ? '' : ` p.${first.page}`;
+    const spans = cites.map((c) => `${c.start}-${c.end}`).join(', ');
+    const quotes = cites.map((c) => {
+      const quote = c.quote.length > 160 ? `${c.quote.slice(0, 157)}...` : c.quote;
+      return `"${quote.replace(/\s+/g, ' ')}"`;
+    });
+    return `[${marker}] ${first.source}${page} (chars ${spans}): ${quotes.join(' ')}`;
   });
 }
 

@@ -38,8 +38,23 @@ export function formatQaReport(r: QaEvalReport): string {
       `gold answer inside the answer ${pct(r.answerable.goldInAnswer)} (${pct(r.answerable.goldInAnswered)} of those answered), ` +
       `abstained ${pct(r.answerable.abstentionRate)}`,
     `unanswerable ${r.unanswerable.count}: abstained ${pct(r.unanswerable.abstentionRate)}`,
+    `mean answer length ${r.meanAnswerChars} characters`,
     `decisions ${JSON.stringify(r.decisions)}; ${r.seconds} s, ${r.questionsPerSecond} questions/s`,
+    ...formatCurve(r),
   ].join('\n');
+}
+
+/** The extractive abstention curve: what each answer.extractiveMinOverlap would give. */
+function formatCurve(r: QaEvalReport): string[] {
+  if (!r.curve) return [];
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(7);
+  return [
+    'threshold  answerable abstained  unanswerable abstained  gold answer inside the answer',
+    ...r.curve.map(
+      (p) =>
+        `${p.threshold.toFixed(2).padStart(9)}  ${pct(p.answerableAbstained).padStart(20)}  ${pct(p.unanswerableAbstained).padStart(22)}  ${pct(p.goldInAnswer).padStart(29)}`,
+    ),
+  ];
 }
 
 export async function runQaEvalCommand(ctx: CommandContext, file: string): Promise<number> {

@@ -53,6 +53,44 @@ describe('chats', () => {
     expect(second.standaloneQuestion).toBe('capital of France? and its river?');
   });
 
+  it('answers five unrelated questions in one chat as if each were asked alone (no generator)', async () => {
+    const facts = {
+      'fruit.md': 'Bananas cost 2 euros per kilo at the market.',
+      'invoice.md': 'The buyer on the invoice is Acme Trading Ltd.',
+      'tower.md': 'The Eiffel Tower was built between 1887 and 1889.',
+      'mars.md': 'Mars has two small moons, Phobos and Deimos.',
+      'zephyr.md': 'The Zephyr project is licensed under Apache-2.0.',
+    };
+    seeded = seedStore(
+      'mixed',
+      Object.entries(facts).map(([source, text]) => ({ source, paragraphs: [text] })),
+    );
+    const questions: [string, string][] = [
+      ['What is the price of bananas?', 'fruit.md'],
+      ['Who is the buyer on the invoice?', 'invoice.md'],
+      ['When was the Eiffel Tower built?', 'tower.md'],
+      ['How many moons does Mars have?', 'mars.md'],
+      ['Which license does Zephyr use?', 'zephyr.md'],
+    ];
+    const table = Object.fromEntries(questions.map(([q, source]) => [q, [seeded.passage(source, 0)]]));
+    const everything = Object.keys(facts).map((source) => seeded.passage(source, 0));
+    const { search, requests } = createFakeSearch(table, everything);
+    const deps = makeDeps(seeded.store, null, search);
+    const alone: string[] = [];
+    for (const [question] of questions)
+      alone.push((await answer(deps, { collection: 'mixed', question, persist: false })).answer);
+    let chatId: string | undefined;
+    const inChat: string[][] = [];
+    for (const [question] of questions) {
+      const result = await answer(deps, { collection: 'mixed', question, ...(chatId ? { chatId } : {}) });
+      chatId = result.chatId as string;
+      inChat.push([result.standaloneQuestion, result.answer]);
+    }
+    expect(inChat).toEqual(questions.map(([q], i) => [q, alone[i]]));
+    expect(alone).toEqual(Object.values(facts).map((text) => `${text} [1]`));
+    expect(requests.slice(5).map((r) => r.query)).toEqual(questions.map(([q]) => q));
+  });
+
   it('condenses with history the caller keeps (OpenAI clients), system turns left out, nothing stored', async () => {
     seeded = seedStore('geo', [{ source: 'france.md', paragraphs: ['About 2 million people live in Paris.'] }]);
     const { search, requests } = createFakeSearch({}, [seeded.passage('france.md', 0)]);

@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatCitations } from '../../cli/commands/ask.ts';
+import type { AnswerResult } from '../../generation/index.ts';
 import { openStore } from '../../store/index.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/cairn.js', import.meta.url));
@@ -98,4 +100,29 @@ describe('cairn ask', () => {
       answerable: { goldInAnswer: 1 },
     });
   }, 30_000);
+
+  it('lists each label once: two quotes of one passage share its line, each label matches the text', () => {
+    const cite = (marker: number, start: number, quote: string) => ({
+      marker,
+      chunkId: 'c1',
+      documentId: 'd1',
+      source: 'france.md',
+      title: 'France',
+      page: 2,
+      start,
+      end: start + quote.length,
+      quote,
+    });
+    const result = {
+      citations: [
+        cite(1, 0, 'Paris is the capital of France.'),
+        cite(1, 32, 'It sits on the Seine river.'),
+        cite(2, 80, 'Lyon is second.'),
+      ],
+    } as AnswerResult;
+    expect(formatCitations(result)).toEqual([
+      '[1] france.md p.2 (chars 0-31, 32-59): "Paris is the capital of France." "It sits on the Seine river."',
+      '[2] france.md p.2 (chars 80-95): "Lyon is second."',
+    ]);
+  });
 });

@@ -21,6 +21,8 @@ const SQUAD = {
             { id: 'q1', question: 'How tall is the Eiffel Tower?', answers: [{ text: '330 metres', answer_start: 20 }] },
             { id: 'q2', question: 'Who designed the Eiffel Tower?', answers: [{ text: 'Gustave Eiffel', answer_start: 56 }] },
             { id: 'q3', question: 'What colour is the submarine of the queen?', answers: [], is_impossible: true },
+            // Close to the text, but about a tower the text never names: the confidence falls below the threshold.
+            { id: 'q4', question: 'Who designed the Blackpool Tower?', answers: [], is_impossible: true },
           ],
         },
       ],
@@ -52,13 +54,27 @@ describe('runQaEval (extractive, oracle paragraphs)', () => {
       mode: 'extractive',
       generator: 'extractive',
       retrieval: 'oracle',
-      questions: 3,
+      questions: 4,
       answerable: { count: 2, abstained: 0, abstentionRate: 0, exactMatch: 0, goldInAnswer: 1, goldInAnswered: 1 },
-      unanswerable: { count: 1, abstained: 1, abstentionRate: 1 },
-      decisions: { answered: 2, 'abstained:no_match': 1 },
+      unanswerable: { count: 2, abstained: 2, abstentionRate: 1 },
+      decisions: { answered: 2, 'abstained:no_match': 2 },
+      meanAnswerChars: 35,
     });
-    // EM counts the abstention on the unanswerable question as correct (official v2.0 scoring).
-    expect(report.exactMatch).toBe(0.3333);
+    // EM counts the abstentions on the unanswerable questions as correct (official v2.0 scoring).
+    expect(report.exactMatch).toBe(0.5);
+    // The Blackpool question scores 0.2 (half its terms, times 0.4 for a name the text lacks).
+    expect(report.curve?.map((p) => [p.threshold, p.answerableAbstained, p.unanswerableAbstained, p.goldInAnswer])).toEqual([
+      [0, 0, 0.5, 1],
+      [0.1, 0, 0.5, 1],
+      [0.2, 0, 0.5, 1],
+      [0.25, 0, 1, 1],
+      [0.3, 0, 1, 1],
+      [0.35, 0, 1, 1],
+      [0.4, 0, 1, 1],
+      [0.45, 0, 1, 1],
+      [0.5, 0, 1, 1],
+      [0.6, 0, 1, 1],
+    ]);
     expect(report.answerable.f1).toBeGreaterThan(0.4);
   });
 
