@@ -15,17 +15,31 @@ CREATE INDEX jobs_finished ON jobs (finished_at);
 
 -- Delete means delete: a posted text or upload still waiting in an unfinished job's payload (an
 -- interrupted job runs again on start) is dropped with the document it became, so a restart
--- cannot bring the text back.
+-- cannot bring the text back. A source matches by its content hash; an upload also matches a
+-- part document of it (`upload:<first 16 of its hash>/<name>#L3`), as the file holds that text.
 CREATE TRIGGER documents_forget_in_jobs AFTER DELETE ON documents BEGIN
   UPDATE jobs SET
     payload = json_set(payload, '$.sources', (
       SELECT json_group_array(json(kept.value)) FROM (
         SELECT s.value AS value FROM json_each(jobs.payload, '$.sources') AS s
-        WHERE coalesce(json_extract(s.value, '$.hash'), '') <> old.content_hash
+        WHERE NOT coalesce(
+          json_extract(s.value, '$.hash') = old.content_hash
+          OR (json_extract(s.value, '$.type') = 'upload' AND old.source GLOB 'upload:*#*'
+              AND substr(json_extract(s.value, '$.hash'), 1, 16) = substr(old.source, 8, 16)), 0)
         ORDER BY s.key
       ) AS kept
     )),
-    source_hashes = trim(replace(source_hashes, old.content_hash, ''))
+    source_hashes = coalesce((
+      SELECT group_concat(kept.hash, ' ') FROM (
+        SELECT json_extract(s.value, '$.hash') AS hash FROM json_each(jobs.payload, '$.sources') AS s
+        WHERE json_extract(s.value, '$.hash') IS NOT NULL AND NOT coalesce(
+          json_extract(s.value, '$.hash') = old.content_hash
+          OR (json_extract(s.value, '$.type') = 'upload' AND old.source GLOB 'upload:*#*'
+              AND substr(json_extract(s.value, '$.hash'), 1, 16) = substr(old.source, 8, 16)), 0)
+        ORDER BY s.key
+      ) AS kept
+    ), '')
   WHERE status IN ('queued', 'running') AND collection_id = old.collection_id
-    AND instr(source_hashes, old.content_hash) > 0;
+    AND (instr(source_hashes, old.content_hash) > 0
+      OR (old.source GLOB 'upload:*#*' AND instr(source_hashes, substr(old.source, 8, 16)) > 0));
 END;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashContent } from '../../core/index.ts';
+import { hashContent, sha256 } from '../../core/index.ts';
 import { loadMigrations, migrate, openStore, type Store, schemaVersion } from '../../store/index.ts';
 import { makeDocument } from './fixtures.ts';
 
@@ -14,6 +14,8 @@ beforeEach(() => {
 });
 afterEach(() => store.close());
 
+const hashesOf = (id: string) =>
+  (store.db.prepare('SELECT source_hashes FROM jobs WHERE id = ?').get(id) as { source_hashes: string }).source_hashes;
 const rawPayload = (id: string) =>
   (store.db.prepare('SELECT payload FROM jobs WHERE id = ?').get(id) as { payload: string }).payload;
 
@@ -119,7 +121,24 @@ describe('deleting a document clears its text from job payloads', () => {
     store.documents.remove(doc.id);
     expect(store.jobs.payload(pending.id)).toEqual({ sources: [kept] });
     expect(rawPayload(pending.id)).not.toContain('the secret text');
+    expect(hashesOf(pending.id)).toBe(kept.hash);
     expect(store.jobs.payload(otherCollection.id)).toEqual({ sources: [secret] });
+  });
+
+  it('drops an upload when a part document of it (a JSONL line) is deleted', () => {
+    const fileHash = sha256('{"text":"line one"}\n{"text":"line two"}\n');
+    const other = { type: 'upload', file: 'up_1/1.bin', name: 'b.jsonl', hash: sha256('other') };
+    const upload = { type: 'upload', file: 'up_1/0.bin', name: 'a.jsonl', hash: fileHash };
+    const pending = store.jobs.create({
+      kind: 'ingest',
+      collectionId: 'docs',
+      payload: { sources: [upload, other], batch: 'up_1' },
+      hashes: [upload.hash, other.hash],
+    });
+    const { doc, chunks } = makeDocument('docs', `upload:${fileHash.slice(0, 16)}/a.jsonl#L2`, 'line two');
+    store.documents.write(doc, chunks);
+    store.documents.remove(doc.id);
+    expect([store.jobs.payload(pending.id), hashesOf(pending.id)]).toEqual([{ sources: [other], batch: 'up_1' }, other.hash]);
   });
 
   it('clears it when the whole collection is deleted too', () => {
