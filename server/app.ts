@@ -21,6 +21,7 @@ import { createJobRoutes, jobDocs } from './routes/jobs.ts';
 import { createMetricsRoutes, metricsDocs } from './routes/metrics.ts';
 import { createOpenAiRoutes, openAiDocs } from './routes/openai.ts';
 import { createSearchRoutes, searchDocs } from './routes/search.ts';
+import { createSdkRoutes, sdkDocs } from './routes/sdk.ts';
 import { createWebRoutes, webDocs } from './routes/web.ts';
 
 export const ROUTE_DOCS: RouteDoc[] = [
@@ -35,6 +36,7 @@ export const ROUTE_DOCS: RouteDoc[] = [
   ...chatDocs,
   ...openAiDocs,
   ...webDocs,
+  ...sdkDocs,
 ];
 
 /** Counts and times every request by its route pattern, so /metrics stays low-cardinality. */
@@ -89,6 +91,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/metrics', createMetricsRoutes(deps, asks));
   app.route('/', createDocsRoutes(ROUTE_DOCS));
   app.route('/', createWebRoutes());
+  app.route('/', createSdkRoutes());
   app.route('/v1/collections', createCollectionRoutes(deps));
   app.route('/v1/collections/:collection/documents', createDocumentRoutes(deps));
   app.route('/v1/collections/:collection/search', createSearchRoutes(deps));

@@ -4,6 +4,7 @@ import { createChunksRepo, createVectorsRepo } from './chunks.ts';
 import { createCollectionsRepo } from './collections.ts';
 import { type Db, databaseFile, ensureDataDir, type Migration, openDatabase, schemaVersion } from './database.ts';
 import { createDocumentsRepo } from './documents.ts';
+import { createIdempotencyRepo } from './idempotency.ts';
 import { createJobsRepo } from './jobs.ts';
 
 export type { ApiKeysRepo } from './api-keys.ts';
@@ -16,6 +17,8 @@ export type { Db, Migration } from './database.ts';
 export { databaseFile, ensureDataDir, latestVersion, loadMigrations, migrate, openDatabase, schemaVersion } from './database.ts';
 export type { DocumentsRepo, ListDocumentsOptions, NewChunk, NewDocument, NewVectors, WriteResult } from './documents.ts';
 export { blobToVector, vectorToBlob } from './documents.ts';
+export type { IdempotencyRecord, IdempotencyRepo } from './idempotency.ts';
+export { IDEMPOTENCY_TTL_MS } from './idempotency.ts';
 export type { JobsRepo } from './jobs.ts';
 
 export interface Store {
@@ -28,6 +31,7 @@ export interface Store {
   jobs: ReturnType<typeof createJobsRepo>;
   apiKeys: ReturnType<typeof createApiKeysRepo>;
   chats: ReturnType<typeof createChatsRepo>;
+  idempotency: ReturnType<typeof createIdempotencyRepo>;
   schemaVersion(): number;
   close(): void;
 }
@@ -58,6 +62,7 @@ export function openStore(options: OpenStoreOptions): Store {
     jobs: createJobsRepo(db),
     apiKeys: createApiKeysRepo(db),
     chats: createChatsRepo(db),
+    idempotency: createIdempotencyRepo(db),
     schemaVersion: () => schemaVersion(db),
     close: () => {
       if (db.open) db.close();

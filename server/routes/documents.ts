@@ -3,6 +3,7 @@ import { CairnError, type Collection, type Document } from '../../core/index.ts'
 import { splitPart } from '../../indexer/index.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
+import { idempotencyKey, rememberJob, replayedJob, replayResponse } from '../idempotency.ts';
 import type { StoredSource, UploadedFile } from '../jobs/payload.ts';
 import { hasScope, requireScope } from '../middleware/auth.ts';
 import type { RouteDoc } from '../openapi.ts';
@@ -127,11 +128,17 @@ export function createDocumentRoutes(deps: AppDeps) {
     .post('/', async (c) => {
       const name = param(c, 'collection');
       requireScope(c, name, 'write');
+      const idempotency = idempotencyKey(c, `ingest:${name}`);
       const multipart = (c.req.header('content-type') ?? '').toLowerCase().startsWith('multipart/form-data');
+      const replay = replayedJob(store, idempotency);
+      if (replay) return replayResponse(c, replay);
       const collection = targetCollection(deps, c, name);
-      const job = multipart
-        ? jobs.submit({ kind: 'ingest', collection: collection.id, uploads: await readUploads(c, deps.config.server) })
-        : jobs.submit({ kind: 'ingest', collection: collection.id, sources: await jsonSources(c) });
+      const input = multipart ? { uploads: await readUploads(c, deps.config.server) } : { sources: await jsonSources(c) };
+      // Asked again after the body's awaits: a twin request may have started the job meanwhile.
+      const twin = replayedJob(store, idempotency);
+      if (twin) return replayResponse(c, twin);
+      const job = jobs.submit({ kind: 'ingest', collection: collection.id, ...input });
+      rememberJob(store, idempotency, job);
       c.header('Location', `/v1/jobs/${job.id}`);
       return c.json({ jobId: job.id, status: job.status, job }, 202);
     })

@@ -1,0 +1,103 @@
+/**
+ * The wire types, imported type-only from the definitions the server itself validates and answers
+ * with, so a change there breaks the SDK's build instead of drifting. No runtime import crosses
+ * this line: the emitted JavaScript of sdk/ needs nothing outside sdk/.
+ */
+import type { z } from 'zod';
+import type { ErrorCode } from '../core/errors.ts';
+import type { ApiKey, Chat, ChatMessage, Chunk, Collection, Document, Job, JobProgress } from '../core/types.ts';
+import type { AnswerEvent, AnswerResult } from '../generation/types.ts';
+import type { SearchResult } from '../retrieval/types.ts';
+import type {
+  askSchema,
+  createCollectionSchema,
+  ingestTextSchema,
+  listChatsQuery,
+  listDocumentsQuery,
+  searchSchema,
+  updateCollectionSchema,
+} from '../server/schemas.ts';
+
+export type {
+  Citation,
+  CollectionSettings,
+  JobFailure,
+  JobStatus,
+  Passage,
+} from '../core/types.ts';
+export type { AnswerEvent, AnswerResult, ApiKey, Chat, ChatMessage, Chunk, Collection, Document, Job, JobProgress, SearchResult };
+
+/** What the server's schema accepts (zod's input side; a type only, so no zod at runtime). */
+type Input<S extends z.ZodType> = z.input<S>;
+
+export type CreateCollectionParams = Input<typeof createCollectionSchema>;
+export type UpdateCollectionParams = Input<typeof updateCollectionSchema>;
+export type ListDocumentsParams = Partial<Input<typeof listDocumentsQuery>>;
+export type IngestTextParams = Input<typeof ingestTextSchema>;
+export type SearchParams = Input<typeof searchSchema>;
+export type AskParams = Omit<Input<typeof askSchema>, 'stream'>;
+export type ListChatsParams = Input<typeof listChatsQuery>;
+export type ServerErrorCode = ErrorCode;
+
+/** A collection as the API shows it: its settings, the models in effect, and counts. */
+export interface CollectionView extends Collection {
+  models: { embedder: string | null; reranker: string | null; generator: string | null };
+  counts: { documents: number; chunks: number; vectors: unknown };
+}
+
+/** A listed document: everything but its text, with the text's length. */
+export type DocumentSummary = Omit<Document, 'text'> & { characters: number };
+
+export interface DocumentList {
+  documents: DocumentSummary[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export type DocumentWithChunks = Document & { chunks: Chunk[] };
+
+/** What an ingest, replace or re-ingest answers: the job to follow. */
+export interface JobAccepted {
+  jobId: string;
+  status: Job['status'];
+  job: Job;
+}
+
+export interface Deleted {
+  deleted: true;
+  id: string;
+}
+
+export interface JobProgressEvent {
+  id: string;
+  status: Job['status'];
+  progress: JobProgress;
+}
+
+/** `progress` while the job runs, then one `done` with the finished job. */
+export type JobEvent = { type: 'progress'; job: JobProgressEvent } | { type: 'done'; job: Job };
+
+export type ChatWithMessages = Chat & { messages: ChatMessage[] };
+
+export interface ComponentStatus {
+  available: boolean;
+  detail: string;
+}
+
+export interface Health {
+  status: string;
+  version: string;
+  dataDir?: string;
+  schemaVersion: number;
+  offline: boolean;
+  auth: string;
+  jobs: { queued: number };
+  components: Record<string, ComponentStatus>;
+}
+
+/**
+ * An event of an answer stream. Events are parsed by their `type` alone, so a type this SDK does
+ * not know yet (from a newer server) still comes through with its fields: keep a `default` branch.
+ */
+export type AskEvent = AnswerEvent;

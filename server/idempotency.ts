@@ -1,0 +1,56 @@
+import type { Context } from 'hono';
+import { CairnError, type Job } from '../core/index.ts';
+import type { Store } from '../store/index.ts';
+import type { AppEnv } from './env.ts';
+import { principalId } from './middleware/auth.ts';
+
+/** Printable ASCII, as Stripe and the IETF draft's examples use; long enough for any UUID-based scheme. */
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+export interface IdempotencyKey {
+  owner: string;
+  key: string;
+  scope: string;
+}
+
+/** The request's Idempotency-Key bound to its caller and target, or null when it sent none. */
+export function idempotencyKey(c: Context<AppEnv>, scope: string): IdempotencyKey | null {
+  const key = c.req.header('idempotency-key')?.trim();
+  if (key === undefined || key === '') return null;
+  if (!KEY_PATTERN.test(key)) {
+    throw new CairnError('VALIDATION', 'The Idempotency-Key header must be 1-255 printable ASCII characters', {
+      header: 'Idempotency-Key',
+    });
+  }
+  return { owner: principalId(c.get('principal')), key, scope };
+}
+
+/**
+ * The job an earlier request with this key started (within 24 h), or null to go ahead. A key used
+ * for another target is refused rather than answered with a job from elsewhere; one whose job has
+ * since been pruned is free again.
+ */
+export function replayedJob(store: Store, id: IdempotencyKey | null): Job | null {
+  if (id === null) return null;
+  const record = store.idempotency.find(id.owner, id.key);
+  if (record === null) return null;
+  if (record.scope !== id.scope) {
+    throw new CairnError('CONFLICT', 'This Idempotency-Key was already used for a different request', {
+      header: 'Idempotency-Key',
+    });
+  }
+  const job = store.jobs.get(record.jobId);
+  if (job === null || job === undefined) store.idempotency.forget(id.owner, id.key);
+  return job ?? null;
+}
+
+export function rememberJob(store: Store, id: IdempotencyKey | null, job: Job): void {
+  if (id !== null) store.idempotency.remember(id.owner, id.key, id.scope, job.id);
+}
+
+/** The answer the first request got: 202 with the job as it is now, marked as a replay. */
+export function replayResponse(c: Context<AppEnv>, job: Job): Response {
+  c.header('Location', `/v1/jobs/${job.id}`);
+  c.header('Idempotent-Replayed', 'true');
+  return c.json({ jobId: job.id, status: job.status, job }, 202);
+}
