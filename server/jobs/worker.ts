@@ -105,6 +105,16 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   let cancelled: string | null = null;
   let stopping = false;
   let waiters: (() => void)[] = [];
+  // An exception no one catches is about to end the process: it becomes the running job's last
+  // error (the database write is synchronous), which the job fails with once its attempts are spent.
+  const recordCrash = (error: unknown) => {
+    if (currentId === null) return;
+    try {
+      store.jobs.noteError(currentId, error instanceof Error ? error.message : String(error));
+    } catch {
+      // The process is going down either way.
+    }
+  };
 
   const emitProgress = (id: string, progress?: JobProgress) => {
     const job = store.jobs.get(id);
@@ -294,6 +304,8 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     cancel,
     resume() {
       housekeeping.start();
+      process.off('uncaughtExceptionMonitor', recordCrash);
+      process.on('uncaughtExceptionMonitor', recordCrash);
       const unfinished = store.jobs.unfinished().filter((job) => !queue.includes(job.id));
       for (const job of unfinished) queue.push(job.id);
       if (unfinished.length > 0) logger.info(`resuming ${unfinished.length} unfinished job(s)`);
@@ -308,6 +320,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     async stop() {
       stopping = true;
       housekeeping.stop();
+      process.off('uncaughtExceptionMonitor', recordCrash);
       current?.abort(new Error('server shutting down'));
       await running;
     },

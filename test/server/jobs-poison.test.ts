@@ -42,10 +42,13 @@ function startChild(): Promise<Started> {
   });
 }
 
-function died(proc: ChildProcess): Promise<NodeJS.Signals | null> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.signalCode);
-  return new Promise((resolve) => proc.once('exit', (_code, signal) => resolve(signal)));
+function exitOf(proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (proc.exitCode !== null || proc.signalCode !== null)
+    return Promise.resolve({ code: proc.exitCode, signal: proc.signalCode });
+  return new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
 }
+
+const died = async (proc: ChildProcess) => (await exitOf(proc)).signal;
 
 function onlyJobId(): string {
   const store = openStore({ dataDir });
@@ -100,5 +103,27 @@ describe('a job that kills the process', () => {
     }
     const docs = (await (await fetch(`${fourth.url}/v1/collections/c/documents`)).json()) as { documents: { source: string }[] };
     expect([status, docs.documents.map((d) => d.source)]).toEqual(['succeeded', ['note']]);
+  }, 120_000);
+
+  it('fails with the error it threw when nothing caught it, after its attempts', async () => {
+    const first = await startChild();
+    if (!('url' in first)) throw new Error(`the server did not start: ${JSON.stringify(first)}`);
+    await fetch(`${first.url}/v1/collections/c/documents`, json({ text: 'THROWS here', source: 't' })).catch(() => null);
+    expect(await exitOf(child as ChildProcess)).toEqual({ code: 1, signal: null });
+    const jobId = onlyJobId();
+    for (const attempt of [2, 3]) {
+      expect([storedJob(jobId).status, storedJob(jobId).error, storedJob(jobId).attempts]).toEqual([
+        'running',
+        'loader blew up',
+        attempt - 1,
+      ]);
+      await startChild();
+      expect(await exitOf(child as ChildProcess)).toEqual({ code: 1, signal: null });
+    }
+    const fourth = await startChild();
+    if (!('url' in fourth)) throw new Error(`the server did not start after the attempts: ${JSON.stringify(fourth)}`);
+    const job = (await (await fetch(`${fourth.url}/v1/jobs/${jobId}`)).json()) as Job;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect([job.status, job.error, job.attempts, child?.exitCode]).toEqual(['failed', 'loader blew up', 3, null]);
   }, 120_000);
 });
