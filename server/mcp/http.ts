@@ -5,6 +5,7 @@ import type { AppDeps } from '../deps.ts';
 import type { AppEnv, Principal } from '../env.ts';
 import { principalId } from '../middleware/auth.ts';
 import type { ConcurrencyLimiter } from '../middleware/limits.ts';
+import type { SearchOutcome, Services } from '../services.ts';
 import { createCairnMcpServer } from './server.ts';
 import type { McpDeps } from './types.ts';
 
@@ -16,6 +17,16 @@ function principalOf(authInfo: AuthInfo | undefined): Principal {
   return principal;
 }
 
+/** Searches run in the search workers when the server has them, as REST searches do. */
+function pooled(deps: AppDeps): Services {
+  const pool = deps.searchPool;
+  if (!pool) return deps.services;
+  const decoder = new TextDecoder();
+  const search: Services['search'] = async (call) =>
+    pool.available ? (JSON.parse(decoder.decode(await pool.searchJson(call))) as SearchOutcome) : deps.services.search(call);
+  return { ...deps.services, search };
+}
+
 /**
  * POST /mcp: Streamable HTTP, stateless (one server instance per request). The app-wide Host,
  * Origin, API-key, rate and body-size checks run before it, so it answers as the REST API does.
@@ -24,7 +35,7 @@ export function createMcpRoutes(deps: AppDeps, asks: ConcurrencyLimiter): Hono<A
   const base: McpDeps = {
     config: deps.config,
     store: deps.store,
-    services: deps.services,
+    services: pooled(deps),
     jobs: deps.jobs,
     logger: deps.logger,
     asks,

@@ -45,7 +45,8 @@ export async function runMcpStdio(config: Config, logger: Logger, options: { col
     uploadsDir: path.join(config.dataDir, 'uploads'),
     config: config.jobs,
   });
-  jobs.resume();
+  // No resume(): a `cairn serve` on the same data folder may be running those jobs right now; this
+  // process runs only the jobs its own client submits (an interrupted one is resumed by the next serve).
   for (const name of options.collections ?? []) {
     if (!rt.store.collections.get(name)) logger.warn(`collection "${name}" does not exist (yet)`);
   }
