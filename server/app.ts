@@ -16,12 +16,13 @@ import { chatDocs, createChatRoutes } from './routes/chats.ts';
 import { collectionDocs, createCollectionRoutes } from './routes/collections.ts';
 import { createDocsRoutes, docsDocs } from './routes/docs.ts';
 import { createDocumentRoutes, documentDocs } from './routes/documents.ts';
+import { createEmbedRoutes, embedDocs } from './routes/embed.ts';
 import { createHealthRoutes, healthDocs } from './routes/health.ts';
 import { createJobRoutes, jobDocs } from './routes/jobs.ts';
 import { createMetricsRoutes, metricsDocs } from './routes/metrics.ts';
 import { createOpenAiRoutes, openAiDocs } from './routes/openai.ts';
-import { createSearchRoutes, searchDocs } from './routes/search.ts';
 import { createSdkRoutes, sdkDocs } from './routes/sdk.ts';
+import { createSearchRoutes, searchDocs } from './routes/search.ts';
 import { createWebRoutes, webDocs } from './routes/web.ts';
 
 export const ROUTE_DOCS: RouteDoc[] = [
@@ -37,6 +38,7 @@ export const ROUTE_DOCS: RouteDoc[] = [
   ...openAiDocs,
   ...webDocs,
   ...sdkDocs,
+  ...embedDocs,
 ];
 
 /** Counts and times every request by its route pattern, so /metrics stays low-cardinality. */
@@ -92,6 +94,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', createDocsRoutes(ROUTE_DOCS));
   app.route('/', createWebRoutes());
   app.route('/', createSdkRoutes());
+  app.route('/', createEmbedRoutes());
   app.route('/v1/collections', createCollectionRoutes(deps));
   app.route('/v1/collections/:collection/documents', createDocumentRoutes(deps));
   app.route('/v1/collections/:collection/search', createSearchRoutes(deps));
