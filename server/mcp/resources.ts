@@ -1,5 +1,12 @@
-import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
-import { CairnError } from '../../core/index.ts';
+import {
+  type McpServer,
+  ProtocolError,
+  ProtocolErrorCode,
+  type ReadResourceResult,
+  ResourceNotFoundError,
+  ResourceTemplate,
+} from '@modelcontextprotocol/server';
+import { CairnError, toCairnError } from '../../core/index.ts';
 import { requireCollection, visibleCollections } from './access.ts';
 import { rangeFromQuery, sliceDocument, sliceText } from './document-text.ts';
 import { ownDocument } from './tools-documents.ts';
@@ -40,6 +47,30 @@ function listDocuments(ctx: McpContext) {
   return { resources };
 }
 
+function readDocument(ctx: McpContext, uri: URL): ReadResourceResult {
+  const { collection: name, documentId } = parseUri(uri);
+  const collection = requireCollection(ctx, name, 'read');
+  const slice = sliceDocument(ownDocument(ctx, collection, documentId), rangeFromQuery(uri.searchParams));
+  return { contents: [{ uri: uri.href, mimeType: 'text/plain', text: sliceText(slice) }] };
+}
+
+const MISSING = new Set(['COLLECTION_NOT_FOUND', 'DOCUMENT_NOT_FOUND']);
+
+/** Cairn's error as the protocol's: a missing document is "not found", a bad range or scope invalid params. */
+function protocolError(ctx: McpContext, uri: URL, error: unknown): ProtocolError {
+  const cairnError = toCairnError(error);
+  const message = `${cairnError.code}: ${cairnError.message}`;
+  if (MISSING.has(cairnError.code)) return new ResourceNotFoundError(uri.href, message);
+  if (cairnError.code === 'INTERNAL') {
+    ctx.logger.error(`mcp resource read failed: ${(error as Error)?.stack ?? cairnError.message}`);
+    return new ProtocolError(ProtocolErrorCode.InternalError, message);
+  }
+  return new ProtocolError(ProtocolErrorCode.InvalidParams, message, {
+    code: cairnError.code,
+    details: cairnError.details ?? {},
+  });
+}
+
 export function registerDocumentResources(server: McpServer, ctx: McpContext): void {
   server.registerResource(
     'document',
@@ -51,10 +82,11 @@ export function registerDocumentResources(server: McpServer, ctx: McpContext): v
       mimeType: 'text/plain',
     },
     (uri: URL) => {
-      const { collection: name, documentId } = parseUri(uri);
-      const collection = requireCollection(ctx, name, 'read');
-      const slice = sliceDocument(ownDocument(ctx, collection, documentId), rangeFromQuery(uri.searchParams));
-      return { contents: [{ uri: uri.href, mimeType: 'text/plain', text: sliceText(slice) }] };
+      try {
+        return readDocument(ctx, uri);
+      } catch (error) {
+        throw protocolError(ctx, uri, error);
+      }
     },
   );
 }

@@ -112,6 +112,17 @@ describe('MCP over Streamable HTTP (POST /mcp)', () => {
     ]);
   });
 
+  it('a missing document resource is not found; a bad range is invalid params', async () => {
+    const failure = async (uri: string) => {
+      const error = (await client.readResource({ uri }).catch((e: unknown) => e)) as { code: number; message: string };
+      return [error.code, error.message];
+    };
+    expect([await failure('cairn://rocks/nope'), await failure(`cairn://rocks/${graniteId}?start=-1`)]).toEqual([
+      [-32602, 'DOCUMENT_NOT_FOUND: No document nope in collection "rocks"'],
+      [-32602, 'VALIDATION: Bad range in the resource URI: start: Too small: expected number to be >=0'],
+    ]);
+  });
+
   it('ingest returns the job and job_status follows it to the end', async () => {
     const result = await client.callTool({
       name: 'ingest',
