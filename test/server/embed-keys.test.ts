@@ -122,6 +122,9 @@ describe('embed keys', () => {
       ['GET', '/v1/jobs'],
       ['GET', '/v1/keys'],
       ['POST', '/v1/chat/completions', { model: 'docs', messages: [{ role: 'user', content: 'hi' }] }],
+      ['GET', '/v1/models'],
+      ['POST', '/v1/embeddings', { model: 'docs', input: 'x' }],
+      ['POST', '/mcp', { jsonrpc: '2.0', id: 1, method: 'tools/list' }],
       ['POST', '/v1/collections/private/search', { query: 'x' }],
       ['POST', '/v1/collections/private/ask', ASK],
     ];

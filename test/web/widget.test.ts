@@ -27,6 +27,7 @@ let host: Server;
 let hostPort: number;
 let browser: Browser;
 let embedKey: string;
+let tightKey: string;
 
 function pages(): Record<string, string> {
   const head = `<!doctype html><html lang="en"><head><title>Acme docs</title><style>${HOSTILE_CSS}</style></head>`;
@@ -34,6 +35,7 @@ function pages(): Record<string, string> {
     '<p id="outside">Acme product page</p><button class="send" id="host-button">Buy</button><header id="host-header">x</header>';
   return {
     '/': `${head}<body>${outside}<script src="${cairn.url}/embed.js" data-collection="docs" data-key="${embedKey}" data-title="Acme help" data-accent-color="#0f766e"></script></body></html>`,
+    '/tight': `${head}<body><script src="${cairn.url}/embed.js" data-collection="docs" data-key="${tightKey}" data-open="true" data-position="bottom-left"></script></body></html>`,
     '/inline': `${head}<body>${outside}<script src="${cairn.url}/embed.js"></script><cairn-chat collection="docs" api-key="${embedKey}" server="${cairn.url}" chat-title="Inline help" greeting="Ask about cairns." placeholder="Type here" language="fr"></cairn-chat></body></html>`,
   };
 }
@@ -60,6 +62,9 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
   hostPort = (host.address() as AddressInfo).port;
   embedKey = cairn.store.apiKeys.createEmbed({ name: 'acme', collection: 'docs', origins: [`http://localhost:${hostPort}`] }).key;
+  // One request a minute: the second question meets the key's limit.
+  const tight = { name: 'tight', collection: 'docs', origins: [`http://localhost:${hostPort}`], ratePerMinute: 1 };
+  tightKey = cairn.store.apiKeys.createEmbed(tight).key;
   browser = await launchChromium();
 }, 60_000);
 
@@ -172,6 +177,22 @@ describe.skipIf(!hasChromium)('the <cairn-chat> widget on a hostile page of anot
       `This assistant is not enabled for this site (${other}). Its owner can allow it on the Cairn server.`,
     );
     expect(await refused.getAttribute('role')).toBe('alert');
+    await page.close();
+  });
+
+  it('shows an abstention as such, and a rate limit with its wait', async () => {
+    const page = await open(`http://localhost:${hostPort}`, '/tight');
+    await expect.poll(() => page.locator('cairn-chat .panel').isVisible()).toBe(true);
+    expect(await style(page, '.panel', 'left')).toBe('20px');
+    await askInWidget(page, 'xyzzy plugh');
+    const abstained = page.locator('cairn-chat .msg.abstained');
+    await abstained.waitFor({ timeout: 15_000 });
+    expect(await abstained.locator('.badge').textContent()).toBe('No grounded answer');
+    expect(await abstained.locator('.text').textContent()).toBe('The documents do not answer this.');
+    await askInWidget(page, 'What do cairns mark?');
+    const refused = page.locator('cairn-chat .msg.refused');
+    await refused.waitFor({ timeout: 15_000 });
+    expect(await refused.textContent()).toBe('Too many questions in a short time. Please try again in 60 s.');
     await page.close();
   });
 
