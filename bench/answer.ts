@@ -9,7 +9,7 @@
  * for answer.stream "draft" (draft tokens, then the final answer), "gated" on one sequence (graded
  * after the draft) and "gated" on two sequences (sentence n graded while n+1 is generated). The
  * fixture's random text has no sentence ends, so the suite ends a sentence every --sentence-tokens
- * real tokens, as a real model's answer would, and reads its random ISSUP verdicts as "full" so the
+ * real tokens (a cited period, the next word capitalised), as a real model's answer would, and reads its random ISSUP verdicts as "full" so the
  * gate opens; generation and grading cost stay the model's own.
  *
  * The fixture models have random weights: they never stop early and judge passages at random, so
@@ -265,7 +265,9 @@ function withSentences(generator: Generator, every: number, parallel: number, on
       let n = 0;
       for await (const token of generator.stream(request)) {
         n++;
-        const text = token.text.replace(/[.!?]/g, '');
+        let text = token.text.replace(/[.!?]/g, '');
+        // The next word starts upper-case: a period before a lower-case word ends no sentence (Unicode UAX 29).
+        if (n % every === 1 && n > 1) text = text.replace(/\p{Ll}/u, (c) => c.toUpperCase());
         yield { ...token, text: n % every === 0 ? `${text.trimEnd()} [1]. ` : text };
       }
       onEnd();

@@ -11,7 +11,8 @@ import type { GateScore, GradedPassage, SentenceVerdict, Support } from './types
 
 /**
  * Gated streaming with overlap: each sentence is graded (ISSUP) as soon as it is complete, while the
- * next one is generated on the backend's second sequence, and released the moment it is kept.
+ * next one is generated on the backend's second sequence, and released the moment it is kept
+ * (sentences completed while a grader call ran are graded together in the next call).
  *
  * Released text is never retracted, so the whole-answer parts of the gate are settled before the
  * first release: ISUSE is judged once, on the first supported sentence, and the Self-RAG score with
@@ -59,57 +60,105 @@ export async function overlappedStage(run: Run, passages: GradedPassage[]): Prom
     stopped: false,
   };
   const assembler = createSentenceAssembler();
-  let chain: Promise<void> = Promise.resolve();
-  const enqueue = (sentences: DraftSentence[]) => {
-    for (const s of sentences) chain = chain.then(() => gradeSentence(state, s, assembler.draft.slice(0, s.end)));
-  };
+  const queue = createGradingQueue((batch) => gradeBatch(state, batch, assembler.draft));
   try {
     await generateStage(run, passages, (text, logprob) => {
       if (logprob !== undefined) {
         state.logprob.sum += logprob;
         state.logprob.count++;
       }
-      enqueue(assembler.push(text));
+      queue.add(assembler.push(text));
     });
-    enqueue(assembler.end());
-    await chain;
+    queue.add(assembler.end());
+    await queue.drain();
   } finally {
     state.stopped = true;
-    chain.catch(() => {});
   }
   await settle(state, assembler.draft);
+}
+
+/**
+ * Grades sentences in order: one call for every sentence completed while the previous call ran, so
+ * a grader that keeps up sees one sentence at a time and one that lags catches up in a single call.
+ */
+function createGradingQueue(grade: (batch: DraftSentence[]) => Promise<void>) {
+  const pending: DraftSentence[] = [];
+  let running: Promise<void> | null = null;
+  let failure: { error: unknown } | null = null;
+  const work = async () => {
+    try {
+      while (pending.length > 0) await grade(pending.splice(0));
+    } catch (error) {
+      failure = { error };
+      pending.length = 0;
+    } finally {
+      running = null;
+    }
+  };
+  return {
+    add(sentences: DraftSentence[]): void {
+      if (failure || sentences.length === 0) return;
+      pending.push(...sentences);
+      running ??= work();
+    },
+    async drain(): Promise<void> {
+      while (running) await running;
+      if (failure) throw failure.error;
+    },
+  };
 }
 
 function meanLogprob(state: Gated): number | null {
   return state.logprob.count === 0 ? null : state.logprob.sum / state.logprob.count;
 }
 
-async function gradeSentence(state: Gated, sentence: DraftSentence, draftSoFar: string): Promise<void> {
+async function gradeBatch(state: Gated, batch: DraftSentence[], draft: string): Promise<void> {
   const { run } = state;
-  if (state.stopped || !run.call) return;
-  const call = run.call;
-  const markers = extractMarkers(sentence.text).filter((m) => state.known.has(m));
-  const verdict: SentenceVerdict = { ...toVerdict(sentence), markers };
-  state.verdicts.push(verdict);
-  if (isDecline(sentence.text)) {
-    state.declined = true;
-    verdict.support = 'none';
-    return;
+  if (state.stopped) return;
+  const graded: { sentence: DraftSentence; verdict: SentenceVerdict }[] = [];
+  for (const sentence of batch) {
+    const markers = extractMarkers(sentence.text).filter((m) => state.known.has(m));
+    const verdict: SentenceVerdict = { ...toVerdict(sentence), markers };
+    state.verdicts.push(verdict);
+    if (!isDecline(sentence.text)) graded.push({ sentence, verdict });
+    else {
+      state.declined = true;
+      verdict.support = 'none';
+    }
   }
+  const last = batch.at(-1);
+  if (graded.length === 0 || !last) return;
+  const supports = await supportOf(
+    state,
+    graded.map((g) => g.verdict),
+    draft.slice(0, last.end),
+  );
+  for (const [i, g] of graded.entries()) g.verdict.support = supports[i] ?? 'none';
+  reflection(
+    run,
+    'issup',
+    graded.map((g) => ({ markers: g.verdict.markers, support: g.verdict.support })),
+  );
+  for (const { sentence, verdict } of graded) {
+    if (verdict.support === 'none' || state.stopped) continue;
+    if (!state.triedOpen) await tryOpen(state, verdict, sentence.separator);
+    else if (state.opened) releaseIfScoreHolds(state, verdict, sentence.separator);
+  }
+}
+
+/** ISSUP on the sentences, the answer so far above them; [] (all withheld) when the grader fails after a release. */
+async function supportOf(state: Gated, sentences: SentenceVerdict[], answerSoFar: string): Promise<Support[]> {
+  const { run } = state;
+  const call = run.call as NonNullable<Run['call']>;
   const q = run.result.standaloneQuestion;
-  let support: Support | undefined;
   try {
-    [support] = await timed(run, 'issup', () => gradeSupport(call, q, state.numbered, draftSoFar, [verdict]));
+    return await timed(run, 'issup', () => gradeSupport(call, q, state.numbered, answerSoFar, sentences));
   } catch (error) {
     // Once sentences are out, a sentence the grader could not judge is withheld; the rest still count.
     if (!state.opened || toCairnError(error).code !== 'GRADER_OUTPUT_INVALID') throw error;
     run.result.notes.push('A sentence was withheld: the ISSUP grader returned invalid output twice.');
+    return [];
   }
-  verdict.support = support ?? 'none';
-  reflection(run, 'issup', [{ markers, support: verdict.support }]);
-  if (verdict.support === 'none' || state.stopped) return;
-  if (!state.triedOpen) await tryOpen(state, verdict, sentence.separator);
-  else if (state.opened) releaseIfScoreHolds(state, verdict, sentence.separator);
 }
 
 function toVerdict(s: DraftSentence): SentenceVerdict {

@@ -84,6 +84,34 @@ describe('gated streaming: a backend with two sequences grades sentence n while 
     expect(gen.remaining()).toBe(0);
   });
 
+  it('grades together the sentences completed while the grader was busy', async () => {
+    const { search } = setup();
+    const gen = createScriptedGenerator(
+      [
+        { complete: { relevant: [true, true] } },
+        { stream: tokens(DRAFT), delayMs: 2 },
+        { complete: { support: ['full'] }, delayMs: 80 },
+        { complete: { usefulness: 5 } },
+        { complete: { support: ['none', 'full'] } },
+      ],
+      'scripted',
+      { parallel: 2 },
+    );
+    const ev = collectEvents();
+    const result = await answer(makeDeps(seeded.store, gen.generator, search), { collection: 'geo', question: Q }, ev.onEvent);
+    expect(result.answer).toBe(`${S1} ${S3}`);
+    expect(gen.calls[4]?.request.messages.at(-1)?.content).toContain(`1. ${BAD}\n2. ${S3}`);
+    const issup = ev.events.flatMap((e) => (e.type === 'reflection' && e.stage === 'issup' ? [e.verdict] : []));
+    expect(issup).toEqual([
+      [{ markers: [1], support: 'full' }],
+      [
+        { markers: [2], support: 'none' },
+        { markers: [1], support: 'full' },
+      ],
+    ]);
+    expect(gen.remaining()).toBe(0);
+  });
+
   it('sends each citation with the first sentence that cites it', async () => {
     const { search } = setup();
     const gen = createScriptedGenerator(

@@ -6,7 +6,7 @@ import { openStore, type Store } from '../../store/index.ts';
 
 /** One scripted reply: a completion (text or JSON), a token stream, a failure, or a stall. */
 export type Step =
-  | { complete: unknown }
+  | { complete: unknown; delayMs?: number }
   | { stream: string[]; logprob?: number; delayMs?: number }
   | { stream: string[]; thenFail: Error }
   | { stream: string[]; thenHang: true }
@@ -46,6 +46,7 @@ export function createScriptedGenerator(steps: Step[], id = 'scripted', options:
       const step = next('complete');
       if ('fail' in step) throw step.fail;
       if (!('complete' in step)) throw new Error('scripted generator: expected a complete step');
+      if (step.delayMs) await pause(step.delayMs);
       const text = typeof step.complete === 'string' ? step.complete : JSON.stringify(step.complete);
       return { text, tokens: 1 };
     },
