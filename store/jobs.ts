@@ -188,7 +188,7 @@ export function createJobsRepo(db: Db) {
     },
     /** Deletes finished jobs that finished before `before` (an ISO time); returns how many. */
     prune: (before: string): number =>
-      db.prepare(`DELETE FROM jobs WHERE NOT ${UNFINISHED} AND coalesce(finished_at, updated_at) < ?`).run(before).changes,
+      db.prepare(`DELETE FROM jobs WHERE finished_at < ? AND NOT ${UNFINISHED}`).run(before).changes,
     list: (options: { status?: JobStatus; collectionId?: string; limit?: number } = {}): Job[] => {
       const where: string[] = [];
       const params: unknown[] = [];
