@@ -18,7 +18,7 @@ export interface SseMessage {
 function parseBlock(block: string): SseMessage | null {
   let event = 'message';
   const data: string[] = [];
-  for (const line of block.split(/\r?\n|\r/)) {
+  for (const line of block.split('\n')) {
     if (line === '' || line.startsWith(':')) continue;
     const colon = line.indexOf(':');
     const field = colon < 0 ? line : line.slice(0, colon);
@@ -29,10 +29,15 @@ function parseBlock(block: string): SseMessage | null {
   return data.length === 0 ? null : { event, data: data.join('\n') };
 }
 
-/** Splits off every complete block (ended by a blank line) from the buffer. */
-function takeBlocks(buffer: string): { blocks: string[]; rest: string } {
-  const parts = buffer.split(/\r\n\r\n|\n\n|\r\r/);
-  const rest = parts.pop() ?? '';
+/**
+ * Splits off every complete block (ended by a blank line) from the buffer. Line ends are CRLF, LF or
+ * CR in any mix; a CR at the very end waits, as its LF may come in the next piece.
+ */
+function takeBlocks(buffer: string, final: boolean): { blocks: string[]; rest: string } {
+  const held = !final && buffer.endsWith('\r') ? '\r' : '';
+  const text = (held ? buffer.slice(0, -1) : buffer).replace(/\r\n?/g, '\n');
+  const parts = text.split('\n\n');
+  const rest = (parts.pop() ?? '') + held;
   return { blocks: parts, rest };
 }
 
@@ -55,7 +60,7 @@ export async function* readSse(response: Response, signal?: AbortSignal): AsyncG
       });
       if (signal?.aborted) throw abortError(signal);
       buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
-      const { blocks, rest } = takeBlocks(done ? `${buffer}\n\n` : buffer);
+      const { blocks, rest } = takeBlocks(done ? `${buffer}\n\n` : buffer, done);
       buffer = rest;
       for (const block of blocks) {
         const message = parseBlock(block);
