@@ -196,10 +196,12 @@ async function bindAskChat(c: Context<AppEnv>, store: Store, key: ApiKey, visito
   const { raw } = c.req;
   const headers = new Headers(raw.headers);
   headers.delete('content-length');
+  // The client's signal goes along: a visitor who leaves still stops the answer.
   c.req.raw = new Request(raw.url, {
     method: raw.method,
     headers,
     body: JSON.stringify({ ...body, chatId: chat.id }),
+    signal: raw.signal,
   });
   c.req.bodyCache = {};
 }

@@ -94,6 +94,27 @@ describe('embed keys', () => {
     expect(((await chat.json()) as { messages: unknown[] }).messages).toHaveLength(4);
   });
 
+  it('stop a streamed answer when the visitor leaves, though the body was rewritten with the chat', async () => {
+    let aborted = 0;
+    env = createTestEnv({ fakes: { tokenDelayMs: 40, onAnswerAborted: () => aborted++ } });
+    env.store.collections.create({ name: 'docs' });
+    writeDocument(env, 'Cairns mark trails across the open ground of the high moor. They are piles of stones.');
+    const { key } = env.store.apiKeys.createEmbed({ name: 'site', collection: 'docs', origins: [SITE] });
+    const s = { env, key, keyId: '', admin: '' };
+    const controller = new AbortController();
+    const res = await s.env.app.request('/v1/collections/docs/ask', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, origin: SITE, 'x-cairn-visitor': VISITOR, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...ASK, stream: true }),
+      signal: controller.signal,
+    });
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    controller.abort();
+    await expect.poll(() => aborted, { timeout: 5000 }).toBe(1);
+  });
+
   it('are refused from an origin not on their list, and without any origin', async () => {
     const s = await setup();
     const other = await call(s, 'POST', '/v1/collections/docs/ask', { body: ASK, headers: { origin: 'https://evil.example' } });
