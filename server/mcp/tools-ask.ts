@@ -5,6 +5,7 @@ import type { AnswerResult } from '../../generation/index.ts';
 import { filterSchema } from '../schemas.ts';
 import { type AnswerEventLike, answerText } from '../services.ts';
 import { requireCollection } from './access.ts';
+import { askOutput } from './output-schemas.ts';
 import { citationsText, citationView, passagesText, passageView } from './passages.ts';
 import { guarded, toolResult } from './results.ts';
 import type { McpContext } from './types.ts';
@@ -74,12 +75,14 @@ function answerView(collection: string, question: string, result: Partial<Answer
 }
 
 function answerTextFor(view: ReturnType<typeof answerView>): string {
+  // What ran degraded (no generator: an extractive answer) is said in the text too, never only in JSON.
+  const notes = view.notes.length > 0 ? `\n\nNotes: ${view.notes.join(' ')}` : '';
   if (view.decision === 'abstained') {
     const closest = view.closestPassages.length > 0 ? `\n\nClosest passages:\n${passagesText(view.closestPassages)}` : '';
-    return `Cairn abstained (${view.abstainReason ?? 'no supported answer'}): ${view.answer}${closest}`;
+    return `Cairn abstained (${view.abstainReason ?? 'no supported answer'}): ${view.answer}${closest}${notes}`;
   }
   const sources = view.citations.length > 0 ? `\n\nSources:\n${citationsText(view.citations)}` : '';
-  return `${view.answer}${sources}`;
+  return `${view.answer}${sources}${notes}`;
 }
 
 export function registerAskTool(server: McpServer, ctx: McpContext): void {
@@ -90,6 +93,7 @@ export function registerAskTool(server: McpServer, ctx: McpContext): void {
       description:
         "A grounded answer from one collection, released only after Cairn's Self-RAG gate: citations quote the exact supporting span with its offsets; when the documents do not support an answer it abstains and returns the closest passages instead. Sends progress notifications while it runs.",
       inputSchema: askInput,
+      outputSchema: askOutput,
       annotations: { readOnlyHint: true, destructiveHint: false, openWorldHint: false },
     },
     guarded(ctx.logger, async (args: AskInput, extra: ServerContext) => {

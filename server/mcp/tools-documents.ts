@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CairnError, type Collection, type Document } from '../../core/index.ts';
 import { requireCollection, visibleCollections } from './access.ts';
 import { rangeFields, sliceDocument, sliceText } from './document-text.ts';
+import { getDocumentOutput, listCollectionsOutput, listDocumentsOutput } from './output-schemas.ts';
 import { guarded, toolResult } from './results.ts';
 import type { McpContext } from './types.ts';
 
@@ -55,6 +56,7 @@ function registerListCollections(server: McpServer, ctx: McpContext): void {
       title: 'List collections',
       description: 'The document collections you can search and ask: names, descriptions, document and chunk counts, models.',
       inputSchema: z.object({}),
+      outputSchema: listCollectionsOutput,
       annotations: READ_ONLY,
     },
     guarded(ctx.logger, () => {
@@ -79,6 +81,7 @@ function registerListDocuments(server: McpServer, ctx: McpContext): void {
         offset: z.number().int().min(0).default(0),
         source: z.string().optional().describe('Only sources starting with this prefix'),
       }),
+      outputSchema: listDocumentsOutput,
       annotations: READ_ONLY,
     },
     guarded(ctx.logger, (args: { collection: string; limit: number; offset: number; source?: string | undefined }) => {
@@ -109,6 +112,7 @@ function registerGetDocument(server: McpServer, ctx: McpContext): void {
       description:
         "A document's text: whole, a character range (the start/end offsets of citations and search passages), or one page. Long reads are paged: follow nextStart.",
       inputSchema: z.object({ collection: z.string().min(1), documentId: z.string().min(1), ...rangeFields }),
+      outputSchema: getDocumentOutput,
       annotations: READ_ONLY,
     },
     guarded(ctx.logger, (args: { collection: string; documentId: string } & Parameters<typeof sliceDocument>[1]) => {

@@ -4,6 +4,7 @@ import { CairnError, type Collection, type Job } from '../../core/index.ts';
 import type { StoredSource } from '../jobs/payload.ts';
 import { hasScope } from '../middleware/auth.ts';
 import { requireCollection } from './access.ts';
+import { ingestOutput, jobStatusOutput } from './output-schemas.ts';
 import { guarded, toolResult } from './results.ts';
 import type { McpContext } from './types.ts';
 
@@ -80,6 +81,7 @@ function registerIngest(server: McpServer, ctx: McpContext): void {
       description:
         'Add a text or URLs to a collection (needs the write scope). Runs as a background job: returns the job; follow it with job_status.',
       inputSchema: ingestInput,
+      outputSchema: ingestOutput,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
     guarded(ctx.logger, (args: IngestInput) => {
@@ -99,6 +101,7 @@ function registerJobStatus(server: McpServer, ctx: McpContext): void {
       title: 'Job status',
       description: 'The status, progress, failures and result of an ingest job.',
       inputSchema: z.object({ jobId: z.string().min(1) }),
+      outputSchema: jobStatusOutput,
       annotations: { readOnlyHint: true, destructiveHint: false, openWorldHint: false },
     },
     guarded(ctx.logger, (args: { jobId: string }) => {

@@ -2,6 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { filterSchema } from '../schemas.ts';
 import { requireCollection } from './access.ts';
+import { searchOutput } from './output-schemas.ts';
 import { type PassageView, passagesText, passageView } from './passages.ts';
 import { guarded, toolResult } from './results.ts';
 import type { McpContext } from './types.ts';
@@ -65,6 +66,7 @@ export function registerSearchTool(server: McpServer, ctx: McpContext): void {
       description:
         'Find passages in one or several collections (BM25, dense or hybrid, optionally reranked). Each passage has its document id, title, page, exact character offsets and scores; read around it with get_document.',
       inputSchema: searchInput,
+      outputSchema: searchOutput,
       annotations: { readOnlyHint: true, destructiveHint: false, openWorldHint: false },
     },
     guarded(ctx.logger, async (args: SearchInput) => {

@@ -35,6 +35,20 @@ describe('MCP over Streamable HTTP (POST /mcp)', () => {
       ['ingest', false],
       ['job_status', true],
     ]);
+    expect(Object.keys(tools.find((t) => t.name === 'ask')?.outputSchema?.properties ?? {})).toEqual([
+      'collection',
+      'question',
+      'decision',
+      'answer',
+      'abstainReason',
+      'complete',
+      'mode',
+      'citations',
+      'reflection',
+      'closestPassages',
+      'chatId',
+      'notes',
+    ]);
     expect(client.getInstructions()?.split('\n').slice(0, 2)).toEqual([
       'Cairn searches and answers from these document collections:',
       '- rocks (1 documents): Notes on rocks',

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentId, silentLogger } from '../../core/index.ts';
 import { createRuntime, type RunningServer, startServer } from '../../server/index.ts';
 import { testConfig } from './helpers.ts';
-import { GRANITE } from './mcp-helpers.ts';
+import { GRANITE, textOf } from './mcp-helpers.ts';
 
 // The real runtime behind `cairn serve`: real ingestion, BM25 in a search worker, the extractive answerer.
 let dataDir: string;
@@ -64,4 +64,18 @@ describe('POST /mcp on cairn serve', () => {
       [1, 2],
     ]);
   }, 60_000);
+
+  it('an unsupported question is an abstention, said so in the text with what ran', async () => {
+    const ask = await client.callTool({
+      name: 'ask',
+      arguments: { question: 'Who won the 1998 world cup?', collection: 'rocks' },
+    });
+    const body = ask.structuredContent as { decision: string; abstainReason: string; citations: unknown[] };
+    expect([body.decision, body.abstainReason, body.citations, textOf(ask)]).toEqual([
+      'abstained',
+      'no_relevant_passages',
+      [],
+      'Cairn abstained (no_relevant_passages): The documents do not answer this.\n\nNotes: No generator is available: the answer is extractive (sentences quoted from the documents).',
+    ]);
+  });
 });
