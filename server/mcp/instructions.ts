@@ -1,5 +1,4 @@
 import { visibleCollections } from './access.ts';
-import { collectionSummary } from './tools-documents.ts';
 import type { McpContext } from './types.ts';
 
 /** Collections named in the instructions at most; list_collections has them all. */
@@ -7,10 +6,12 @@ const NAMED = 50;
 
 /** What the server holds and when to call it, so a client's model knows when Cairn can help. */
 export function buildInstructions(ctx: McpContext): string {
-  const collections = visibleCollections(ctx).map((c) => collectionSummary(ctx, c));
-  const lines = collections
-    .slice(0, NAMED)
-    .map((c) => `- ${c.name} (${c.documents} documents)${c.description ? `: ${c.description}` : ''}`);
+  // Built for every HTTP request (stateless serving): count documents only, of the named collections only.
+  const collections = visibleCollections(ctx);
+  const lines = collections.slice(0, NAMED).map((c) => {
+    const documents = ctx.store.documents.count(c.id);
+    return `- ${c.name} (${documents} documents)${c.description ? `: ${c.description}` : ''}`;
+  });
   if (collections.length > NAMED) lines.push(`- … and ${collections.length - NAMED} more (list_collections)`);
   const holdings =
     lines.length > 0

@@ -12,8 +12,11 @@ import { rangeFromQuery, sliceDocument, sliceText } from './document-text.ts';
 import { ownDocument } from './tools-documents.ts';
 import type { McpContext } from './types.ts';
 
-/** Resources listed at most (list_documents pages through the rest). */
-const LIST_LIMIT = 1000;
+/**
+ * Resources listed at most (list_documents pages through the rest): the store lists documents with
+ * their text, so a long listing would read every text on each resources/list.
+ */
+const LIST_LIMIT = 100;
 
 export function documentUri(collection: string, documentId: string): string {
   return `cairn://${encodeURIComponent(collection)}/${encodeURIComponent(documentId)}`;
