@@ -4,11 +4,12 @@ import { analyze } from '../retrieval/index.ts';
  * How sure the extractive answerer is that its sentences answer the question, 0..1; below
  * answer.extractiveMinOverlap it abstains. It is the share of the question's terms the answer
  * holds, lowered when the question names something (a capitalised name, a figure) that the passage
- * never mentions, which is a question about a different thing than the text, and when the question
- * is negated and the answer is not, where the text most likely says the opposite. The terms are
- * counted alike rather than weighted by idf over the candidate sentences: that pool is small, and a
- * paraphrased word it lacks would weigh most (SQuAD 2.0 dev: fewer unanswerable questions caught at
- * the same cost).
+ * never mentions, which is a question about a different thing than the text; a little when the
+ * passage names it but the answer's sentences do not; when the question is negated and the answer
+ * is not, where the text most likely says the opposite; and when the question asks for a date, a
+ * number or a name and the answer holds none. Terms count alike rather than by idf over the
+ * candidate sentences: that pool is small, and a paraphrased word it lacks would weigh most. The
+ * factors were chosen on SQuAD 2.0 dev (README, "Extractive answers").
  */
 export interface ConfidenceInput {
   /** The question's terms. */
@@ -18,16 +19,22 @@ export interface ConfidenceInput {
   passage: ReadonlySet<string>;
   question: string;
   answerText: string;
+  /** Whether the answer holds the kind of thing the question asks for; null when it asks for none. */
+  cueMet: boolean | null;
 }
 
 export interface ConfidencePenalties {
-  /** Factor when the question names something the passage never mentions. */
+  /** The question names something the passage never mentions. */
   missing: number;
-  /** Factor when the question is negated and the answer is not. */
+  /** The passage names it, the answer's sentences do not. */
+  elsewhere: number;
+  /** The question is negated and the answer is not. */
   negation: number;
+  /** The question asks for a date, number or name and the answer has none. */
+  cue: number;
 }
 
-export const DEFAULT_PENALTIES: ConfidencePenalties = { missing: 0.4, negation: 0.2 };
+export const DEFAULT_PENALTIES: ConfidencePenalties = { missing: 0.2, elsewhere: 0.9, negation: 0.1, cue: 0.7 };
 
 const NAMED = /(?<=[^\p{L}\p{N}])(?:\p{Lu}[\p{L}\p{N}'’-]*|\p{N}+(?:[.,]\p{N}+)*)/gu;
 const NEGATION = /\b(?:not|never|no|none|nor|without|cannot)\b|n't\b|[不没未非]/iu;
@@ -41,7 +48,10 @@ export function answerConfidence(input: ConfidenceInput, penalties: ConfidencePe
   const query = [...new Set(input.query)];
   if (query.length === 0) return 0;
   let confidence = query.filter((t) => input.answer.has(t)).length / query.length;
-  if (namedTerms(input.question).some((t) => !input.passage.has(t))) confidence *= penalties.missing;
+  const named = namedTerms(input.question);
+  if (named.some((t) => !input.passage.has(t))) confidence *= penalties.missing;
+  else if (named.some((t) => !input.answer.has(t))) confidence *= penalties.elsewhere;
   if (NEGATION.test(input.question) && !NEGATION.test(input.answerText)) confidence *= penalties.negation;
+  if (input.cueMet === false) confidence *= penalties.cue;
   return confidence;
 }

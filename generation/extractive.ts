@@ -114,6 +114,7 @@ export function extractAnswer(
       passage: best.passageTerms,
       question,
       answerText,
+      cueMet: cue === null ? null : picks.some((p) => p.cue),
     },
     { ...DEFAULT_PENALTIES, ...settings.penalties },
   );

@@ -6,6 +6,8 @@
  */
 
 const BULLET = /^(?:[-*•·▪●◦‣–]\s|\d{1,3}[.)]\s|\(?[a-z]\)\s|\|)/u;
+/** Table rows: cells split by pipes (Markdown) or tabs (spreadsheets, PDF tables). */
+const TABLE_ROW = /\|.*\||\t/;
 const HYPHENATED = /\p{L}-$/u;
 const CONTINUES = /^[\p{Ll}\p{N}(“"'‘,;:)\]]/u;
 const OPEN_ENDED = /[,;:(–—&]$|\b(?:and|or|of|the|a|an|to|in|for|with|by)$/iu;
@@ -40,7 +42,7 @@ function fullLineLength(lines: Line[]): number {
 
 function isSoft(previous: string, next: string, full: number): boolean {
   if (!previous || !next) return false;
-  if (BULLET.test(next)) return false;
+  if (BULLET.test(next) || TABLE_ROW.test(previous) || TABLE_ROW.test(next)) return false;
   if (HYPHENATED.test(previous) && /^\p{Ll}/u.test(next)) return true;
   if (CONTINUES.test(next) || OPEN_ENDED.test(previous)) return true;
   return previous.length >= full * 0.7;

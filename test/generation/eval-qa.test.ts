@@ -62,11 +62,11 @@ describe('runQaEval (extractive, oracle paragraphs)', () => {
     });
     // EM counts the abstentions on the unanswerable questions as correct (official v2.0 scoring).
     expect(report.exactMatch).toBe(0.5);
-    // The Blackpool question scores 0.2 (half its terms, times 0.4 for a name the text lacks).
+    // The Blackpool question scores 0.1: half its terms, times 0.2 for a name the text lacks.
     expect(report.curve?.map((p) => [p.threshold, p.answerableAbstained, p.unanswerableAbstained, p.goldInAnswer])).toEqual([
       [0, 0, 0.5, 1],
       [0.1, 0, 0.5, 1],
-      [0.2, 0, 0.5, 1],
+      [0.2, 0, 1, 1],
       [0.25, 0, 1, 1],
       [0.3, 0, 1, 1],
       [0.35, 0, 1, 1],

@@ -97,6 +97,17 @@ describe('sentences across line breaks', () => {
     for (const s of splitSentences(text)) expect(text.slice(s.start, s.end)).toBe(s.text);
   });
 
+  it('keeps each table row apart', () => {
+    const table = 'Item | Price | # In stock\n---|---|---\nJuicy Apples | 1.99 | 739\nBananas | 1.89 | 6';
+    expect(splitSentences(table).map((s) => s.text)).toEqual([
+      'Item | Price | # In stock',
+      '---|---|---',
+      'Juicy Apples | 1.99 | 739',
+      'Bananas | 1.89 | 6',
+    ]);
+    expect(splitSentences('name\tprice\nbananas\t1.89').map((s) => s.text)).toEqual(['name\tprice', 'bananas\t1.89']);
+  });
+
   it('keeps initials and abbreviations inside their sentence', () => {
     const text = 'A committee was headed by Nicholas E. Golovin. See Samuel K. Cohn, Jr. (2002). The U.S. Army agreed.';
     expect(splitSentences(text).map((s) => s.text)).toEqual([
@@ -129,15 +140,26 @@ describe('question cues and confidence', () => {
     expect(questionTerms('What is the mascot of the Zephyr project?')).toEqual(['mascot', 'zephyr', 'project', 'proje~']);
   });
 
-  it('lowers confidence for names the passage never mentions and for negated questions', () => {
+  it('lowers confidence for unknown names, negated questions and a missing date, number or name', () => {
     const base = { query: ['tower', 'tall'], answer: new Set(['tower', 'tall']), passage: new Set(['tower', 'tall', 'eiffel']) };
-    const say = (question: string, answerText = 'The tower is 330 metres tall.') =>
-      answerConfidence({ ...base, question, answerText });
+    const say = (question: string, answerText = 'The tower is 330 metres tall.', cueMet: boolean | null = null) =>
+      answerConfidence({ ...base, question, answerText, cueMet });
     expect(namedTerms('How tall is the Eiffel Tower in 2020?')).toEqual(['eiffel', 'tower', '2020']);
     expect(say('How tall is the tower?')).toBe(1);
-    expect(say('How tall is the Eiffel tower?')).toBe(1);
-    expect(say('How tall is the Blackpool tower?')).toBe(0.4);
-    expect(say('What tower is not tall?')).toBe(0.2);
+    // The passage names Eiffel, the answer's sentence does not.
+    expect(say('How tall is the Eiffel tower?')).toBe(0.9);
+    expect(say('How tall is the Blackpool tower?')).toBeCloseTo(0.2, 10);
+    expect(say('What tower is not tall?')).toBeCloseTo(0.1, 10);
     expect(say('What tower is not tall?', 'The tower is not tall.')).toBe(1);
+    expect(say('How tall is the tower?', 'The tower is tall.', false)).toBeCloseTo(0.7, 10);
+    expect(
+      answerConfidence({
+        ...base,
+        query: ['tower', 'tall', 'iron'],
+        question: 'How tall is the tower?',
+        answerText: '',
+        cueMet: true,
+      }),
+    ).toBeCloseTo(2 / 3, 10);
   });
 });
