@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSdk } from '../../sdk/build/emit.ts';
 import type * as Sdk from '../../sdk/index.ts';
@@ -13,6 +13,48 @@ function importsOf(code: string): string[] {
   const found = [...code.matchAll(/(?:^|\s)(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]/g)].map((m) => m[1] as string);
   const dynamic = [...code.matchAll(/import\(\s*(?:\/\*.*?\*\/\s*)*['"]([^'"]+)['"]\s*\)/gs)].map((m) => m[1] as string);
   return [...found, ...dynamic];
+}
+
+/**
+ * Type-checks a consumer of the built declarations as an installer's project would (strict, and
+ * without skipLibCheck): its errors, and the files it loaded from outside the build and zod.
+ */
+function consumerDiagnostics(out: string): { diagnostics: string[]; outside: string[] } {
+  const consumer = path.join(out, 'consumer.ts');
+  writeFileSync(
+    consumer,
+    [
+      "import { Cairn, type AnswerResult, type AskEvent, NotFoundError } from './sdk/index.js';",
+      "const cairn = new Cairn({ baseUrl: 'http://127.0.0.1:8787', maxRetries: 1 });",
+      "export const quote = async (): Promise<string | undefined> => (await cairn.ask('docs', { question: 'q' }).result()).citations[0]?.quote;",
+      "export const text = (event: AskEvent): string => (event.type === 'token' ? event.text : '');",
+      "export const decision = (result: AnswerResult): 'answered' | 'revised' | 'abstained' => result.decision;",
+      'export const isMissing = (error: unknown): boolean => error instanceof NotFoundError;',
+      "export const create = () => cairn.collections.create({ name: 'docs', chunking: { size: 400 } });",
+      // Fails as an unused directive if the types were lost (any): they must be the server's.
+      "// @ts-expect-error the server's decision is one of three words",
+      "export const wrong: AnswerResult['decision'] = 'maybe';",
+      '// @ts-expect-error a search needs a query',
+      "export const bad = () => cairn.search('docs', { k: 3 });",
+    ].join('\n'),
+  );
+  const options: ts.CompilerOptions = {
+    strict: true,
+    noEmit: true,
+    skipLibCheck: false,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    lib: ['lib.es2023.d.ts', 'lib.dom.d.ts'],
+    types: [],
+  };
+  const program = ts.createProgram([consumer], options);
+  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  const outside = program
+    .getSourceFiles()
+    .map((f) => f.fileName)
+    .filter((f) => !f.startsWith(out) && !f.includes('/node_modules/zod/') && !f.includes('/node_modules/typescript/lib/'));
+  return { diagnostics, outside };
 }
 
 let running: SdkServer;
@@ -34,19 +76,34 @@ describe('the SDK as JavaScript', () => {
   });
 
   it('is built by tsc into ESM with .d.ts, with no runtime import outside sdk/', { timeout: 120_000 }, () => {
-    const out = mkdtempSync(path.join(os.tmpdir(), 'cairn-sdk-dist-'));
+    // Inside the project (.tmp/ is ignored) so that the declarations find zod as an installer would.
+    mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
+    const out = mkdtempSync(path.join(ROOT, '.tmp', 'sdk-dist-'));
     try {
       const written = buildSdk(out).map((file) => path.relative(out, file));
       const js = written.filter((file) => file.endsWith('.js'));
       expect(js.every((file) => file.startsWith(`sdk${path.sep}`))).toBe(true);
+      // The declarations stand alone: the server files whose types import the store, models or
+      // indexes are not published; what sdk/ takes from them is copied into sdk/types.d.ts.
+      const sdkFiles = ['ask-stream', 'client', 'errors', 'http', 'index', 'resources', 'sse', 'types', 'uploads'];
       expect(written).toEqual(
-        expect.arrayContaining(['sdk/index.js', 'sdk/index.d.ts', 'generation/types.d.ts', 'server/schemas.d.ts']),
+        [
+          'core/errors.d.ts',
+          'core/types.d.ts',
+          ...sdkFiles.flatMap((f) => [`sdk/${f}.d.ts`, `sdk/${f}.js`]),
+          'server/schemas.d.ts',
+        ].sort(),
       );
+      const types = readFileSync(path.join(out, 'sdk/types.d.ts'), 'utf8');
+      expect(types).toContain("import type { Citation, Passage } from '../core/types.js';");
+      expect(types).toMatch(/\ninterface AnswerResult \{/);
+      expect(types).not.toMatch(/from '\.\.\/(generation|retrieval|store|models|indexer)\//);
       for (const file of js) {
         const outside = importsOf(readFileSync(path.join(out, file), 'utf8')).filter((s) => !/^\.\/[\w-]+\.js$/.test(s));
         expect([file, outside]).toEqual([file, file === 'sdk/uploads.js' ? ['node:fs/promises'] : []]);
       }
-      expect(readFileSync(path.join(out, 'sdk/index.d.ts'), 'utf8')).toContain("export { Cairn } from './client.ts'");
+      expect(readFileSync(path.join(out, 'sdk/index.d.ts'), 'utf8')).toContain("export { Cairn } from './client.js'");
+      expect(consumerDiagnostics(out)).toEqual({ diagnostics: [], outside: [] });
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
