@@ -9,7 +9,8 @@ const BULLET = /^(?:[-*•·▪●◦‣–]\s|\d{1,3}[.)]\s|\(?[a-z]\)\s|\|)/u;
 /** Table rows: cells split by pipes (Markdown) or tabs (spreadsheets, PDF tables). */
 const TABLE_ROW = /\|.*\||\t/;
 const HYPHENATED = /\p{L}-$/u;
-const CONTINUES = /^[\p{Ll}\p{N}(“"'‘,;:)\]]/u;
+const CONTINUES = /^[\p{Ll}(“"'‘,;:)\]]/u;
+const SENTENCE_END = /[.!?。！？]["'”’)\]]*\d{0,2}$/u;
 const OPEN_ENDED = /[,;:(–—&]$|\b(?:and|or|of|the|a|an|to|in|for|with|by)$/iu;
 /** Scripts written without spaces: a wrapped line joins with nothing between the characters. */
 const NO_SPACE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff00-\uffef]/u;
@@ -45,6 +46,8 @@ function isSoft(previous: string, next: string, full: number): boolean {
   if (BULLET.test(next) || TABLE_ROW.test(previous) || TABLE_ROW.test(next)) return false;
   if (HYPHENATED.test(previous) && /^\p{Ll}/u.test(next)) return true;
   if (CONTINUES.test(next) || OPEN_ENDED.test(previous)) return true;
+  // A figure may go on the sentence ("in\n1999") unless the line before ended one ("benchmarks.1\n1 Introduction").
+  if (/^\p{N}/u.test(next) && !SENTENCE_END.test(previous)) return true;
   return previous.length >= full * 0.7;
 }
 
@@ -66,12 +69,15 @@ export function softenLineBreaks(text: string): string {
 
 /**
  * A sentence as a reader should see it: wrapped lines joined, a word hyphenated at a line end
- * ("ef-\nficient") made whole again, runs of white space collapsed. Used for display and matching;
+ * ("ef-\nficient") made whole again, a compound split there ("Lucene-\nBM25", "d-\ndimensional")
+ * kept with its hyphen, runs of white space collapsed. Used for display and matching;
  * offsets keep pointing into the stored text.
  */
 export function readableText(raw: string): string {
   return raw
+    .replace(/(?<!\p{L})(\p{L})-[ \t]*\r?\n\s*(?=\p{L})/gu, '$1-')
     .replace(/(\p{Ll})-[ \t]*\r?\n\s*(\p{Ll})/gu, '$1$2')
+    .replace(/(\p{L})-[ \t]*\r?\n\s*(?=[\p{Lu}\p{N}])/gu, '$1-')
     .replace(/\s*\n\s*/g, (gap, offset: number, whole: string) =>
       NO_SPACE.test(whole[offset - 1] ?? '') && NO_SPACE.test(whole[offset + gap.length] ?? '') ? '' : ' ',
     )

@@ -85,9 +85,10 @@ describe('extractive answers pick the sentence that answers', () => {
 describe('sentences across line breaks', () => {
   it('ends a sentence at a paragraph, heading or list line, not at a wrapped line', () => {
     const text =
-      '1 Introduction\nOpen-domain QA is a task that answers factoid questions us-\ning a large collection of\ndocuments. It is old.\n- first item\n- second item';
+      'QA benchmarks.1\n1 Introduction\nOpen-domain QA is a task that answers factoid questions us-\ning a large collection of\ndocuments. It is old.\n- first item\n- second item';
     expect(softenLineBreaks(text).length).toBe(text.length);
     expect(splitSentences(text).map((s) => readableText(s.text))).toEqual([
+      'QA benchmarks.1',
       '1 Introduction',
       'Open-domain QA is a task that answers factoid questions using a large collection of documents.',
       'It is old.',
@@ -119,8 +120,8 @@ describe('sentences across line breaks', () => {
 
   it('joins wrapped CJK lines without a space and keeps hyphens that are not line-end hyphenation', () => {
     expect(readableText('甲方：中国饮料\n有限公司')).toBe('甲方：中国饮料有限公司');
-    expect(readableText('a strong Lucene-\nBM25 system and a dual-encoder')).toBe(
-      'a strong Lucene- BM25 system and a dual-encoder',
+    expect(readableText('a strong Lucene-\nBM25 system, a d-\ndimensional space')).toBe(
+      'a strong Lucene-BM25 system, a d-dimensional space',
     );
   });
 });
