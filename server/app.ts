@@ -4,7 +4,7 @@ import { routePath } from 'hono/route';
 import type { AppDeps } from './deps.ts';
 import type { AppEnv } from './env.ts';
 import { createErrorHandler, notFoundHandler } from './errors.ts';
-import { createMcpRoutes } from './mcp/index.ts';
+import { createMcpRoutes, mcpDocs } from './mcp/index.ts';
 import { createAuth } from './middleware/auth.ts';
 import { createEmbedCors, createEmbedGuard, embedKeyAllows } from './middleware/embed.ts';
 import { createHostCheck } from './middleware/host.ts';
@@ -36,6 +36,7 @@ export const ROUTE_DOCS: RouteDoc[] = [
   ...jobDocs,
   ...chatDocs,
   ...openAiDocs,
+  ...mcpDocs,
   ...webDocs,
   ...sdkDocs,
   ...embedDocs,

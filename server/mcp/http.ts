@@ -1,13 +1,32 @@
 import { type AuthInfo, createMcpHandler } from '@modelcontextprotocol/server';
 import { Hono } from 'hono';
+import { z } from 'zod';
 import { CairnError } from '../../core/index.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv, Principal } from '../env.ts';
 import { principalId } from '../middleware/auth.ts';
 import type { ConcurrencyLimiter } from '../middleware/limits.ts';
+import type { RouteDoc } from '../openapi.ts';
 import type { SearchOutcome, Services } from '../services.ts';
 import { createCairnMcpServer } from './server.ts';
 import type { McpDeps } from './types.ts';
+
+export const mcpDocs: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/mcp',
+    summary:
+      'Model Context Protocol (Streamable HTTP, stateless): tools list_collections, search, ask, list_documents, get_document, ingest (write scope), job_status, and document resources cairn://{collection}/{documentId}',
+    tag: 'MCP',
+    body: z.looseObject({ jsonrpc: z.literal('2.0'), method: z.string() }).describe('A JSON-RPC message'),
+    scope: 'read',
+    stream: true,
+    responses: {
+      200: 'The JSON-RPC response, or an event stream with progress notifications before it',
+      401: 'No valid API key',
+    },
+  },
+];
 
 /** The caller the app's auth middleware resolved, carried into the per-request MCP server. */
 function principalOf(authInfo: AuthInfo | undefined): Principal {

@@ -1,4 +1,4 @@
-export { createMcpRoutes } from './http.ts';
+export { createMcpRoutes, mcpDocs } from './http.ts';
 export { createCairnMcpServer } from './server.ts';
 export { claimStdout, runMcpStdio } from './stdio.ts';
 export type { McpContext, McpDeps } from './types.ts';

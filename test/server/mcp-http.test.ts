@@ -153,6 +153,13 @@ describe('MCP over Streamable HTTP (POST /mcp)', () => {
     ]);
   });
 
+  it('is described in /openapi.json', async () => {
+    const spec = (await (await env.app.request('http://127.0.0.1:8787/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { tags: string[] }>>;
+    };
+    expect([Object.keys(spec.paths['/mcp'] ?? {}), spec.paths['/mcp']?.post?.tags]).toEqual([['post'], ['MCP']]);
+  });
+
   it('a missing collection is an error result with its code, not a protocol error', async () => {
     const result = await client.callTool({ name: 'search', arguments: { query: 'quartz', collections: ['nope'] } });
     expect([result.isError, textOf(result), (result.structuredContent as { error: { code: string } }).error.code]).toEqual([
