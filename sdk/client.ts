@@ -1,7 +1,8 @@
 import type { AskStream } from './ask-stream.ts';
 import { type ClientOptions, type RequestOptions, resolvedOptions } from './http.ts';
+import { Keys } from './keys.ts';
 import { ask, Chats, Collections, Documents, Jobs, search, Transport } from './resources.ts';
-import type { AskParams, Health, SearchParams, SearchResult } from './types.ts';
+import type { AskParams, Health, MultiAskParams, MultiSearchParams, SearchParams, SearchResult } from './types.ts';
 
 /**
  * A typed client for a Cairn server, in browsers and Node ≥ 20: fetch only, no dependencies.
@@ -19,6 +20,7 @@ export class Cairn {
   readonly documents: Documents;
   readonly jobs: Jobs;
   readonly chats: Chats;
+  readonly keys: Keys;
   readonly #http: Transport;
 
   constructor(options: ClientOptions = {}) {
@@ -29,15 +31,35 @@ export class Cairn {
     this.documents = new Documents(this.#http);
     this.jobs = new Jobs(this.#http);
     this.chats = new Chats(this.#http);
+    this.keys = new Keys(this.#http);
   }
 
-  /** Passages for a query: BM25, dense or hybrid, reranked, filtered, with context windows. */
-  search(collection: string, params: SearchParams, options?: RequestOptions): Promise<SearchResult> {
+  /**
+   * Passages for a query: BM25, dense or hybrid, reranked, filtered, with context windows. Given
+   * several collections, each is searched and the lists are fused by reciprocal rank; every
+   * passage then names its `collection`.
+   */
+  search(collection: string, params: SearchParams, options?: RequestOptions): Promise<SearchResult>;
+  search(collections: string[], params: Omit<MultiSearchParams, 'collections'>, options?: RequestOptions): Promise<SearchResult>;
+  search(
+    collection: string | string[],
+    params: SearchParams | Omit<MultiSearchParams, 'collections'>,
+    options?: RequestOptions,
+  ): Promise<SearchResult> {
     return search(this.#http, collection, params, options);
   }
 
-  /** An answer as a stream of typed events; `await stream.result()` for the final AnswerResult. */
-  ask(collection: string, params: AskParams, options?: RequestOptions): AskStream {
+  /**
+   * An answer as a stream of typed events; `await stream.result()` for the final AnswerResult.
+   * Given several collections, retrieval runs over each and the passages are fused; citations name their `collection`.
+   */
+  ask(collection: string, params: AskParams, options?: RequestOptions): AskStream;
+  ask(collections: string[], params: Omit<MultiAskParams, 'collections'>, options?: RequestOptions): AskStream;
+  ask(
+    collection: string | string[],
+    params: AskParams | Omit<MultiAskParams, 'collections'>,
+    options?: RequestOptions,
+  ): AskStream {
     return ask(this.#http, collection, params, options);
   }
 

@@ -18,6 +18,7 @@ export {
   ValidationError,
 } from './errors.ts';
 export type { ClientOptions, RequestOptions } from './http.ts';
+export { Keys } from './keys.ts';
 export type { AddOptions, WaitOptions } from './resources.ts';
 export type * from './types.ts';
 export type { AddDocumentParams, FileInput, IngestFilesParams, IngestUrlsParams } from './uploads.ts';

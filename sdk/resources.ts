@@ -9,13 +9,18 @@ import type {
   CreateCollectionParams,
   Deleted,
   DocumentList,
+  DocumentText,
   DocumentWithChunks,
+  Feedback,
+  FeedbackParams,
   Job,
   JobAccepted,
   JobEvent,
   JobProgressEvent,
   ListChatsParams,
   ListDocumentsParams,
+  MultiAskParams,
+  MultiSearchParams,
   SearchParams,
   SearchResult,
   UpdateCollectionParams,
@@ -91,9 +96,21 @@ export class Documents {
     return this.http.json({ method: 'GET', path: this.path(collection, `/${enc(id)}`), options });
   }
 
-  /** The document's extracted text (citations' `start`/`end` are offsets into it). */
-  async text(collection: string, id: string, options?: RequestOptions): Promise<string> {
-    return (await this.get(collection, id, options)).text;
+  /** The document's extracted text and its pages' offsets (citations' `start`/`end` are offsets into the text). */
+  text(collection: string, id: string, options?: RequestOptions): Promise<DocumentText> {
+    return this.http.json({ method: 'GET', path: this.path(collection, `/${enc(id)}/text`), options });
+  }
+
+  /** The original file's bytes, typed by the server's Content-Type (404 FILE_NOT_KEPT when there is none). */
+  async file(collection: string, id: string, options?: RequestOptions): Promise<Blob> {
+    const headers = { accept: '*/*' };
+    return (await this.http.response({ method: 'GET', path: this.fileUrl(collection, id, false), headers, options })).blob();
+  }
+
+  /** The original file's URL (it needs the API key like any call, so a page fetches it with `file()`). */
+  fileUrl(collection: string, id: string, absolute = true): string {
+    const path = this.path(collection, `/${enc(id)}/file`);
+    return absolute ? `${this.http.config.baseUrl}${path}` : path;
   }
 
   /** Replaces an uploaded or posted document with one file; it keeps its id. */
@@ -172,23 +189,38 @@ export class Chats {
   delete(id: string, options?: RequestOptions): Promise<Deleted> {
     return this.http.json({ method: 'DELETE', path: `/v1/chats/${enc(id)}`, options });
   }
+
+  /** Rates an answer: `turn` is the assistant message's index in `chats.get(id).messages`; a second rating replaces the first. */
+  async feedback(chatId: string, turn: number, params: FeedbackParams, options?: RequestOptions): Promise<Feedback> {
+    const path = `/v1/chats/${enc(chatId)}/turns/${turn}/feedback`;
+    return (await this.http.json<{ feedback: Feedback }>({ method: 'POST', path, body: params, options })).feedback;
+  }
 }
 
+/** One collection goes to its own path; several to `/v1/search`, fused by reciprocal rank. */
 export function search(
   http: Transport,
-  collection: string,
-  params: SearchParams,
+  collection: string | string[],
+  params: SearchParams | Omit<MultiSearchParams, 'collections'>,
   options?: RequestOptions,
 ): Promise<SearchResult> {
+  if (Array.isArray(collection)) {
+    return http.json({ method: 'POST', path: '/v1/search', body: { ...params, collections: collection }, options });
+  }
   return http.json({ method: 'POST', path: `/v1/collections/${enc(collection)}/search`, body: params, options });
 }
 
-export function ask(http: Transport, collection: string, params: AskParams, options?: RequestOptions): AskStream {
-  const path = `/v1/collections/${enc(collection)}/ask`;
+export function ask(
+  http: Transport,
+  collection: string | string[],
+  params: AskParams | Omit<MultiAskParams, 'collections'>,
+  options?: RequestOptions,
+): AskStream {
+  const path = Array.isArray(collection) ? '/v1/ask' : `/v1/collections/${enc(collection)}/ask`;
+  const body = Array.isArray(collection) ? { ...params, collections: collection, stream: true } : { ...params, stream: true };
   const headers = { accept: 'text/event-stream' };
   return new AskStream(
-    (signal) =>
-      http.response({ method: 'POST', path, body: { ...params, stream: true }, headers, options: { ...options, signal } }),
+    (signal) => http.response({ method: 'POST', path, body, headers, options: { ...options, signal } }),
     options?.signal,
   );
 }

@@ -17,6 +17,7 @@ import type {
   searchSchema,
   updateCollectionSchema,
 } from '../server/schemas.ts';
+import type { createKeySchema, feedbackSchema, multiAskSchema, multiSearchSchema } from '../server/webapi-schemas.ts';
 
 export type {
   Citation,
@@ -78,7 +79,39 @@ export interface JobProgressEvent {
 /** `progress` while the job runs, then one `done` with the finished job. */
 export type JobEvent = { type: 'progress'; job: JobProgressEvent } | { type: 'done'; job: Job };
 
-export type ChatWithMessages = Chat & { messages: ChatMessage[] };
+/** A rating given to an answer: `POST /v1/chats/{id}/turns/{n}/feedback`. */
+export interface Feedback {
+  rating: 'up' | 'down';
+  comment: string | null;
+  at: string;
+}
+
+/** A message as a chat shows it; an assistant turn carries its feedback, or null. */
+export type ChatTurn = ChatMessage & { feedback: Feedback | null };
+
+export type ChatWithMessages = Chat & { messages: ChatTurn[] };
+
+export type FeedbackParams = Input<typeof feedbackSchema>;
+
+/** `{ name, scopes: ['docs:read,write'] }`, or an embed key `{ name, embed: { collection, origins } }`. */
+export type CreateKeyParams = Input<typeof createKeySchema>;
+
+/** A new key: its record and the secret, shown this once (only its hash is stored). */
+export interface CreatedKey {
+  key: ApiKey;
+  secret: string;
+}
+
+/** A document's extracted text and each page's character range in it (empty for unpaged types). */
+export interface DocumentText {
+  id: string;
+  text: string;
+  pages: { page: number; start: number; end: number }[];
+}
+
+/** Search or ask over several collections: the same fields, `collections` instead of the path's one. */
+export type MultiSearchParams = Input<typeof multiSearchSchema>;
+export type MultiAskParams = Omit<Input<typeof multiAskSchema>, 'stream'>;
 
 export interface ComponentStatus {
   available: boolean;

@@ -39,7 +39,7 @@ describe('the SDK against a real server in Node', () => {
     expect(job.status).toBe('succeeded');
     expect(progress.length).toBeGreaterThanOrEqual(1);
     const id = documentId('rocks', 'granite');
-    expect(await cairn.documents.text('rocks', id)).toBe('Granite is an igneous rock.');
+    expect((await cairn.documents.text('rocks', id)).text).toBe('Granite is an igneous rock.');
     const doc = await cairn.documents.get('rocks', id);
     expect([doc.title, doc.chunks.length]).toEqual(['Granite', 1]);
     const list = await cairn.documents.list('rocks', { limit: 10 });
@@ -81,7 +81,7 @@ describe('the SDK against a real server in Node', () => {
     if (!doc) throw new Error('no document');
     const replaced = await cairn.documents.replace('edits', doc.id, new File(['New words.'], 'page.txt'));
     expect((await cairn.jobs.wait(replaced.jobId)).status).toBe('succeeded');
-    expect(await cairn.documents.text('edits', doc.id)).toBe('New words.');
+    expect((await cairn.documents.text('edits', doc.id)).text).toBe('New words.');
     const again = await cairn.documents.reingest('edits', doc.id);
     expect([again.job.kind, (await cairn.jobs.wait(again.jobId)).status]).toEqual(['reingest', 'succeeded']);
     expect(await cairn.documents.delete('edits', doc.id)).toEqual({ deleted: true, id: doc.id });
