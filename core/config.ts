@@ -91,6 +91,16 @@ const ingestSchema = z.strictObject({
   crawlMaxPages: z.number().int().positive().default(50),
   include: z.array(z.string()).default([]),
   exclude: z.array(z.string()).default(['**/node_modules/**', '**/.git/**']),
+  /** OCR of PDF pages without a text layer and of image files: auto (pages with too little text), off, force (every page). */
+  ocr: z.enum(['auto', 'off', 'force']).default('auto'),
+  /** PDF render scale for OCR (1 = 72 dpi); 2 read every word of the reference scans at the least cost. */
+  ocrScale: z.number().positive().max(6).default(2),
+  /** A page whose text layer has fewer non-space characters than this is OCR'd in auto mode. */
+  ocrMinTextChars: z.number().int().nonnegative().default(16),
+  /** Pages whose mean OCR confidence (0..1) is below this are reported in the document's metadata. */
+  ocrMinConfidence: z.number().min(0).max(1).default(0.6),
+  /** Largest page image OCR'd, in pixels (the render scale is lowered to fit): bounds memory per page. */
+  ocrMaxPixels: z.number().int().positive().default(8_000_000),
 });
 
 const indexSchema = z.strictObject({
@@ -202,6 +212,7 @@ const ENV_MAP: Record<string, [string, EnvKind]> = {
   CAIRN_DATA_DIR: ['dataDir', 'string'],
   CAIRN_DATA: ['dataDir', 'string'],
   CAIRN_OFFLINE: ['offline', 'boolean'],
+  CAIRN_OCR: ['ingest.ocr', 'string'],
   CAIRN_LOG_LEVEL: ['logLevel', 'string'],
   CAIRN_HOST: ['server.host', 'string'],
   CAIRN_PORT: ['server.port', 'number'],

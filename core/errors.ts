@@ -54,6 +54,8 @@ export const ERRORS = {
   PDF_ENCRYPTED: { status: 422, message: 'The PDF is encrypted' },
   PDF_BAD_PASSWORD: { status: 422, message: 'The PDF password is wrong' },
   PDF_NO_TEXT: { status: 422, message: 'no extractable text (scanned? OCR not enabled)' },
+  OCR_FAILED: { status: 422, message: 'OCR of the document failed' },
+  OCR_NO_TEXT: { status: 422, message: 'OCR found no text' },
   SOURCE_NOT_FOUND: { status: 404, message: 'The source does not exist' },
   URL_BLOCKED: { status: 403, message: 'The URL points to a private or forbidden address' },
   FETCH_FAILED: { status: 502, message: 'The URL could not be fetched' },

@@ -1,6 +1,7 @@
 import type { Config, JobFailure, JobProgress, Logger, PageSpan } from '../core/index.ts';
 import type { Embedder } from '../models/index.ts';
 import type { Store } from '../store/index.ts';
+import type { OcrRunner } from './ocr/index.ts';
 
 /** What a caller hands to ingest: a path or URL, raw bytes (uploads), or a string. */
 export type IngestSource =
@@ -106,4 +107,10 @@ export interface RawInput {
 export interface LoadOptions {
   config: Config;
   password?: string;
+  /** Cancels OCR between pages. */
+  signal?: AbortSignal;
+  /** OCR progress of the document being read: pages done and pages to do. */
+  onOcrPage?: (done: number, total: number) => void;
+  /** The OCR runner to use (default: the process's shared one; tests pass their own). */
+  ocr?: OcrRunner;
 }

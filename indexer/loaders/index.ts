@@ -4,6 +4,7 @@ import { archiveLimits, guardZip, looksLikeZip } from '../archive/index.ts';
 import type { LoadOptions, RawInput } from '../types.ts';
 import { charsetOf, decodeText } from './decode.ts';
 import { markdownToDocument } from './markdown.ts';
+import { pdfOcrSettings } from './pdf-ocr.ts';
 import { type FileKind, sniffKind } from './sniff.ts';
 import { type LoadResult, loadJson, loadJsonl, textToDocument } from './text.ts';
 
@@ -18,6 +19,15 @@ function one(document: LoadResult['documents'][number]): LoadResult {
   return { documents: [document], failures: [] };
 }
 
+/** The runner, cancel signal and page progress a loader's OCR uses, when given. */
+function ocrExtras(options: LoadOptions) {
+  return {
+    ...(options.ocr ? { runner: options.ocr } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onOcrPage ? { onPage: options.onOcrPage } : {}),
+  };
+}
+
 async function loadByKind(kind: FileKind, input: RawInput, options: LoadOptions): Promise<LoadResult> {
   const name = path.basename(input.name) || input.name;
   const { ingest, server } = options.config;
@@ -30,6 +40,7 @@ async function loadByKind(kind: FileKind, input: RawInput, options: LoadOptions)
           passwords: ingest.pdfPasswords,
           maxPages: ingest.maxPages,
           ...(options.password ? { password: options.password } : {}),
+          ocr: pdfOcrSettings(ingest, ocrExtras(options)),
         }),
       );
     }
@@ -37,6 +48,10 @@ async function loadByKind(kind: FileKind, input: RawInput, options: LoadOptions)
       const zip = await guardZip(input.data, name, archiveLimits(server));
       const { loadDocx } = await import('./docx.ts');
       return one(await loadDocx(zip, name));
+    }
+    case 'image': {
+      const { loadImage } = await import('./image.ts');
+      return one(await loadImage(input.data, name, { ingest, ...ocrExtras(options) }));
     }
     case 'zip':
       throw new CairnError('UNSUPPORTED_TYPE', 'ZIP archives are not supported; unpack them first');

@@ -4,6 +4,7 @@ import { CairnError, type PageSpan } from '../../core/index.ts';
 import type { LoadedDocument } from '../types.ts';
 import { detectLanguage } from './language.ts';
 import { hasRtl, repairRtlLine, rtlClusters } from './pdf-bidi.ts';
+import { ocrPdfPages, type PdfOcrSettings } from './pdf-ocr.ts';
 import { BLANK, multiCharToUnicodeTexts } from './pdf-tounicode.ts';
 import { repairFontMaps } from './pdf-update.ts';
 
@@ -13,6 +14,8 @@ export interface PdfOptions {
   /** A password given with the request, tried when none is configured for the file. */
   password?: string;
   maxPages: number;
+  /** OCR of pages without a text layer; absent: none (as ingest.ocr 'off'). */
+  ocr?: PdfOcrSettings;
 }
 
 function passwordFor(source: string, options: PdfOptions): string | undefined {
@@ -93,13 +96,22 @@ async function readRepaired(data: Uint8Array, password: string | undefined, maxP
   return { ...read, pages: read.pages.map((page) => ({ ...page, text: page.text.replaceAll(BLANK, '') })) };
 }
 
+function noText(mode: PdfOcrSettings['mode']): CairnError {
+  return mode === 'off'
+    ? new CairnError('PDF_NO_TEXT', 'no extractable text (scanned? OCR is off: set ingest.ocr to auto)')
+    : new CairnError('PDF_NO_TEXT', 'no text found, neither in the text layer nor by OCR');
+}
+
 export async function loadPdf(data: Uint8Array, source: string, options: PdfOptions): Promise<LoadedDocument> {
   const password = passwordFor(source, options);
   try {
     const read = await readRepaired(data, password, options.maxPages);
-    const { text, spans } = joinPages(repairRtlPages(read.pages, data));
-    if (text.trim() === '') throw new CairnError('PDF_NO_TEXT', 'no extractable text (scanned? OCR not enabled)');
+    const layered = repairRtlPages(read.pages, data);
+    const ocr = options.ocr ? await ocrPdfPages(layered, data, password, options.ocr) : { pages: layered };
+    const { text, spans } = joinPages(ocr.pages);
+    if (text.trim() === '') throw noText(options.ocr?.mode ?? 'off');
     const metadata: Record<string, unknown> = { pageCount: read.total };
+    if (ocr.metadata) metadata.ocr = ocr.metadata;
     if (read.total > options.maxPages) metadata.truncatedAtPage = options.maxPages;
     return {
       text,

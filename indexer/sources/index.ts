@@ -130,7 +130,7 @@ export async function readFileInput(file: string, maxBytes: number): Promise<Raw
     const head = new Uint8Array(Math.min(size, 8192));
     await handle.read(head, 0, head.length, 0);
     const kind = sniffKind(head, file);
-    if (kind !== 'pdf' && kind !== 'docx' && kind !== 'zip' && looksBinary(head)) {
+    if (kind !== 'pdf' && kind !== 'docx' && kind !== 'zip' && kind !== 'image' && looksBinary(head)) {
       throw new CairnError('BINARY_FILE', 'The file is binary, not text');
     }
     const data = new Uint8Array(size);

@@ -1,0 +1,68 @@
+import type { Config } from '../../core/index.ts';
+import type { OcrMetadata, OcrRunner } from '../ocr/index.ts';
+
+/** How the PDF loader runs OCR: ingest.ocr* settings plus the runner, cancel and progress. */
+export interface PdfOcrSettings {
+  mode: Config['ingest']['ocr'];
+  scale: number;
+  minTextChars: number;
+  minConfidence: number;
+  maxPixels: number;
+  runner?: OcrRunner;
+  signal?: AbortSignal;
+  onPage?: (done: number, total: number) => void;
+}
+
+type Page = { num: number; text: string };
+
+/** auto: pages whose text layer has fewer than minTextChars non-space characters; force: every page. */
+export function pagesToOcr(pages: Page[], mode: PdfOcrSettings['mode'], minTextChars: number): number[] {
+  if (mode === 'off') return [];
+  if (mode === 'force') return pages.map((page) => page.num);
+  return pages.filter((page) => page.text.replace(/\s+/g, '').length < minTextChars).map((page) => page.num);
+}
+
+/**
+ * The pages with their OCR'd text in place of the text layer they lacked (the loader then joins
+ * them, so offsets into the document text stay exact), and what the OCR metadata records.
+ */
+export async function ocrPdfPages(
+  pages: Page[],
+  data: Uint8Array,
+  password: string | undefined,
+  settings: PdfOcrSettings,
+): Promise<{ pages: Page[]; metadata?: OcrMetadata }> {
+  const wanted = pagesToOcr(pages, settings.mode, settings.minTextChars);
+  if (wanted.length === 0) return { pages };
+  const { ocrMetadata, sharedOcrRunner } = await import('../ocr/index.ts');
+  const runner = settings.runner ?? sharedOcrRunner();
+  const readings = await runner.readPdfPages(data, wanted, {
+    scale: settings.scale,
+    maxPixels: settings.maxPixels,
+    ...(password ? { password } : {}),
+    ...(settings.signal ? { signal: settings.signal } : {}),
+    ...(settings.onPage ? { onPage: settings.onPage } : {}),
+  });
+  const mode = settings.mode === 'force' ? 'force' : 'auto';
+  return {
+    pages: pages.map((page) => ({ num: page.num, text: readings.get(page.num)?.text ?? page.text })),
+    metadata: ocrMetadata(readings, mode, settings.minConfidence),
+  };
+}
+
+/** The settings from config, with the runner, cancel and progress of this load. */
+export function pdfOcrSettings(
+  ingest: Config['ingest'],
+  extra: { runner?: OcrRunner; signal?: AbortSignal; onPage?: (done: number, total: number) => void },
+): PdfOcrSettings {
+  return {
+    mode: ingest.ocr,
+    scale: ingest.ocrScale,
+    minTextChars: ingest.ocrMinTextChars,
+    minConfidence: ingest.ocrMinConfidence,
+    maxPixels: ingest.ocrMaxPixels,
+    ...(extra.runner ? { runner: extra.runner } : {}),
+    ...(extra.signal ? { signal: extra.signal } : {}),
+    ...(extra.onPage ? { onPage: extra.onPage } : {}),
+  };
+}

@@ -1,0 +1,20 @@
+export { type OcrMetadata, ocrMetadata } from './metadata.ts';
+export type { PageReading } from './page-ocr.ts';
+export { fitScale } from './render.ts';
+export {
+  createOcrRunner,
+  OCR_ENGINES,
+  type OcrRunner,
+  type OcrRunnerOptions,
+  type PdfOcrOptions,
+  sharedOcrRunner,
+} from './runner.ts';
+export {
+  chooseReading,
+  type EngineReading,
+  gluedShare,
+  keepTesseract,
+  latinShare,
+  normalizeWidth,
+  tidyLines,
+} from './text-rules.ts';

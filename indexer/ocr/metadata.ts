@@ -1,0 +1,35 @@
+import type { PageReading } from './page-ocr.ts';
+
+/** What a document's metadata says about its OCR: under `metadata.ocr`, shown by the API and UI. */
+export interface OcrMetadata {
+  /** The ingest.ocr mode that made OCR run ('auto' for pages without text, 'force' for all). */
+  mode: 'auto' | 'force';
+  /** Each OCR'd page: the engine kept and its mean confidence (0..1, three decimals). */
+  pages: { page: number; engine: string; confidence: number }[];
+  engines: string[];
+  meanConfidence: number;
+  /** Pages whose confidence is under ingest.ocrMinConfidence: their text may be wrong. */
+  lowConfidencePages: number[];
+  /** Set when some page is low-confidence, so no reader mistakes its text for a clean extraction. */
+  warning?: string;
+}
+
+const round = (value: number) => Math.round(value * 1000) / 1000;
+
+export function ocrMetadata(readings: Map<number, PageReading>, mode: 'auto' | 'force', minConfidence: number): OcrMetadata {
+  const pages = [...readings].map(([page, reading]) => ({ page, engine: reading.engine, confidence: round(reading.confidence) }));
+  const withText = [...readings].filter(([, reading]) => reading.text !== '');
+  const mean = withText.length === 0 ? 0 : withText.reduce((sum, [, r]) => sum + r.confidence, 0) / withText.length;
+  const low = withText.filter(([, reading]) => reading.confidence < minConfidence).map(([page]) => page);
+  const metadata: OcrMetadata = {
+    mode,
+    pages,
+    engines: [...new Set(pages.map((page) => page.engine))],
+    meanConfidence: round(mean),
+    lowConfidencePages: low,
+  };
+  if (low.length > 0) {
+    metadata.warning = `OCR confidence under ${minConfidence} on page${low.length > 1 ? 's' : ''} ${low.join(', ')}: check the text`;
+  }
+  return metadata;
+}

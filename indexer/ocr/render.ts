@@ -1,0 +1,44 @@
+import { PDFParse } from 'pdf-parse';
+
+/** An open PDF in the OCR worker: its parser and each page's size in points. */
+export interface OpenPdf {
+  parser: PDFParse;
+  sizes: Map<number, { width: number; height: number }>;
+}
+
+export async function openPdf(data: Uint8Array, password: string | undefined): Promise<OpenPdf> {
+  const parser = new PDFParse({ data, verbosity: 0, ...(password ? { password } : {}) });
+  const info = await parser.getInfo({ parsePageInfo: true });
+  const sizes = new Map((info.pages ?? []).map((page) => [page.pageNumber, { width: page.width, height: page.height }]));
+  return { parser, sizes };
+}
+
+/** The render scale, lowered so the page image stays within maxPixels (what bounds memory per page). */
+export function fitScale(size: { width: number; height: number } | undefined, scale: number, maxPixels: number): number {
+  if (!size || size.width <= 0 || size.height <= 0) return scale;
+  const largest = Math.sqrt(maxPixels / (size.width * size.height));
+  return Math.min(scale, largest);
+}
+
+export async function renderPage(pdf: OpenPdf, page: number, scale: number, maxPixels: number): Promise<Buffer> {
+  const fitted = fitScale(pdf.sizes.get(page), scale, maxPixels);
+  const shot = await pdf.parser.getScreenshot({ partial: [page], scale: fitted, imageDataUrl: false, imageBuffer: true });
+  const image = shot.pages[0]?.data;
+  if (!image) throw new Error(`page ${page} could not be rendered`);
+  return Buffer.from(image);
+}
+
+/**
+ * Any supported image (PNG, JPEG, TIFF, WebP) as a PNG on white, turned upright by its EXIF
+ * orientation and scaled down to maxPixels: the one form both engines read.
+ */
+export async function normalizeImage(data: Uint8Array, maxPixels: number): Promise<Buffer> {
+  const { default: sharp } = await import('sharp');
+  const image = sharp(data, { limitInputPixels: maxPixels * 16 }).rotate();
+  const meta = await image.metadata();
+  const width = meta.autoOrient?.width ?? meta.width ?? 0;
+  const height = meta.autoOrient?.height ?? meta.height ?? 0;
+  const shrink = width * height > maxPixels ? Math.sqrt(maxPixels / (width * height)) : 1;
+  const sized = shrink < 1 ? image.resize({ width: Math.floor(width * shrink) }) : image;
+  return sized.flatten({ background: '#ffffff' }).png().toBuffer();
+}
