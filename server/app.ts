@@ -1,5 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
+import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import type { AppDeps } from './deps.ts';
 import type { AppEnv } from './env.ts';
@@ -69,6 +70,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.onError(createErrorHandler(deps.logger));
   app.notFound(notFoundHandler);
+  app.use(requestId()); // first: every response, refusals included, names its request
   app.use(createRequestMetrics(deps));
   // Before CORS and auth: a rebound name or a foreign page is refused whatever it presents.
   app.use(createHostCheck({ boundHost: config.server.host, allowedHosts: config.server.allowedHosts }));

@@ -1,9 +1,10 @@
 import type { Context } from 'hono';
+import type { RequestIdVariables } from 'hono/request-id';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { CairnError, type Logger, toCairnError } from '../core/index.ts';
 
 export interface ErrorBody {
-  error: { code: string; message: string; details: Record<string, unknown> };
+  error: { code: string; message: string; details: Record<string, unknown>; requestId?: string };
 }
 
 /** The one error shape on the wire, for JSON responses and for `error` events of a stream. */
@@ -20,7 +21,11 @@ export function createErrorHandler(logger: Logger) {
     const headers: Record<string, string> = {};
     const retryAfter = cairnError.details?.retryAfterSeconds;
     if (typeof retryAfter === 'number') headers['Retry-After'] = String(retryAfter);
-    return c.json(errorBody(error, logger), cairnError.status as ContentfulStatusCode, headers);
+    const body = errorBody(error, logger);
+    // Set by hono's request-id middleware: the id a log line and a user's report can share.
+    const requestId = (c as Context<{ Variables: RequestIdVariables }>).get('requestId');
+    if (requestId) body.error.requestId = requestId;
+    return c.json(body, cairnError.status as ContentfulStatusCode, headers);
   };
 }
 

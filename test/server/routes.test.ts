@@ -61,9 +61,11 @@ describe('health, metrics, openapi', () => {
   });
 
   it('answers unknown routes with NOT_FOUND in the error shape', async () => {
-    const res = await req('/v1/nothing');
+    const res = await req('/v1/nothing', { headers: { 'x-request-id': 'req-404' } });
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'No route for GET /v1/nothing', details: {} } });
+    expect(await res.json()).toEqual({
+      error: { code: 'NOT_FOUND', message: 'No route for GET /v1/nothing', details: {}, requestId: 'req-404' },
+    });
   });
 });
 
