@@ -10,12 +10,13 @@ import {
 } from '../core/index.ts';
 import type { NewChunk, NewDocument } from '../store/index.ts';
 import type { Pause } from './channel.ts';
-import { type LoadResult, loadInput } from './loaders/index.ts';
+import type { LoadResult } from './loaders/index.ts';
 import { kindOfMime } from './loaders/sniff.ts';
 import { textToDocument } from './loaders/text.ts';
 import type { Tracker } from './progress.ts';
 import { isLocation, type Plan, type PlannedItem, readFileInput, readUrl } from './sources/index.ts';
 import { splitDocument } from './splitters/index.ts';
+import { attachTables, type ExtractedTable, loadWithTables } from './tables/index.ts';
 import type { IngestSummary, LoadedDocument, RawInput, StoredDocument } from './types.ts';
 
 /** A document ready to embed and write. */
@@ -23,6 +24,8 @@ export interface PreparedDocument {
   doc: NewDocument;
   chunks: NewChunk[];
   outcome: 'added' | 'updated';
+  /** The document's tables to store; absent leaves stored tables as they are (a re-split of stored text). */
+  tables?: ExtractedTable[];
 }
 
 export interface PrepareContext {
@@ -125,7 +128,8 @@ async function prepareInput(input: RawInput, ctx: PrepareContext, emit: Emit, on
   if (ctx.existing.get(input.source) === bytesHash) return markUnchanged(ctx, input.source);
   const stored = sameUpload(ctx, input, bytesHash);
   if (stored !== undefined) return markUnchanged(ctx, stored);
-  const loaded = await loadInput(input, { config: ctx.config, ...(ctx.password ? { password: ctx.password } : {}) });
+  const withTables = await loadWithTables(input, { config: ctx.config, ...(ctx.password ? { password: ctx.password } : {}) });
+  const loaded = withTables.result;
   const result = only ? onlyPart(loaded, input.source, only) : loaded;
   // Read in full only when every part was looked at (what --prune relies on).
   if (!only) ctx.loadedFiles.add(input.source);
@@ -144,7 +148,8 @@ async function prepareInput(input: RawInput, ctx: PrepareContext, emit: Emit, on
     }
     ctx.seen.add(source);
     try {
-      await emit(buildDocument(loaded, source, hash, loaded.part ? Buffer.byteLength(loaded.text) : input.data.length, ctx));
+      const built = buildDocument(loaded, source, hash, loaded.part ? Buffer.byteLength(loaded.text) : input.data.length, ctx);
+      await emit(attachTables(built, withTables.tables.get(loaded.part ?? ''), ctx.config.ingest.maxChunksPerDocument));
     } catch (error) {
       recordFailure(ctx, source, error);
     }

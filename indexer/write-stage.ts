@@ -25,7 +25,11 @@ function writeDocument(deps: StageDeps, pending: Pending): void {
     const vectors = deps.embedder
       ? { modelId: deps.embedder.id, dimensions: deps.embedder.dimensions, vectors: pending.vectors }
       : undefined;
-    deps.store.documents.write(doc, chunks, vectors);
+    const tables = pending.prepared.tables;
+    deps.store.db.transaction(() => {
+      deps.store.documents.write(doc, chunks, vectors);
+      if (tables) deps.store.tables.replace(doc.collectionId, doc.id, tables);
+    })();
     deps.ctx.summary[outcome]++;
     deps.ctx.summary.chunks += chunks.length;
     deps.ctx.summary.documents.push({ source: doc.source, id: doc.id, status: outcome });

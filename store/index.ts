@@ -6,6 +6,7 @@ import { type Db, databaseFile, ensureDataDir, type Migration, openDatabase, sch
 import { createDocumentsRepo } from './documents.ts';
 import { createIdempotencyRepo } from './idempotency.ts';
 import { createJobsRepo } from './jobs.ts';
+import { createTablesRepo } from './tables.ts';
 
 export type { ApiKeysRepo } from './api-keys.ts';
 export { hashKey } from './api-keys.ts';
@@ -20,6 +21,7 @@ export { blobToVector, vectorToBlob } from './documents.ts';
 export type { IdempotencyRecord, IdempotencyRepo } from './idempotency.ts';
 export { IDEMPOTENCY_TTL_MS } from './idempotency.ts';
 export type { JobsRepo } from './jobs.ts';
+export type { DataTable, DataTableColumn, NewDataTable, TableColumnType, TablesRepo } from './tables.ts';
 
 export interface Store {
   db: Db;
@@ -32,6 +34,7 @@ export interface Store {
   apiKeys: ReturnType<typeof createApiKeysRepo>;
   chats: ReturnType<typeof createChatsRepo>;
   idempotency: ReturnType<typeof createIdempotencyRepo>;
+  tables: ReturnType<typeof createTablesRepo>;
   schemaVersion(): number;
   close(): void;
 }
@@ -63,6 +66,7 @@ export function openStore(options: OpenStoreOptions): Store {
     apiKeys: createApiKeysRepo(db),
     chats: createChatsRepo(db),
     idempotency: createIdempotencyRepo(db),
+    tables: createTablesRepo(db),
     schemaVersion: () => schemaVersion(db),
     close: () => {
       if (db.open) db.close();
