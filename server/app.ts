@@ -20,6 +20,7 @@ import { createDocumentRoutes, documentDocs } from './routes/documents.ts';
 import { createEmbedRoutes, embedDocs } from './routes/embed.ts';
 import { createHealthRoutes, healthDocs } from './routes/health.ts';
 import { createJobRoutes, jobDocs } from './routes/jobs.ts';
+import { createKeyRoutes, keyDocs } from './routes/keys.ts';
 import { createMetricsRoutes, metricsDocs } from './routes/metrics.ts';
 import { createOpenAiRoutes, openAiDocs } from './routes/openai.ts';
 import { createSdkRoutes, sdkDocs } from './routes/sdk.ts';
@@ -36,6 +37,7 @@ export const ROUTE_DOCS: RouteDoc[] = [
   ...askDocs,
   ...jobDocs,
   ...chatDocs,
+  ...keyDocs,
   ...openAiDocs,
   ...mcpDocs,
   ...webDocs,
@@ -104,6 +106,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/v1/collections/:collection/ask', createAskRoutes(deps, asks));
   app.route('/v1/jobs', createJobRoutes(deps));
   app.route('/v1/chats', createChatRoutes(deps));
+  app.route('/v1/keys', createKeyRoutes(deps));
   app.route('/v1', createOpenAiRoutes(deps, asks));
   app.route('/mcp', createMcpRoutes(deps, asks));
   return app;

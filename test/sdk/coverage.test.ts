@@ -40,6 +40,9 @@ const OPERATIONS: Record<string, Mapping> = {
   'get /v1/chats': { sdk: 'chats.list', invoke: (c) => c.chats.list() },
   'get /v1/chats/{id}': { sdk: 'chats.get', invoke: (c) => c.chats.get('c') },
   'delete /v1/chats/{id}': { sdk: 'chats.delete', invoke: (c) => c.chats.delete('c') },
+  'get /v1/keys': { sdk: 'keys.list', invoke: (c) => c.keys.list() },
+  'post /v1/keys': { sdk: 'keys.create', invoke: (c) => c.keys.create({ name: 'k', scopes: ['*:admin'] }) },
+  'delete /v1/keys/{id}': { sdk: 'keys.revoke', invoke: (c) => c.keys.revoke('key_1') },
   // The OpenAI-compatible surface is for the official openai client: `new OpenAI(cairn.openai())`.
   'get /v1/models': { openaiClient: 'models.list' },
   'get /v1/models/{model}': { openaiClient: 'models.retrieve' },
@@ -50,6 +53,8 @@ const OPERATIONS: Record<string, Mapping> = {
   'get /docs': { notAnApi: 'a page that renders /openapi.json' },
   'get /sdk.js': { notAnApi: 'this SDK as a script' },
   'get /embed.js': { notAnApi: 'the widget script' },
+  // The Model Context Protocol endpoint is for MCP clients (cairn mcp), not this SDK.
+  'post /mcp': { notAnApi: 'the MCP Streamable HTTP endpoint' },
 };
 
 let running: SdkServer;
