@@ -57,6 +57,8 @@ export const ERRORS = {
   OCR_FAILED: { status: 422, message: 'OCR of the document failed' },
   OCR_NO_TEXT: { status: 422, message: 'OCR found no text' },
   SOURCE_NOT_FOUND: { status: 404, message: 'The source does not exist' },
+  SOURCE_CHANGED: { status: 404, message: 'The source file changed since it was ingested' },
+  FILE_NOT_KEPT: { status: 404, message: 'No original file is kept for this document' },
   URL_BLOCKED: { status: 403, message: 'The URL points to a private or forbidden address' },
   FETCH_FAILED: { status: 502, message: 'The URL could not be fetched' },
   TOO_LARGE: { status: 413, message: 'The source exceeds a size limit' },

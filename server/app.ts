@@ -16,6 +16,7 @@ import { askDocs, createAskRoutes } from './routes/ask.ts';
 import { chatDocs, createChatRoutes } from './routes/chats.ts';
 import { collectionDocs, createCollectionRoutes } from './routes/collections.ts';
 import { createDocsRoutes, docsDocs } from './routes/docs.ts';
+import { createDocumentFileRoutes, documentFileDocs } from './routes/document-files.ts';
 import { createDocumentRoutes, documentDocs } from './routes/documents.ts';
 import { createEmbedRoutes, embedDocs } from './routes/embed.ts';
 import { createHealthRoutes, healthDocs } from './routes/health.ts';
@@ -33,6 +34,7 @@ export const ROUTE_DOCS: RouteDoc[] = [
   ...docsDocs,
   ...collectionDocs,
   ...documentDocs,
+  ...documentFileDocs,
   ...searchDocs,
   ...askDocs,
   ...jobDocs,
@@ -102,6 +104,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', createEmbedRoutes());
   app.route('/v1/collections', createCollectionRoutes(deps));
   app.route('/v1/collections/:collection/documents', createDocumentRoutes(deps));
+  app.route('/v1/collections/:collection/documents', createDocumentFileRoutes(deps));
   app.route('/v1/collections/:collection/search', createSearchRoutes(deps));
   app.route('/v1/collections/:collection/ask', createAskRoutes(deps, asks));
   app.route('/v1/jobs', createJobRoutes(deps));

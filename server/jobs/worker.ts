@@ -13,6 +13,7 @@ import type { Store } from '../../store/index.ts';
 import type { Metrics } from '../metrics.ts';
 import type { IngestOutcome, Services, StoredDocument } from '../services.ts';
 import { createHousekeeping, realTimers, type Timers } from './housekeeping.ts';
+import { createOriginalsKeeper } from './originals.ts';
 import {
   finishedPayload,
   type JobPayload,
@@ -96,6 +97,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     clock: options.clock ?? Date.now,
     timers: options.timers ?? realTimers,
   });
+  const keepOriginals = createOriginalsKeeper(store, options.uploadsDir);
   const events = new EventEmitter();
   events.setMaxListeners(0);
   const queue: string[] = [];
@@ -148,6 +150,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   /** Counts the finished job, removes its upload files and tells subscribers. */
   function closeOut(id: string, posted: JobPayload): void {
     options.metrics.countJob(store.jobs.get(id)?.status ?? 'failed');
+    keepOriginals(posted);
     removeUploads(options.uploadsDir, posted);
     emitDone(id);
   }

@@ -2,6 +2,7 @@ import { type Context, Hono } from 'hono';
 import { CairnError, type Collection, type CollectionSettings, modelsDir } from '../../core/index.ts';
 import { isConfinedRef } from '../../models/index.ts';
 import { DEFAULT_SETTINGS } from '../../store/index.ts';
+import { createOriginals, originalsDir } from '../../store/originals.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { hasScope, requireScope } from '../middleware/auth.ts';
@@ -143,6 +144,8 @@ export function createCollectionRoutes(deps: AppDeps) {
       const collection = store.collections.require(name);
       store.collections.remove(collection.id);
       await deps.services.dropIndex(collection.id);
+      // Originals its documents alone named go with them.
+      createOriginals(store.db, originalsDir(deps.config.dataDir)).prune();
       return c.json({ deleted: true, id: collection.id });
     });
 }

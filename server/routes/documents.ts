@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { CairnError, type Collection, type Document } from '../../core/index.ts';
 import { splitPart } from '../../indexer/index.ts';
+import { createOriginals, originalsDir } from '../../store/originals.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { idempotencyKey, rememberJob, replayedJob, replayResponse } from '../idempotency.ts';
@@ -124,6 +125,7 @@ function isLocation(source: string): boolean {
 
 export function createDocumentRoutes(deps: AppDeps) {
   const { store, jobs } = deps;
+  const originals = createOriginals(store.db, originalsDir(deps.config.dataDir));
   return new Hono<AppEnv>()
     .post('/', async (c) => {
       const name = param(c, 'collection');
@@ -178,6 +180,7 @@ export function createDocumentRoutes(deps: AppDeps) {
       requireScope(c, name, 'write');
       const doc = ownDocument(deps, store.collections.require(name), param(c, 'id'));
       store.documents.remove(doc.id);
+      originals.release(doc.contentHash); // delete means delete: the kept original goes with its last document
       return c.json({ deleted: true, id: doc.id });
     })
     .post('/:id/reingest', (c) => {

@@ -31,6 +31,8 @@ const OPERATIONS: Record<string, Mapping> = {
     sdk: 'documents.reingest',
     invoke: (c) => c.documents.reingest('x', 'd'),
   },
+  'get /v1/collections/{collection}/documents/{id}/text': { sdk: 'documents.text', invoke: (c) => c.documents.text('x', 'd') },
+  'get /v1/collections/{collection}/documents/{id}/file': { sdk: 'documents.file', invoke: (c) => c.documents.file('x', 'd') },
   'post /v1/collections/{collection}/search': { sdk: 'search', invoke: (c) => c.search('x', { query: 'q' }) },
   'post /v1/collections/{collection}/ask': { sdk: 'ask', invoke: (c) => c.ask('x', { question: 'q' }) },
   'get /v1/jobs': { sdk: 'jobs.list', invoke: (c) => c.jobs.list() },
