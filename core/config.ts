@@ -179,6 +179,20 @@ const jobsSchema = z.strictObject({
   maxAttempts: z.number().int().positive().default(3),
 });
 
+/** Tables found in documents and the SQL run over them (answers and the direct SQL endpoint). */
+const tablesSchema = z.strictObject({
+  /** A query is stopped at this many milliseconds. */
+  timeoutMs: z.number().int().positive().default(2000),
+  /** Result rows returned; more are cut and the result says so. */
+  maxRows: z.number().int().positive().default(1000),
+  /** Table rows a query may read in all (a cross join counts every combination) before it is stopped. */
+  maxScannedRows: z.number().int().positive().default(20_000_000),
+  /** A recursive CTE must carry a LIMIT of at most this. */
+  maxRecursion: z.number().int().positive().default(1000),
+  /** Queries running at once; more wait for none and are refused as busy. */
+  maxConcurrent: z.number().int().positive().default(4),
+});
+
 export const configSchema = z.strictObject({
   dataDir: z.string().default('./data'),
   offline: z.boolean().default(false),
@@ -190,6 +204,7 @@ export const configSchema = z.strictObject({
   retrieval: retrievalSchema.default(retrievalSchema.parse({})),
   answer: answerSchema.default(answerSchema.parse({})),
   jobs: jobsSchema.default(jobsSchema.parse({})),
+  tables: tablesSchema.default(tablesSchema.parse({})),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -72,6 +72,10 @@ export const ERRORS = {
   INDEX_CORRUPT: { status: 500, message: 'An index file is corrupt' },
   INDEX_MISMATCH: { status: 500, message: 'An index file belongs to another model or collection' },
   BAD_VECTOR: { status: 400, message: 'A vector is not valid' },
+  // tables and SQL
+  SQL_REFUSED: { status: 400, message: 'The SQL is not one read-only SELECT over this collection’s tables' },
+  SQL_FAILED: { status: 400, message: 'The SQL query failed' },
+  SQL_TIMEOUT: { status: 408, message: 'The SQL query ran past its time limit' },
   // catch-all
   INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
