@@ -19,6 +19,7 @@ import { createDocsRoutes, docsDocs } from './routes/docs.ts';
 import { createDocumentFileRoutes, documentFileDocs } from './routes/document-files.ts';
 import { createDocumentRoutes, documentDocs } from './routes/documents.ts';
 import { createEmbedRoutes, embedDocs } from './routes/embed.ts';
+import { createFeedbackRoutes, feedbackDocs } from './routes/feedback.ts';
 import { createHealthRoutes, healthDocs } from './routes/health.ts';
 import { createJobRoutes, jobDocs } from './routes/jobs.ts';
 import { createKeyRoutes, keyDocs } from './routes/keys.ts';
@@ -39,6 +40,7 @@ export const ROUTE_DOCS: RouteDoc[] = [
   ...askDocs,
   ...jobDocs,
   ...chatDocs,
+  ...feedbackDocs,
   ...keyDocs,
   ...openAiDocs,
   ...mcpDocs,
@@ -109,6 +111,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/v1/collections/:collection/ask', createAskRoutes(deps, asks));
   app.route('/v1/jobs', createJobRoutes(deps));
   app.route('/v1/chats', createChatRoutes(deps));
+  app.route('/v1/chats', createFeedbackRoutes(deps));
   app.route('/v1/keys', createKeyRoutes(deps));
   app.route('/v1', createOpenAiRoutes(deps, asks));
   app.route('/mcp', createMcpRoutes(deps, asks));

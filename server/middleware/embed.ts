@@ -127,6 +127,9 @@ export function embedAction(method: string, path: string, embed: EmbedBinding): 
   }
   const chat = /^\/v1\/chats\/([^/]+)\/?$/.exec(path);
   if (method === 'GET' && chat) return { kind: 'chat', chatId: decodeURIComponent(chat[1] ?? '') };
+  // Rating an answer is part of the conversation: allowed on the visitor's own chats, as reading is.
+  const feedback = /^\/v1\/chats\/([^/]+)\/turns\/[^/]+\/feedback\/?$/.exec(path);
+  if (method === 'POST' && feedback) return { kind: 'chat', chatId: decodeURIComponent(feedback[1] ?? '') };
   throw new CairnError(
     'EMBED_KEY_FORBIDDEN',
     `An embed key may only search and ask in collection "${embed.collection}" and read its visitor's chats, not ${method} ${path}`,

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { createFeedbackRepo } from '../../store/feedback.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { hasScope, requireScope } from '../middleware/auth.ts';
@@ -8,12 +9,19 @@ import { param, parseQuery } from '../validate.ts';
 
 export const chatDocs: RouteDoc[] = [
   { method: 'get', path: '/v1/chats', summary: 'Chats, newest first', tag: 'Chats', query: listChatsQuery, scope: 'read' },
-  { method: 'get', path: '/v1/chats/{id}', summary: 'A chat with its messages', tag: 'Chats', scope: 'read' },
+  {
+    method: 'get',
+    path: '/v1/chats/{id}',
+    summary: 'A chat with its messages; each carries `feedback` ({rating, comment, at} once rated, else null)',
+    tag: 'Chats',
+    scope: 'read',
+  },
   { method: 'delete', path: '/v1/chats/{id}', summary: 'Delete a chat', tag: 'Chats', scope: 'write' },
 ];
 
 export function createChatRoutes(deps: AppDeps) {
   const { store } = deps;
+  const feedback = createFeedbackRepo(store.db);
   return new Hono<AppEnv>()
     .get('/', (c) => {
       const query = parseQuery(c, listChatsQuery);
@@ -25,7 +33,9 @@ export function createChatRoutes(deps: AppDeps) {
     .get('/:id', (c) => {
       const chat = store.chats.require(param(c, 'id'));
       requireScope(c, chat.collectionId, 'read');
-      return c.json({ ...chat, messages: store.chats.messages(chat.id) });
+      const rated = feedback.byMessage(chat.id);
+      const messages = store.chats.messages(chat.id).map((m) => ({ ...m, feedback: rated.get(m.id) ?? null }));
+      return c.json({ ...chat, messages });
     })
     .delete('/:id', (c) => {
       const chat = store.chats.require(param(c, 'id'));

@@ -42,6 +42,7 @@ const OPERATIONS: Record<string, Mapping> = {
   'get /v1/chats': { sdk: 'chats.list', invoke: (c) => c.chats.list() },
   'get /v1/chats/{id}': { sdk: 'chats.get', invoke: (c) => c.chats.get('c') },
   'delete /v1/chats/{id}': { sdk: 'chats.delete', invoke: (c) => c.chats.delete('c') },
+  'post /v1/chats/{id}/turns/{n}/feedback': { sdk: 'chats.feedback', invoke: (c) => c.chats.feedback('c', 1, { rating: 'up' }) },
   'get /v1/keys': { sdk: 'keys.list', invoke: (c) => c.keys.list() },
   'post /v1/keys': { sdk: 'keys.create', invoke: (c) => c.keys.create({ name: 'k', scopes: ['*:admin'] }) },
   'delete /v1/keys/{id}': { sdk: 'keys.revoke', invoke: (c) => c.keys.revoke('key_1') },

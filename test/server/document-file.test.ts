@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 async function upload(collection: string, name: string, data: Uint8Array, type: string): Promise<string> {
-  const accepted = await cairn.documents.add(collection, { files: [new File([data], name, { type })] });
+  const accepted = await cairn.documents.add(collection, { files: [new File([data as Uint8Array<ArrayBuffer>], name, { type })] });
   const job = await cairn.jobs.wait(accepted.jobId);
   expect(job.status).toBe('succeeded');
   const { documents } = await cairn.documents.list(collection, { source: `upload:${sha256(data).slice(0, 16)}/${name}` });
@@ -39,7 +39,7 @@ async function upload(collection: string, name: string, data: Uint8Array, type: 
 
 async function refusal(promise: Promise<unknown>): Promise<[number, string]> {
   const error = (await promise.catch((e: unknown) => e)) as NotFoundError;
-  return [error.status, error.code];
+  return [error.status ?? 0, error.code];
 }
 
 describe('GET …/documents/{id}/file and /text', () => {
