@@ -1,4 +1,5 @@
 import type { Citation, Document, Passage } from '../core/index.ts';
+import { readableText } from './sentence-lines.ts';
 import { contentWords, overlapScore, type Span, splitSentences, stripMarkers } from './text.ts';
 import type { GradedPassage, SentenceVerdict } from './types.ts';
 
@@ -103,9 +104,10 @@ export async function rankedSpan(
   const region = chunkRegion(passage, docText);
   const runs = candidateRuns(region);
   if (runs.length === 0) return toDocument(region, wholeRegion(region.text), 'chunk');
+  // The cross-encoder reads the runs as a reader would: line-end hyphens joined, wrapped lines as spaces.
   const scores = await scorer(
     stripMarkers(claim),
-    runs.map((r) => r.text),
+    runs.map((r) => readableText(r.text)),
   );
   const chosen = scores.length === runs.length ? smallestBestRun(runs, scores, RERANK_MARGIN) : null;
   return chosen === null ? supportingSpan(claim, passage, docText) : toDocument(region, runs[chosen] as Span, 'reranker');
@@ -135,12 +137,32 @@ export async function mapCitationsRanked(
   docText: DocumentText,
   scorer: SpanScorer,
 ): Promise<Citation[]> {
+  return createCiter(docText, scorer)(sentences, passages);
+}
+
+/** Citations for some sentences; the same claim in the same chunk keeps the span it got first. */
+export type Citer = (sentences: SentenceVerdict[], passages: GradedPassage[]) => Promise<Citation[]>;
+
+/**
+ * One answer's citer: spans ranked by `scorer` when given (a scorer that returns no scores, because
+ * no reranker is loaded after all, leaves them to word overlap), else by word overlap. Spans are
+ * kept per claim and chunk, so a sentence's citation when it is released and in the final result
+ * is the same, and the reranker scores it once.
+ */
+export function createCiter(docText: DocumentText, scorer: SpanScorer | null): Citer {
   const spans = new Map<string, SupportSpan>();
   const key = (claim: string, passage: Passage) => `${passage.chunkId}\u0000${claim}`;
-  await collectPending(sentences, passages, async (claim, passage) => {
-    if (!spans.has(key(claim, passage))) spans.set(key(claim, passage), await rankedSpan(claim, passage, docText, scorer));
-  });
-  return collectCitations(sentences, passages, (claim, passage) => spans.get(key(claim, passage)) as SupportSpan);
+  // A reranker that fails costs the ranking, not the answer: the span's basis then says 'overlap'.
+  const spanOf = async (claim: string, passage: Passage) =>
+    scorer
+      ? rankedSpan(claim, passage, docText, scorer).catch(() => supportingSpan(claim, passage, docText))
+      : supportingSpan(claim, passage, docText);
+  return async (sentences, passages) => {
+    await collectPending(sentences, passages, async (claim, passage) => {
+      if (!spans.has(key(claim, passage))) spans.set(key(claim, passage), await spanOf(claim, passage));
+    });
+    return collectCitations(sentences, passages, (claim, passage) => spans.get(key(claim, passage)) as SupportSpan);
+  };
 }
 
 type Cited = (claim: string, passage: Passage) => void | Promise<void>;
@@ -182,7 +204,8 @@ function collectCitations(
         page: passage.page,
         start: span.start,
         end: span.end,
-        quote: span.text,
+        // Shown as read (wrapped lines joined, "ef-\nficient" whole); start/end stay exact in the stored text.
+        quote: readableText(span.text),
         spanBasis: span.basis,
       });
     }

@@ -1,5 +1,4 @@
 import { toCairnError } from '../core/index.ts';
-import { mapCitations } from './citations.ts';
 import { isrelScore, issupScore, likelihoodNote, scoreAnswer } from './gate.ts';
 import type { NumberedPassage } from './prompts.ts';
 import { gradeSupport, gradeUsefulness } from './reflect.ts';
@@ -62,10 +61,11 @@ export async function overlappedStage(run: Run, passages: GradedPassage[]): Prom
   const assembler = createSentenceAssembler();
   const queue = createGradingQueue((batch) => gradeBatch(state, batch, assembler.draft));
   try {
-    await generateStage(run, passages, (text, logprob) => {
+    await generateStage(run, passages, (text, logprob, logprobTokens) => {
       if (logprob !== undefined) {
+        // A chunk's logprob sums over the tokens it covers: the mean is per token, as generate.ts's.
         state.logprob.sum += logprob;
-        state.logprob.count++;
+        state.logprob.count += logprobTokens ?? 1;
       }
       queue.add(assembler.push(text));
     });
@@ -133,6 +133,10 @@ async function gradeBatch(state: Gated, batch: DraftSentence[], draft: string): 
     graded.map((g) => g.verdict),
     draft.slice(0, last.end),
   );
+  if (supports === null) {
+    for (const g of graded) g.verdict.removed = true;
+    return;
+  }
   for (const [i, g] of graded.entries()) g.verdict.support = supports[i] ?? 'none';
   reflection(
     run,
@@ -142,22 +146,29 @@ async function gradeBatch(state: Gated, batch: DraftSentence[], draft: string): 
   for (const { sentence, verdict } of graded) {
     if (verdict.support === 'none' || state.stopped) continue;
     if (!state.triedOpen) await tryOpen(state, verdict, sentence.separator);
-    else if (state.opened) releaseIfScoreHolds(state, verdict, sentence.separator);
+    else if (state.opened) await releaseIfScoreHolds(state, verdict, sentence.separator);
   }
 }
 
-/** ISSUP on the sentences, the answer so far above them; [] (all withheld) when the grader fails after a release. */
-async function supportOf(state: Gated, sentences: SentenceVerdict[], answerSoFar: string): Promise<Support[]> {
+/**
+ * ISSUP on the sentences, the answer so far above them. Before anything is shown a grader failure
+ * ends the answer (ungraded, withheld whole); after, released text cannot be taken back, so the
+ * sentences it could not judge are withheld unchecked (null: support stays null, never 'none' as if
+ * judged) and the next sentences are still graded.
+ */
+async function supportOf(state: Gated, sentences: SentenceVerdict[], answerSoFar: string): Promise<Support[] | null> {
   const { run } = state;
   const call = run.call as NonNullable<Run['call']>;
   const q = run.result.standaloneQuestion;
   try {
     return await timed(run, 'issup', () => gradeSupport(call, q, state.numbered, answerSoFar, sentences));
   } catch (error) {
-    // Once sentences are out, a sentence the grader could not judge is withheld; the rest still count.
     if (!state.opened || toCairnError(error).code !== 'GRADER_OUTPUT_INVALID') throw error;
-    run.result.notes.push('A sentence was withheld: the ISSUP grader returned invalid output twice.');
-    return [];
+    const count = sentences.length === 1 ? '1 sentence' : `${sentences.length} sentences`;
+    run.result.notes.push(
+      `The ISSUP grader returned invalid output twice after part of the answer was shown: ${count} withheld unchecked; the shown part stands.`,
+    );
+    return null;
   }
 }
 
@@ -190,27 +201,29 @@ async function tryOpen(state: Gated, verdict: SentenceVerdict, separator: string
   state.opened = true;
   state.usefulness = usefulness;
   state.score = score;
-  release(state, verdict, separator);
+  await release(state, verdict, separator);
 }
 
-function releaseIfScoreHolds(state: Gated, verdict: SentenceVerdict, separator: string): void {
+async function releaseIfScoreHolds(state: Gated, verdict: SentenceVerdict, separator: string): Promise<void> {
   const score = scoreWith(state, [...state.released, verdict], state.usefulness as number);
   if (score.total < score.threshold) {
     verdict.removed = true;
     return;
   }
   state.score = score;
-  release(state, verdict, separator);
+  await release(state, verdict, separator);
 }
 
-function release(state: Gated, verdict: SentenceVerdict, separator: string): void {
+async function release(state: Gated, verdict: SentenceVerdict, separator: string): Promise<void> {
   const { run } = state;
+  // The citation first (the reranker may rank its span): the offsets below are taken after it.
+  const citations = await run.cite([verdict], run.result.passages);
   const sep = run.release.text === '' ? '' : separator || ' ';
   const start = run.release.text.length + sep.length;
   const released = { ...verdict, start, end: start + verdict.text.length };
   state.verdicts[state.verdicts.indexOf(verdict)] = released;
   state.released.push(released);
-  run.release.release(sep + verdict.text, mapCitations([released], run.result.passages, run.docText));
+  run.release.release(sep + verdict.text, citations);
 }
 
 /** After the draft: report what was released, or take the usual path when nothing was. */
@@ -227,7 +240,7 @@ async function settle(state: Gated, draft: string): Promise<void> {
     const note = state.score && likelihoodNote(state.score);
     if (note) r.notes.push(note);
     reflection(run, 'gate', { decision: r.decision, score: r.score });
-    citeStage(run);
+    await citeStage(run);
     return;
   }
   const graded = rebase(state.verdicts, draft);
@@ -241,7 +254,7 @@ async function settle(state: Gated, draft: string): Promise<void> {
     return abstain(run, 'unsupported');
   }
   await gateStage(run, state.passages, meanLogprob(state));
-  citeStage(run);
+  await citeStage(run);
 }
 
 /** Offsets into the trimmed draft, as the batch path's sentences have. */
@@ -260,6 +273,8 @@ export async function ungradedStage(run: Run, passages: GradedPassage[] | null):
   const assembler = createSentenceAssembler();
   const kept: SentenceVerdict[] = [];
   let text = '';
+  // Tokens arrive synchronously; a citation may wait on the reranker, so releases queue in order.
+  let releases = Promise.resolve();
   const take = (sentences: DraftSentence[]) => {
     for (const s of sentences) {
       if (isDecline(s.text)) continue;
@@ -273,13 +288,19 @@ export async function ungradedStage(run: Run, passages: GradedPassage[] | null):
       text += sep + s.text;
       kept.push(verdict);
       if (run.config.stream !== 'gated') continue;
-      run.release.release(sep + s.text, passages ? mapCitations([verdict], r.passages, run.docText) : []);
+      const shown = sep + s.text;
+      releases = releases.then(async () => run.release.release(shown, passages ? await run.cite([verdict], r.passages) : []));
     }
   };
-  await generateStage(run, passages, (token) => take(assembler.push(token)));
-  take(assembler.end());
+  try {
+    await generateStage(run, passages, (token) => take(assembler.push(token)));
+    take(assembler.end());
+  } finally {
+    // A failed stream keeps what was released: every queued release lands before the answer ends.
+    await releases;
+  }
   if (text === '' && isDecline(assembler.draft)) return abstain(run, 'model_declined');
   r.answer = text;
   r.sentences = kept;
-  if (passages) citeStage(run);
+  if (passages) await citeStage(run);
 }

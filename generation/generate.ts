@@ -7,8 +7,11 @@ export interface StreamOptions {
   temperature: number;
   timeoutMs: number;
   signal?: AbortSignal | undefined;
-  /** Each token as it arrives, with its log-probability where the backend reports one. */
-  onToken: (text: string, logprob?: number) => void;
+  /**
+   * Each chunk as it arrives, with its log-probability where the backend reports one, and how many
+   * tokens that log-probability sums over (a chunk may carry several).
+   */
+  onToken: (text: string, logprob?: number, logprobTokens?: number) => void;
 }
 
 export interface StreamOutcome {
@@ -40,8 +43,9 @@ export async function streamAnswer(generator: Generator, messages: ChatTurn[], o
       tokens++;
       if (typeof logprob === 'number') {
         logprobSum += logprob;
-        logprobCount += next.value.logprobTokens ?? 1;
-        options.onToken(piece, logprob);
+        const covered = next.value.logprobTokens ?? 1;
+        logprobCount += covered;
+        options.onToken(piece, logprob, covered);
       } else options.onToken(piece);
     }
   } catch (error) {

@@ -191,7 +191,7 @@ async function reflectStages(
     return abstain(run, 'unsupported');
   }
   await gateStage(run, kept, draft.meanLogprob);
-  citeStage(run);
+  await citeStage(run);
 }
 
 async function answerWithoutDocuments(run: Run): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Collection, Config, Passage } from '../core/index.ts';
 import type { ChatTurn } from '../models/types.ts';
-import { type DocumentText, documentTextFrom } from './citations.ts';
+import { type Citer, createCiter, type DocumentText, documentTextFrom } from './citations.ts';
 import { ABSTAIN_TEXT } from './prompts.ts';
 import type { ModelCall } from './reflect.ts';
 import { createReleaser, type Releaser } from './release.ts';
@@ -18,6 +18,8 @@ export interface Run {
   /** Set when a generator is available; every model call goes through it. */
   call: ModelCall | null;
   docText: DocumentText;
+  /** Citations for released or final sentences, spans ranked by the deps' span scorer when there is one. */
+  cite: Citer;
   result: AnswerResult;
   /** Every passage retrieved, over all attempts, in rank order: the closest ones shown on abstention. */
   retrieved: Passage[];
@@ -54,7 +56,7 @@ export function createResult(question: string, standalone: string, mode: Retriev
 
 export function createRun(
   deps: AnswerDeps,
-  init: Omit<Run, 'deps' | 'config' | 'call' | 'docText' | 'retrieved' | 'emit' | 'release' | 'draftSent'>,
+  init: Omit<Run, 'deps' | 'config' | 'call' | 'docText' | 'cite' | 'retrieved' | 'emit' | 'release' | 'draftSent'>,
   onEvent?: (event: AnswerEvent) => void,
 ): Run {
   const config = deps.config.answer;
@@ -68,7 +70,8 @@ export function createRun(
     }
   };
   const docText = documentTextFrom((id) => deps.store.documents.get(id));
-  return { ...init, deps, config, call, docText, retrieved: [], emit, release: createReleaser(emit), draftSent: false };
+  const cite = createCiter(docText, deps.spanScorer ?? null);
+  return { ...init, deps, config, call, docText, cite, retrieved: [], emit, release: createReleaser(emit), draftSent: false };
 }
 
 export async function timed<T>(run: Run, stage: StageName, work: () => Promise<T>): Promise<T> {

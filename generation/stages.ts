@@ -1,5 +1,4 @@
 import type { Passage } from '../core/index.ts';
-import { mapCitations } from './citations.ts';
 import { condenseWithoutGenerator } from './condense.ts';
 import { extractAnswer } from './extractive.ts';
 import {
@@ -124,7 +123,7 @@ export function extractiveStage(run: Run, passages: GradedPassage[]): void {
 export async function generateStage(
   run: Run,
   passages: GradedPassage[] | null,
-  onToken?: (text: string, logprob?: number) => void,
+  onToken?: (text: string, logprob?: number, logprobTokens?: number) => void,
 ): Promise<{ text: string; meanLogprob: number | null }> {
   const call = run.call as NonNullable<Run['call']>;
   const q = run.result.standaloneQuestion;
@@ -135,12 +134,12 @@ export async function generateStage(
       temperature: run.config.temperature,
       timeoutMs: run.config.timeoutMs,
       signal: run.request.signal,
-      onToken: (text, logprob) => {
+      onToken: (text, logprob, logprobTokens) => {
         if (run.config.stream === 'draft') {
           run.draftSent = true;
           run.emit({ type: 'token', text, draft: true });
         }
-        onToken?.(text, logprob);
+        onToken?.(text, logprob, logprobTokens);
       },
     }),
   );
@@ -250,8 +249,8 @@ export async function gateStage(run: Run, passages: GradedPassage[], meanLogprob
   reflection(run, 'gate', { decision: r.decision, score: r.score });
 }
 
-export function citeStage(run: Run): void {
+export async function citeStage(run: Run): Promise<void> {
   const r = run.result;
   if (r.decision === 'abstained') return;
-  r.citations = mapCitations(r.sentences, r.passages, run.docText);
+  r.citations = await run.cite(r.sentences, r.passages);
 }

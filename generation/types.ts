@@ -2,6 +2,7 @@ import type { Citation, Config, Logger, Passage } from '../core/index.ts';
 import type { ChatTurn, Generator } from '../models/types.ts';
 import type { SearchFilter, SearchRequest, SearchResult } from '../retrieval/index.ts';
 import type { Store } from '../store/index.ts';
+import type { SpanScorer } from './citations.ts';
 
 /** retrieval's search() bound to its deps (tests pass fakes). */
 export type SearchFn = (request: SearchRequest) => Promise<SearchResult>;
@@ -13,6 +14,11 @@ export interface AnswerDeps {
   generator: Generator | null;
   search: SearchFn;
   logger: Logger;
+  /**
+   * Ranks the sentence runs a citation may quote (the collection's cross-encoder); absent or null →
+   * word overlap. Citations say which chose their span (`spanBasis`).
+   */
+  spanScorer?: SpanScorer | null;
 }
 
 export type RetrieveMode = 'always' | 'never' | 'auto';

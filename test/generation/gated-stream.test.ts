@@ -234,9 +234,17 @@ describe('gated streaming: a backend with two sequences grades sentence n while 
     );
     const ev = collectEvents();
     const result = await answer(makeDeps(seeded.store, gen.generator, search), { collection: 'geo', question: Q }, ev.onEvent);
-    expect([result.answer, result.decision, result.complete]).toEqual([S1, 'revised', true]);
+    expect([result.answer, result.decision, result.abstainReason, result.complete]).toEqual([S1, 'revised', null, true]);
     expect(released(ev.events)).toEqual([S1]);
-    expect(result.notes).toContain('A sentence was withheld: the ISSUP grader returned invalid output twice.');
+    expect(result.notes).toContain(
+      'The ISSUP grader returned invalid output twice after part of the answer was shown: 1 sentence withheld unchecked; the shown part stands.',
+    );
+    // Not judged, so not 'none': withheld unchecked, its text never leaves.
+    expect(result.sentences.map((s) => [s.text, s.support, s.removed])).toEqual([
+      [S1, 'full', false],
+      ['', null, true],
+    ]);
+    expect(ev.events.at(-1)?.type).toBe('done');
     for (const event of ev.events) expect(JSON.stringify(event)).not.toContain('Seine river [1]');
   });
 });

@@ -7,7 +7,7 @@ import { openStore, type Store } from '../../store/index.ts';
 /** One scripted reply: a completion (text or JSON), a token stream, a failure, or a stall. */
 export type Step =
   | { complete: unknown; delayMs?: number }
-  | { stream: string[]; logprob?: number; delayMs?: number }
+  | { stream: string[]; logprob?: number; logprobTokens?: number; delayMs?: number }
   | { stream: string[]; thenFail: Error }
   | { stream: string[]; thenHang: true }
   | { fail: Error };
@@ -60,7 +60,9 @@ export function createScriptedGenerator(steps: Step[], id = 'scripted', options:
         for (const text of step.stream) {
           if ('delayMs' in step && step.delayMs) await pause(step.delayMs);
           log?.push(`yield ${text}`);
-          yield 'logprob' in step && step.logprob !== undefined ? { text, logprob: step.logprob } : { text };
+          if (!('logprob' in step) || step.logprob === undefined) yield { text };
+          else if (step.logprobTokens === undefined) yield { text, logprob: step.logprob };
+          else yield { text, logprob: step.logprob, logprobTokens: step.logprobTokens };
         }
         if ('thenFail' in step) throw step.thenFail;
         if ('thenHang' in step) await new Promise(() => {});
@@ -187,8 +189,9 @@ export function makeDeps(
   generator: Generator | null,
   search: AnswerDeps['search'],
   config = testConfig(),
+  spanScorer: AnswerDeps['spanScorer'] = null,
 ): AnswerDeps {
-  return { store, config, generator, search, logger: silentLogger };
+  return { store, config, generator, search, logger: silentLogger, spanScorer };
 }
 
 export function collectEvents() {
