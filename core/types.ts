@@ -135,6 +135,9 @@ export interface JobProgress {
   documentsTotal: number;
   chunksDone: number;
   chunksTotal: number;
+  /** OCR of the document being read: pages done and pages to OCR (absent until a document needs OCR). */
+  ocrPagesDone?: number;
+  ocrPagesTotal?: number;
 }
 
 export interface Job {

@@ -13,6 +13,7 @@ export {
   sniffKind,
   textToDocument,
 } from './loaders/index.ts';
+export { createOcrRunner, type OcrMetadata, type OcrRunner, ocrStatus, sharedOcrRunner } from './ocr/index.ts';
 export { ensureCollection, ingest, NO_EMBEDDER_NOTE } from './pipeline.ts';
 export { type ReindexRequest, type ReindexSummary, reindex } from './reindex.ts';
 export {

@@ -17,7 +17,7 @@ import type { Tracker } from './progress.ts';
 import { isLocation, type Plan, type PlannedItem, readFileInput, readUrl } from './sources/index.ts';
 import { splitDocument } from './splitters/index.ts';
 import { attachTables, type ExtractedTable, loadWithTables } from './tables/index.ts';
-import type { IngestSummary, LoadedDocument, RawInput, StoredDocument } from './types.ts';
+import type { IngestSummary, LoadedDocument, LoadOptions, RawInput, StoredDocument } from './types.ts';
 
 /** A document ready to embed and write. */
 export interface PreparedDocument {
@@ -122,13 +122,23 @@ function sameUpload(ctx: PrepareContext, input: RawInput, bytesHash: string): st
   return found;
 }
 
+/** Config, password, cancel and OCR page progress for the loaders. */
+function loadOptions(ctx: PrepareContext): LoadOptions {
+  return {
+    config: ctx.config,
+    ...(ctx.password ? { password: ctx.password } : {}),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    onOcrPage: (done, total) => ctx.tracker.ocrPage(done, total),
+  };
+}
+
 async function prepareInput(input: RawInput, ctx: PrepareContext, emit: Emit, only?: string): Promise<void> {
   const bytesHash = sha256(input.data);
   // Same bytes as stored: skip loading altogether (a PDF parse is the costly part of a re-run).
   if (ctx.existing.get(input.source) === bytesHash) return markUnchanged(ctx, input.source);
   const stored = sameUpload(ctx, input, bytesHash);
   if (stored !== undefined) return markUnchanged(ctx, stored);
-  const withTables = await loadWithTables(input, { config: ctx.config, ...(ctx.password ? { password: ctx.password } : {}) });
+  const withTables = await loadWithTables(input, loadOptions(ctx));
   const loaded = withTables.result;
   const result = only ? onlyPart(loaded, input.source, only) : loaded;
   // Read in full only when every part was looked at (what --prune relies on).

@@ -12,6 +12,8 @@ export interface Tracker {
   addChunks(n: number): void;
   documentDone(chunks: number): void;
   fail(failure: JobFailure): void;
+  /** A page of the document being read was OCR'd: written at once, an OCR page takes seconds. */
+  ocrPage(done: number, total: number): void;
   flush(): void;
 }
 
@@ -54,6 +56,11 @@ export function createTracker(
       failuresDirty = true;
       progress.documentsDone++;
       write(false);
+    },
+    ocrPage(done, total) {
+      progress.ocrPagesDone = done;
+      progress.ocrPagesTotal = total;
+      write(true);
     },
     flush: () => write(true),
   };

@@ -15,7 +15,7 @@ export interface PdfOcrSettings {
 
 type Page = { num: number; text: string };
 
-/** auto: pages whose text layer has fewer than minTextChars non-space characters; force: every page. */
+/** auto: pages whose text layer has fewer than minTextChars non-space characters (OCR'd if they paint an image); force: every page. */
 export function pagesToOcr(pages: Page[], mode: PdfOcrSettings['mode'], minTextChars: number): number[] {
   if (mode === 'off') return [];
   if (mode === 'force') return pages.map((page) => page.num);
@@ -34,19 +34,21 @@ export async function ocrPdfPages(
 ): Promise<{ pages: Page[]; metadata?: OcrMetadata }> {
   const wanted = pagesToOcr(pages, settings.mode, settings.minTextChars);
   if (wanted.length === 0) return { pages };
+  // The text layer stays when OCR skipped the page (auto: no image) or read nothing on it.
   const { ocrMetadata, sharedOcrRunner } = await import('../ocr/index.ts');
   const runner = settings.runner ?? sharedOcrRunner();
   const readings = await runner.readPdfPages(data, wanted, {
     scale: settings.scale,
     maxPixels: settings.maxPixels,
+    onlyWithImage: settings.mode === 'auto',
     ...(password ? { password } : {}),
     ...(settings.signal ? { signal: settings.signal } : {}),
     ...(settings.onPage ? { onPage: settings.onPage } : {}),
   });
   const mode = settings.mode === 'force' ? 'force' : 'auto';
   return {
-    pages: pages.map((page) => ({ num: page.num, text: readings.get(page.num)?.text ?? page.text })),
-    metadata: ocrMetadata(readings, mode, settings.minConfidence),
+    pages: pages.map((page) => ({ num: page.num, text: readings.get(page.num)?.text || page.text })),
+    ...(readings.size > 0 ? { metadata: ocrMetadata(readings, mode, settings.minConfidence) } : {}),
   };
 }
 

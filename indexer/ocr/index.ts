@@ -6,6 +6,7 @@ export {
   OCR_ENGINES,
   type OcrRunner,
   type OcrRunnerOptions,
+  ocrStatus,
   type PdfOcrOptions,
   sharedOcrRunner,
 } from './runner.ts';

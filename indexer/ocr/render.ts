@@ -1,3 +1,4 @@
+import { OPS, type PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { PDFParse } from 'pdf-parse';
 
 /** An open PDF in the OCR worker: its parser and each page's size in points. */
@@ -41,4 +42,28 @@ export async function normalizeImage(data: Uint8Array, maxPixels: number): Promi
   const shrink = width * height > maxPixels ? Math.sqrt(maxPixels / (width * height)) : 1;
   const sized = shrink < 1 ? image.resize({ width: Math.floor(width * shrink) }) : image;
   return sized.flatten({ background: '#ffffff' }).png().toBuffer();
+}
+
+/** pdf.js operators that paint an image (solid colour masks excepted: they are fills). */
+const IMAGE_OPS = new Set<number>([
+  OPS.paintImageMaskXObject,
+  OPS.paintImageMaskXObjectGroup,
+  OPS.paintImageXObject,
+  OPS.paintInlineImageXObject,
+  OPS.paintInlineImageXObjectGroup,
+  OPS.paintImageXObjectRepeat,
+  OPS.paintImageMaskXObjectRepeat,
+]);
+
+/**
+ * Whether the page paints an image: a page with little text and no image is short, not scanned,
+ * and OCR would only misread what its text layer already says. Read from pdf-parse's pdf.js
+ * document; should a version hide it, every candidate page counts as drawing one.
+ */
+export async function drawsImage(pdf: OpenPdf, page: number): Promise<boolean> {
+  const doc = (pdf.parser as unknown as { doc?: PDFDocumentProxy }).doc;
+  if (!doc) return true;
+  const proxy = await doc.getPage(page);
+  const operators = await proxy.getOperatorList();
+  return operators.fnArray.some((fn) => IMAGE_OPS.has(fn));
 }

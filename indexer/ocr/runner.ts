@@ -10,6 +10,8 @@ export interface PdfOcrOptions {
   password?: string;
   scale: number;
   maxPixels: number;
+  /** Skip pages that paint no image (auto mode: a short text page is not a scan). */
+  onlyWithImage: boolean;
   signal?: AbortSignal;
   /** Called after each page with pages done and pages to do. */
   onPage?: (done: number, total: number) => void;
@@ -21,6 +23,7 @@ export interface PdfOcrOptions {
  */
 export interface OcrRunner {
   readonly engines: readonly string[];
+  /** The pages' readings; a page skipped for painting no image has none. */
   readPdfPages(data: Uint8Array, pages: number[], options: PdfOcrOptions): Promise<Map<number, PageReading>>;
   readImage(data: Uint8Array, options: { maxPixels: number; signal?: AbortSignal }): Promise<PageReading>;
   close(): Promise<void>;
@@ -84,13 +87,16 @@ export function createOcrRunner(options: OcrRunnerOptions = {}): OcrRunner {
 
   async function pdfPages(data: Uint8Array, pages: number[], opts: PdfOcrOptions): Promise<Map<number, PageReading>> {
     const read = new Map<number, PageReading>();
+    let done = 0;
     cancelled(opts.signal);
     await ask({ type: 'open', data: new Uint8Array(data), ...(opts.password ? { password: opts.password } : {}) });
     try {
       for (const page of pages) {
         cancelled(opts.signal);
-        read.set(page, await ask<PageReading>({ type: 'page', page, scale: opts.scale, maxPixels: opts.maxPixels }));
-        opts.onPage?.(read.size, pages.length);
+        const { scale, maxPixels, onlyWithImage } = opts;
+        const reading = await ask<PageReading | null>({ type: 'page', page, scale, maxPixels, onlyWithImage });
+        if (reading) read.set(page, reading);
+        opts.onPage?.(++done, pages.length);
       }
     } finally {
       await ask({ type: 'close' }).catch(() => undefined);
@@ -120,4 +126,13 @@ let shared: OcrRunner | null = null;
 export function sharedOcrRunner(): OcrRunner {
   shared ??= createOcrRunner();
   return shared;
+}
+
+/** What /health reports: the OCR mode and the engines it runs (none when off). */
+export function ocrStatus(ingest: { ocr: 'auto' | 'off' | 'force'; ocrScale: number }): {
+  mode: 'auto' | 'off' | 'force';
+  engines: string[];
+  renderScale: number;
+} {
+  return { mode: ingest.ocr, engines: ingest.ocr === 'off' ? [] : [...OCR_ENGINES], renderScale: ingest.ocrScale };
 }

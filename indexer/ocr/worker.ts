@@ -1,11 +1,12 @@
 import { parentPort } from 'node:worker_threads';
 import { createEngineSet, type PageReading, readPageImage } from './page-ocr.ts';
-import { normalizeImage, type OpenPdf, openPdf, renderPage } from './render.ts';
+import { drawsImage, normalizeImage, type OpenPdf, openPdf, renderPage } from './render.ts';
 
 /** Requests the OCR worker answers, one at a time (the runner never sends the next before a reply). */
 export type OcrRequest =
   | { id: number; type: 'open'; data: Uint8Array; password?: string }
-  | { id: number; type: 'page'; page: number; scale: number; maxPixels: number }
+  /** onlyWithImage: skip (answer null for) a page that paints no image. */
+  | { id: number; type: 'page'; page: number; scale: number; maxPixels: number; onlyWithImage: boolean }
   | { id: number; type: 'image'; data: Uint8Array; maxPixels: number }
   | { id: number; type: 'close' };
 
@@ -28,6 +29,7 @@ async function handle(request: OcrRequest): Promise<unknown> {
       return { pages: pdf.sizes.size };
     case 'page': {
       if (!pdf) throw new Error('no PDF is open');
+      if (request.onlyWithImage && !(await drawsImage(pdf, request.page))) return null;
       const image = await renderPage(pdf, request.page, request.scale, request.maxPixels);
       return readPageImage(image, engines) satisfies Promise<PageReading>;
     }

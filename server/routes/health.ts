@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { VERSION } from '../../core/index.ts';
+import { ocrStatus } from '../../indexer/index.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv, Principal } from '../env.ts';
 import { hasScope } from '../middleware/auth.ts';
@@ -9,7 +10,7 @@ export const healthDocs: RouteDoc[] = [
   {
     method: 'get',
     path: '/health',
-    summary: 'Liveness, and what runs: store, embedder, reranker, generator, auth',
+    summary: 'Liveness, and what runs: store, embedder, reranker, generator, auth, OCR',
     tag: 'Operations',
   },
 ];
@@ -31,6 +32,7 @@ export function createHealthRoutes(deps: AppDeps) {
       auth: keys > 0 ? 'api-keys' : deps.openWithoutKeys ? 'open (loopback, no API keys)' : 'api-keys',
       jobs: { queued: deps.jobs.depth() },
       components: await deps.services.components(),
+      ocr: ocrStatus(deps.config.ingest),
     });
   });
 }

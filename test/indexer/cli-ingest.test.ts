@@ -62,14 +62,22 @@ const EXPECTED: Record<string, string[]> = {
   'md-pipe-table.md': ['Item | Price | # In stock', 'Juicy Apples | 1.99 | 739', 'Bananas | 1.89 | 6'],
   'md-latin1-encoded.md': ['## können', 'können', 'äöüß'],
   'md-fenced-code.md': ['HTML Example', 'XML Example', '<h1>Hello, World!</h1>', '<to>Tove</to>'],
+  // No text layer: read by OCR (ingest.ocr 'auto'); oracles from the typed reference and the expected CSV.
+  'pdf-scanned-no-text-layer.pdf': [
+    'Lorem ipsum dolor sit amet, consectetur adipiscing elit. Nunc sollicitudin\nmolestie consequat.',
+    'turpis in volutpat placerat. Phasellus ornare quis diam at vestibulum.',
+  ],
+  'pdf-image-only-table.pdf': [
+    'Blind 5 1 4 34.5%, n=1 1199 sec, n=1',
+    'Dexterity 5 4 1 98.3%, n=4 1672.1 sec, n=4',
+    'Mobility 3 3 0 95.4%, n=3 1416 sec, n=3',
+  ],
 };
 
 const UNREADABLE: Record<string, string> = {
   'docx-invalid-empty-zip.docx': 'LOADER_FAILED',
   'pdf-encrypted-aes256.pdf': 'PDF_ENCRYPTED',
   'pdf-encrypted-libreoffice.pdf': 'PDF_ENCRYPTED',
-  'pdf-image-only-table.pdf': 'PDF_NO_TEXT',
-  'pdf-scanned-no-text-layer.pdf': 'PDF_NO_TEXT',
 };
 
 describe('cairn ingest on the loader test documents', () => {
@@ -102,7 +110,7 @@ describe('cairn ingest on the loader test documents', () => {
 
     const second = await cairn(['ingest', DOCS, '--data', data, '--json']);
     const again = JSON.parse(second.stdout) as { added: number; updated: number; unchanged: number; failed: unknown[] };
-    expect([again.added, again.updated, again.unchanged, again.failed.length]).toEqual([0, 0, summary.added, 5]);
+    expect([again.added, again.updated, again.unchanged, again.failed.length]).toEqual([0, 0, summary.added, 3]);
 
     const withPassword = await cairn([
       'ingest',
@@ -113,7 +121,7 @@ describe('cairn ingest on the loader test documents', () => {
       data,
     ]);
     expect(withPassword.stdout).toMatch(/^added 1, updated 0, unchanged 0, failed 0; 1 chunks in [\d.]+ s\nnote: no embedder/);
-  }, 60_000);
+  }, 240_000);
 
   it('needs an embedder for reindex', async () => {
     const reindex = await cairn(['reindex', '--data', path.join(dir, 'data'), '--json']);

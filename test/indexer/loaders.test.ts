@@ -55,11 +55,11 @@ describe('PDF loader', () => {
     expect(only(await loadFixture('pdf-encrypted-libreoffice.pdf', byConfig)).text).toMatch(/^Lorem ipsum dolor sit amet/);
   });
 
-  it('reports scanned PDFs as having no text layer', async () => {
+  it('reports scanned PDFs as having no text layer when OCR is off (test/indexer/ocr-*.test.ts read them with OCR)', async () => {
     for (const name of ['pdf-scanned-no-text-layer.pdf', 'pdf-image-only-table.pdf']) {
-      const error = await loadFixture(name).catch((e: unknown) => e);
+      const error = await loadFixture(name, testConfig({ ingest: { ocr: 'off' } })).catch((e: unknown) => e);
       expect(isCairnError(error, 'PDF_NO_TEXT')).toBe(true);
-      expect((error as Error).message).toBe('no extractable text (scanned? OCR not enabled)');
+      expect((error as Error).message).toBe('no extractable text (scanned? OCR is off: set ingest.ocr to auto)');
     }
   });
 

@@ -190,18 +190,26 @@ describe('bad input', () => {
         ['latest', 'URL_BLOCKED'],
         ['missing.txt', 'SOURCE_NOT_FOUND'],
         ['pdf-encrypted-aes256.pdf', 'PDF_ENCRYPTED'],
-        ['pdf-scanned-no-text-layer.pdf', 'PDF_NO_TEXT'],
         ['secret', 'URL_BLOCKED'],
         ['x', 'URL_BLOCKED'],
         ['zero.txt', 'EMPTY_FILE'],
       ].sort(),
     );
-    expect(summary.added).toBe(3);
+    // The scanned PDF is read by OCR (ingest.ocr 'auto'): no longer a failure.
+    expect(summary.added).toBe(4);
     const stored = h.store.documents
       .list({ collectionId: 'docs' })
       .documents.map((d) => path.basename(d.source))
       .sort();
-    expect(stored).toEqual(['html-windows1252-encoded.html', 'md-latin1-encoded.md', 'pdf-corrupt-zlib-stream.pdf']);
+    expect(stored).toEqual([
+      'html-windows1252-encoded.html',
+      'md-latin1-encoded.md',
+      'pdf-corrupt-zlib-stream.pdf',
+      'pdf-scanned-no-text-layer.pdf',
+    ]);
+    const scanned = h.store.documents.findBySource('docs', path.join(bad, 'pdf-scanned-no-text-layer.pdf'));
+    expect(scanned?.text.startsWith('Lorem ipsum dolor sit amet, consectetur adipiscing elit. Nunc sollicitudin\n')).toBe(true);
+    expect((scanned?.metadata.ocr as { engines: string[] }).engines).toEqual(['tesseract.js@7.0.0/eng']);
     expect(
       (
         h.store.db.prepare('SELECT count(*) AS n FROM chunks WHERE document_id NOT IN (SELECT id FROM documents)').get() as {
@@ -217,11 +225,13 @@ describe('bad input', () => {
       documentsTotal: 12,
       chunksDone: summary.chunks,
       chunksTotal: summary.chunks,
+      ocrPagesDone: 1,
+      ocrPagesTotal: 1,
     });
     expect(h.store.documents.findBySource('docs', path.join(bad, 'md-latin1-encoded.md'))?.text).toBe(
       '## können\n\nkönnen\n\näöüß\n',
     );
-  }, 30_000);
+  }, 120_000);
 
   it('rolls back a document whose write fails and keeps the rest', async () => {
     const base = createHashEmbedder(16);
