@@ -1,6 +1,13 @@
 import type { Config, Logger } from '../../core/index.ts';
 import { CairnError } from '../../core/index.ts';
-import { type AnswerEvent, type AnswerResult, answer, type RetrieveMode, type SearchFn } from '../../generation/index.ts';
+import {
+  type AnswerDeps,
+  type AnswerEvent,
+  type AnswerResult,
+  answer,
+  type RetrieveMode,
+  type SearchFn,
+} from '../../generation/index.ts';
 import { createAnnManager } from '../../indexer/ann/index.ts';
 import { type Availability, createModelRegistry, type Embedder, type Generator, type Reranker } from '../../models/index.ts';
 import { search } from '../../retrieval/index.ts';
@@ -60,6 +67,21 @@ export function bindSearch(
   return {
     search: (request) => search({ store, config, ann, embedder: models.embedder, reranker: models.reranker }, request),
     close: () => ann.close(),
+  };
+}
+
+/** What answer() runs with: the citation spans are ranked by the reranker when one is loaded. */
+export function answerDeps(
+  base: Pick<AnswerDeps, 'store' | 'config' | 'logger'>,
+  models: Pick<AnswerModels, 'generator' | 'reranker'>,
+  search: SearchFn,
+): AnswerDeps {
+  const reranker = models.reranker;
+  return {
+    ...base,
+    generator: models.generator,
+    search,
+    spanScorer: reranker ? (query, texts) => reranker.score(query, texts) : null,
   };
 }
 
@@ -156,7 +178,7 @@ export const askCommand: Command = {
       if (!ctx.json) for (const note of models.notes) ctx.stderr(`note: ${note}`);
       const printer = createAnswerPrinter(ctx, (text) => process.stdout.write(text));
       const result = await answer(
-        { store, config: ctx.config, generator: models.generator, search: bound.search, logger: ctx.logger },
+        answerDeps({ store, config: ctx.config, logger: ctx.logger }, models, bound.search),
         {
           collection,
           question,

@@ -4,8 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatCitations } from '../../cli/commands/ask.ts';
+import { answerDeps, formatCitations } from '../../cli/commands/ask.ts';
+import { silentLogger } from '../../core/index.ts';
 import type { AnswerResult } from '../../generation/index.ts';
+import type { Reranker } from '../../models/index.ts';
 import { openStore } from '../../store/index.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/cairn.js', import.meta.url));
@@ -124,5 +126,24 @@ describe('cairn ask', () => {
       '[1] france.md p.2 (chars 0-31, 32-59): "Paris is the capital of France." "It sits on the Seine river."',
       '[2] france.md p.2 (chars 80-95): "Lyon is second."',
     ]);
+  });
+
+  it('ranks citation spans with the loaded reranker, and by overlap without one', async () => {
+    const asked: [string, string[]][] = [];
+    const reranker = {
+      id: 'fake-reranker',
+      score: async (query: string, texts: string[]) => {
+        asked.push([query, texts]);
+        return texts.map((t) => t.length / 100);
+      },
+    } as unknown as Reranker;
+    const store = openStore({ file: ':memory:' });
+    const search = async () => ({ passages: [], notes: [], ran: {}, timings: {} }) as never;
+    const base = { store, config: {} as never, logger: silentLogger };
+    const deps = answerDeps(base, { generator: null, reranker }, search);
+    expect(await deps.spanScorer?.('Paris is the capital.', ['ab', 'abcd'])).toEqual([0.02, 0.04]);
+    expect(asked).toEqual([['Paris is the capital.', ['ab', 'abcd']]]);
+    expect(answerDeps(base, { generator: null, reranker: null }, search).spanScorer).toBeNull();
+    store.close();
   });
 });
