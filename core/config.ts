@@ -95,8 +95,8 @@ const ingestSchema = z.strictObject({
   ocr: z.enum(['auto', 'off', 'force']).default('auto'),
   /** PDF render scale for OCR (1 = 72 dpi); 2 read every word of the reference scans at the least cost. */
   ocrScale: z.number().positive().max(6).default(2),
-  /** A page whose text layer has fewer non-space characters than this is OCR'd in auto mode. */
-  ocrMinTextChars: z.number().int().nonnegative().default(16),
+  /** auto mode OCRs a page that paints an image and has fewer text-layer characters (spaces aside) than this: a page number is not a text layer. */
+  ocrMinTextChars: z.number().int().nonnegative().default(8),
   /** Pages whose mean OCR confidence (0..1) is below this are reported in the document's metadata. */
   ocrMinConfidence: z.number().min(0).max(1).default(0.6),
   /** Largest page image OCR'd, in pixels (the render scale is lowered to fit): bounds memory per page. */

@@ -9,11 +9,11 @@ export async function textImage(
 ): Promise<{ png: Buffer; width: number; height: number }> {
   const lineHeight = Math.round(fontSize * 1.5);
   const height = lineHeight * (lines.length + 1);
-  const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const texts = lines
     .map(
       (line, i) =>
-        `<text x="40" y="${lineHeight * (i + 1)}" font-family="DejaVu Sans" font-size="${fontSize}">${escape(line)}</text>`,
+        `<text x="40" y="${lineHeight * (i + 1)}" font-family="DejaVu Sans" font-size="${fontSize}">${escapeXml(line)}</text>`,
     )
     .join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#fff"/>${texts}</svg>`;

@@ -209,7 +209,7 @@ describe('bad input', () => {
     ]);
     const scanned = h.store.documents.findBySource('docs', path.join(bad, 'pdf-scanned-no-text-layer.pdf'));
     expect(scanned?.text.startsWith('Lorem ipsum dolor sit amet, consectetur adipiscing elit. Nunc sollicitudin\n')).toBe(true);
-    expect((scanned?.metadata.ocr as { engines: string[] }).engines).toEqual(['tesseract.js@7.0.0/eng']);
+    expect((scanned?.metadata.ocr as { engines: string[] } | undefined)?.engines).toEqual(['tesseract.js@7.0.0/eng']);
     expect(
       (
         h.store.db.prepare('SELECT count(*) AS n FROM chunks WHERE document_id NOT IN (SELECT id FROM documents)').get() as {
