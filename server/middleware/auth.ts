@@ -6,7 +6,9 @@ import type { AppEnv, Principal } from '../env.ts';
 const RANK: Record<Scope, number> = { read: 1, write: 2, admin: 3 };
 
 /** Paths anyone may read: liveness, the API description and the chat UI's static files. */
-const PUBLIC = new Set(['/health', '/openapi.json', '/docs', '/', '/ui/app.js', '/ui/style.css', '/embed.js', '/sdk.js']);
+const PUBLIC = new Set(['/health', '/openapi.json', '/docs', '/', '/embed.js', '/sdk.js']);
+/** The chat app's built files (web/dist/assets): code and styles, no data. */
+const PUBLIC_PREFIX = '/ui/assets/';
 
 export function presentedKey(c: Context): string | null {
   const header = c.req.header('authorization');
@@ -28,7 +30,7 @@ export function createAuth(options: { store: Store; openWithoutKeys: boolean }):
       const apiKey = options.store.apiKeys.verify(key);
       if (!apiKey) throw new CairnError('UNAUTHORIZED', 'The API key is unknown or revoked');
       c.set('principal', { kind: 'key', key: apiKey });
-    } else if (!PUBLIC.has(c.req.path)) {
+    } else if (!PUBLIC.has(c.req.path) && !c.req.path.startsWith(PUBLIC_PREFIX)) {
       throw new CairnError('UNAUTHORIZED', 'A valid API key is required: send "Authorization: Bearer <key>"');
     } else {
       c.set('principal', { kind: 'open' });

@@ -1,0 +1,89 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { silentLogger } from '../../core/index.ts';
+import { createRuntime, type RunningServer, startServer } from '../../server/index.ts';
+import { buildWebApp } from '../../web/build.ts';
+import { testConfig } from '../server/helpers.ts';
+import { launchChromium } from './chromium.ts';
+
+export const SHOTS = '/tmp/cairn-notes';
+
+/**
+ * A one-page PDF with these lines of text, written by hand (objects, xref offsets, trailer), so a
+ * test knows the exact sentences pdf.js and pdf-parse will read.
+ */
+export function minimalPdf(lines: string[]): Buffer {
+  const text = lines.map((line, i) => `BT /F1 14 Tf 60 ${760 - i * 24} Td (${line.replace(/[()\\]/g, '\\$&')}) Tj ET`).join('\n');
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${Buffer.byteLength(text)} >>\nstream\n${text}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>',
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objects.forEach((body, i) => {
+    offsets.push(Buffer.byteLength(out));
+    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = Buffer.byteLength(out);
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  out += offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('');
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+export interface DropFile {
+  name: string;
+  type: string;
+  data: string;
+}
+
+export function dropFile(name: string, type: string, bytes: Buffer): DropFile {
+  return { name, type, data: bytes.toString('base64') };
+}
+
+export function fixture(file: string): Buffer {
+  return readFileSync(path.join(import.meta.dirname, '..', file));
+}
+
+/** Drops files on the documents drop zone as a person's drag would: a drop event carrying a DataTransfer. */
+export async function dropFiles(page: Page, files: DropFile[]): Promise<void> {
+  await page.evaluate((list) => {
+    const transfer = new DataTransfer();
+    for (const f of list) {
+      const bytes = Uint8Array.from(atob(f.data), (c) => c.charCodeAt(0));
+      transfer.items.add(new File([bytes], f.name, { type: f.type }));
+    }
+    const zone = document.querySelector('#dropzone');
+    zone?.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    zone?.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, files);
+}
+
+export interface AppHarness {
+  server: RunningServer;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/** A real server without models (extractive answers), the freshly built app, and Chromium. */
+export async function startApp(prefix: string): Promise<AppHarness> {
+  await buildWebApp();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const config = testConfig(dataDir, { offline: true, models: { embedder: null, reranker: null, generator: null } });
+  const server = await startServer(config, silentLogger, await createRuntime(config, silentLogger));
+  const browser = await launchChromium();
+  return {
+    server,
+    browser,
+    async close() {
+      await browser.close();
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
