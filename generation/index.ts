@@ -26,6 +26,15 @@ export {
 export { gradeJson } from './grader.ts';
 export { answer } from './pipeline.ts';
 export { ABSTAIN_TEXT, fencePassages } from './prompts.ts';
+export {
+  guardSql,
+  listTables,
+  resultTable,
+  runSql,
+  type SqlDeps,
+  type SqlResult,
+  type TableListing,
+} from './sql/index.ts';
 export { exactMatch, f1Score, goldInAnswer, loadSquad, normalizeAnswer } from './squad.ts';
 export { extractMarkers, splitSentences, stripMarkers } from './text.ts';
 export type {

@@ -2,6 +2,7 @@ import type { AskStream } from './ask-stream.ts';
 import { type ClientOptions, type RequestOptions, resolvedOptions } from './http.ts';
 import { Keys } from './keys.ts';
 import { ask, Chats, Collections, Documents, Jobs, search, Transport } from './resources.ts';
+import { Tables } from './tables.ts';
 import type { AskParams, Health, MultiAskParams, MultiSearchParams, SearchParams, SearchResult } from './types.ts';
 
 /**
@@ -21,6 +22,7 @@ export class Cairn {
   readonly jobs: Jobs;
   readonly chats: Chats;
   readonly keys: Keys;
+  readonly tables: Tables;
   readonly #http: Transport;
 
   constructor(options: ClientOptions = {}) {
@@ -32,6 +34,7 @@ export class Cairn {
     this.jobs = new Jobs(this.#http);
     this.chats = new Chats(this.#http);
     this.keys = new Keys(this.#http);
+    this.tables = new Tables(this.#http);
   }
 
   /**

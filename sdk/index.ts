@@ -20,5 +20,6 @@ export {
 export type { ClientOptions, RequestOptions } from './http.ts';
 export { Keys } from './keys.ts';
 export type { AddOptions, WaitOptions } from './resources.ts';
+export { type SqlResult, type TableInfo, Tables } from './tables.ts';
 export type * from './types.ts';
 export type { AddDocumentParams, FileInput, IngestFilesParams, IngestUrlsParams } from './uploads.ts';

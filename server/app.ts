@@ -27,6 +27,7 @@ import { createMetricsRoutes, metricsDocs } from './routes/metrics.ts';
 import { createOpenAiRoutes, openAiDocs } from './routes/openai.ts';
 import { createSdkRoutes, sdkDocs } from './routes/sdk.ts';
 import { createSearchRoutes, searchDocs } from './routes/search.ts';
+import { createSqlRoutes, sqlDocs } from './routes/sql.ts';
 import { createWebRoutes, webDocs } from './routes/web.ts';
 
 export const ROUTE_DOCS: RouteDoc[] = [
@@ -38,6 +39,7 @@ export const ROUTE_DOCS: RouteDoc[] = [
   ...documentFileDocs,
   ...searchDocs,
   ...askDocs,
+  ...sqlDocs,
   ...jobDocs,
   ...chatDocs,
   ...feedbackDocs,
@@ -109,6 +111,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/v1/collections/:collection/documents', createDocumentFileRoutes(deps));
   app.route('/v1/collections/:collection/search', createSearchRoutes(deps));
   app.route('/v1/collections/:collection/ask', createAskRoutes(deps, asks));
+  app.route('/v1/collections/:collection', createSqlRoutes(deps));
   app.route('/v1/jobs', createJobRoutes(deps));
   app.route('/v1/chats', createChatRoutes(deps));
   app.route('/v1/chats', createFeedbackRoutes(deps));

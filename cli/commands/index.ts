@@ -9,6 +9,8 @@ import { modelsCommand } from './models.ts';
 import { reindexCommand } from './reindex.ts';
 import { searchCommand } from './search.ts';
 import { serveCommand } from './serve.ts';
+import { sqlCommand } from './sql.ts';
+import { tablesCommand } from './tables.ts';
 
 export const COMMANDS: Command[] = [
   serveCommand,
@@ -17,6 +19,8 @@ export const COMMANDS: Command[] = [
   reindexCommand,
   searchCommand,
   askCommand,
+  tablesCommand,
+  sqlCommand,
   collectionsCommand,
   modelsCommand,
   keysCommand,

@@ -45,3 +45,29 @@ export async function runSql(deps: SqlDeps, collectionName: string, sql: string,
     tables: read.map((t) => ({ name: t.name, source: t.source, sheet: t.sheet, page: t.page })),
   };
 }
+
+/** A table as listed to users: what SQL calls it and its columns, and where it came from. */
+export interface TableListing {
+  name: string;
+  title: string;
+  source: string;
+  origin: string;
+  sheet: string | null;
+  page: number | null;
+  rows: number;
+  columns: { name: string; label: string; type: string }[];
+}
+
+export function listTables(store: Store, collectionName: string): TableListing[] {
+  const collection = store.collections.require(collectionName);
+  return store.tables.list(collection.id).map((t) => ({
+    name: t.name,
+    title: t.title,
+    source: t.source,
+    origin: t.origin,
+    sheet: t.sheet,
+    page: t.page,
+    rows: t.rowCount,
+    columns: t.columns,
+  }));
+}
