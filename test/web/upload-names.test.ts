@@ -36,9 +36,8 @@ const SECOND = 'The second report: the south trail is closed.';
 
 async function uploadReport(page: Page, text: string, jobsBefore: number): Promise<void> {
   await page.setInputFiles('#files', { name: 'report.txt', mimeType: 'text/plain', buffer: Buffer.from(text) });
-  await page.click('#upload button');
   await expect.poll(() => server.store.jobs.list({ limit: 50 }).length).toBe(jobsBefore + 1);
-  await expect.poll(() => page.locator('#job').textContent(), { timeout: 20_000 }).toBe('succeeded: 1/1 documents');
+  await expect.poll(() => page.locator('.job .job-status').first().textContent(), { timeout: 20_000 }).toMatch(/^done · 1\/1 documents/);
 }
 
 /** The documents the UI lists: the name shown, and the source in the item's tooltip. */
@@ -47,7 +46,7 @@ async function listed(page: Page): Promise<[string, string][]> {
   const out: [string, string][] = [];
   for (let i = 0; i < (await items.count()); i++) {
     const item = items.nth(i);
-    out.push([(await item.locator('span').textContent()) ?? '', (await item.getAttribute('title')) ?? '']);
+    out.push([(await item.locator('.doc-title').textContent()) ?? '', (await item.getAttribute('title')) ?? '']);
   }
   return out.sort();
 }
@@ -57,7 +56,7 @@ describe.skipIf(!hasChromium)('uploads with the same name in the chat UI', () =>
     const page = await browser.newPage();
     await page.goto(`${server.url}/`);
     await page.fill('#new-collection-name', 'reports');
-    await page.click('#new-collection button');
+    await page.click('#new-collection button[type=submit]');
     await expect.poll(() => page.locator('#collection').inputValue()).toBe('reports');
 
     await uploadReport(page, FIRST, 0);

@@ -60,8 +60,8 @@ function Header() {
         value={language}
         onChange={(e) => setLang(e.currentTarget.value as 'en' | 'zh')}
       >
-        <option value="en">English</option>
-        <option value="zh">简体中文</option>
+        <option value="en">EN</option>
+        <option value="zh">中文</option>
       </select>
       <button
         type="button"

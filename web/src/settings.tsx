@@ -36,6 +36,13 @@ function HealthView() {
   );
 }
 
+/** Scopes as the CLI writes them: `docs:read,write *:admin`. */
+function scopeText(key: ApiKey): string {
+  return Object.entries(key.scopes)
+    .map(([collection, scopes]) => `${collection}:${scopes.join(',')}`)
+    .join(' ');
+}
+
 function Keys() {
   const [keys, setKeys] = useState<ApiKey[] | null>(null);
   const [name, setName] = useState('');
@@ -61,15 +68,19 @@ function Keys() {
       <h3>{t('apiKeys')}</h3>
       <ul class="keys">
         {keys.map((key) => (
-          <li key={key.id}>
-            <code>{key.name}</code> <span class="muted">{JSON.stringify((key as { scopes?: unknown }).scopes ?? '')}</span>{' '}
-            <button
-              type="button"
-              class="link danger"
-              onClick={() => cairn.keys.revoke(key.id).then(reload, (e) => setError(describeError(e)))}
-            >
-              {t('revoke')}
-            </button>
+          <li key={key.id} class={key.revokedAt ? 'revoked' : ''}>
+            <code>{key.name}</code> <span class="muted">{key.embed ? `embed: ${key.embed.collection}` : scopeText(key)}</span>{' '}
+            {key.revokedAt ? (
+              <span class="muted">{t('revoked')}</span>
+            ) : (
+              <button
+                type="button"
+                class="link danger"
+                onClick={() => cairn.keys.revoke(key.id).then(reload, (e) => setError(describeError(e)))}
+              >
+                {t('revoke')}
+              </button>
+            )}
           </li>
         ))}
       </ul>
