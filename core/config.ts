@@ -123,6 +123,14 @@ const indexSchema = z.strictObject({
   ivfIterations: z.number().int().positive().default(8),
   /** An index caught up by more changes than this is saved right away. */
   saveAfterChanges: z.number().int().positive().default(1000),
+  /**
+   * Index work for collections under this many vectors runs in the search that needs it (it costs
+   * milliseconds); above it, builds, catch-ups and saves run in a background thread while searches
+   * use the last complete index plus an exact scan of the changes not yet in it.
+   */
+  inlineBelow: z.number().int().nonnegative().default(10_000),
+  /** Threads for an hnsw build with the host hnswlib build; 'auto' = the number of cores. */
+  buildThreads: z.union([z.literal('auto'), z.number().int().positive()]).default('auto'),
 });
 
 const retrievalSchema = z.strictObject({

@@ -1,4 +1,6 @@
 /** The ANN room's door: vector indexes (flat, hnsw, ivf) and the per-collection manager. */
+
+export { type BuildJob, createInlineBuilder, createThreadBuilder, type IndexBuilder } from './builder.ts';
 export { createVectorIndex, type IndexSpec, loadVectorIndex } from './factory.ts';
 export { createFlatIndex, FlatIndex, type FlatOptions } from './flat.ts';
 export { createHnswIndex, DEFAULT_HNSW, HnswIndex, type HnswOptions } from './hnsw.ts';

@@ -1,58 +1,72 @@
 import { rmSync } from 'node:fs';
-import path from 'node:path';
-import { type Config, isCairnError, type Logger } from '../../core/index.ts';
+import type { Config, Logger } from '../../core/index.ts';
 import type { Store } from '../../store/index.ts';
-import { createVectorIndex, type IndexSpec, loadVectorIndex } from './factory.ts';
-import {
-  collectionFolder,
-  type IndexPaths,
-  indexPaths,
-  nextDataFile,
-  readManifest,
-  removeStale,
-  writeManifest,
-} from './manifest.ts';
-import type { VectorIndex, VectorIndexKind } from './types.ts';
+import { leaseFile, tryAcquireLease } from './build-lease.ts';
+import { createThreadBuilder, type IndexBuilder } from './builder.ts';
+import { createIndexWork, type Entry } from './index-work.ts';
+import { collectionFolder, type IndexPaths, indexPaths, readManifest } from './manifest.ts';
+import { applyChanges, emptyOverlay, LayeredIndex, type Overlay, overlayOfEverything } from './overlay.ts';
+import type { VectorIndex } from './types.ts';
 
 export interface AnnManagerOptions {
   store: Store;
   dataDir: string;
   config: Config['index'];
   logger: Logger;
+  /** Where background builds run: a worker thread per build unless given. */
+  builder?: IndexBuilder;
 }
 
 export interface AnnManager {
-  /** The collection's index for a model, caught up with the database; null when it has no vectors for it. */
+  /** The collection's index for a model, exact for every change made so far; null when it has no vectors for it. */
   get(collectionId: string, modelId: string): Promise<VectorIndex | null>;
   drop(collectionId: string): Promise<void>;
+  /** Resolves when the background builds started so far are done and swapped in. */
+  idle(): Promise<void>;
   saveAll(): Promise<void>;
   close(): Promise<void>;
 }
 
-interface Entry {
+interface Slot {
+  key: string;
   collectionId: string;
   modelId: string;
   paths: IndexPaths;
-  index: VectorIndex;
-  seq: number;
-  /** Changes applied since the last save. */
-  unsaved: number;
+  /** The last complete index (the base) with the seq it holds. */
+  entry: Entry | null;
+  /** Changes after the base's seq, applied exactly; null while the base itself is caught up (small collections). */
+  overlay: Overlay | null;
+  view: LayeredIndex | null;
+  job: Promise<void> | null;
+  retryAt: number;
+  dropped: boolean;
 }
 
+/** After a failed build, the next try waits this long. */
+const RETRY_AFTER_FAILURE_MS = 30_000;
+/** While another writer holds the lease, look again after this long. */
+const RETRY_AFTER_BUSY_MS = 1_000;
+
 /**
- * One index per (collection, model), derived from SQLite. Every `get` compares the index's seq
- * with the newest vector_changes seq (one indexed lookup) and applies the changes in between, so
- * a search never sees a removed chunk. Files are only a cache: anything wrong with them means a
- * rebuild from the vectors table.
+ * One index per (collection, model), derived from SQLite; files are only a cache. Small
+ * collections are caught up and saved in the search that needs it (milliseconds). Big ones are
+ * never built in a search: a search uses the last complete index plus an exact overlay of the
+ * changes after it (from the vector_changes log), while a background builder (one writer at a
+ * time across threads and processes, by lease) builds, catches up and saves; every searcher then
+ * loads the new file instead of building its own.
  */
 export function createAnnManager(options: AnnManagerOptions): AnnManager {
   const { store, dataDir, config, logger } = options;
-  const entries = new Map<string, Entry>();
+  const work = createIndexWork({ store, config, logger });
+  const builder = options.builder ?? createThreadBuilder({ store, dataDir, config, logger });
+  const slots = new Map<string, Slot>();
   const locks = new Map<string, Promise<unknown>>();
+  const jobs = new Set<Promise<void>>();
+  let closing = false;
 
-  function withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+  function withLock<T>(key: string, task: () => Promise<T>): Promise<T> {
     const previous = locks.get(key) ?? Promise.resolve();
-    const next = previous.then(work, work);
+    const next = previous.then(task, task);
     locks.set(
       key,
       next.catch(() => undefined),
@@ -60,216 +74,183 @@ export function createAnnManager(options: AnnManagerOptions): AnnManager {
     return next;
   }
 
-  function dimensionsOf(collectionId: string, modelId: string): number | null {
-    const model = store.vectors.models(collectionId).find((m) => m.modelId === modelId && m.count > 0);
-    return model ? model.dimensions : null;
-  }
-
-  function wantedKind(collectionId: string, count: number, current?: VectorIndexKind): VectorIndexKind {
-    const pinned = store.collections.get(collectionId)?.settings.index ?? 'auto';
-    const choice = pinned === 'auto' ? config.kind : pinned;
-    if (choice !== 'auto') return choice;
-    // Hysteresis: an hnsw index is kept until the collection shrinks well below the threshold.
-    if (current === 'hnsw' && count >= config.autoFlatBelow / 2) return 'hnsw';
-    return count < config.autoFlatBelow ? 'flat' : 'hnsw';
-  }
-
-  function specFor(modelId: string, kind: VectorIndexKind, dimensions: number): IndexSpec {
-    return {
-      kind,
-      dimensions,
-      metric: config.metric,
-      fetchVectors: (labels) => {
-        const found = store.vectors.getMany(labels, modelId);
-        return labels.map((label) => found.get(label) ?? null);
-      },
-    };
-  }
-
-  /** A fresh index from the vectors table, read in one snapshot with the seq it corresponds to. */
-  function rebuild(collectionId: string, modelId: string, paths: IndexPaths): Entry | null {
-    return store.db.transaction(() => {
-      const dimensions = dimensionsOf(collectionId, modelId);
-      if (dimensions === null) return null;
-      const seq = store.vectors.lastChange(collectionId, modelId);
-      const count = store.vectors.count(collectionId, modelId);
-      const kind = wantedKind(collectionId, count);
-      const index = createVectorIndex({ ...specFor(modelId, kind, dimensions), capacity: count }, config, logger);
-      // ivf trains once on everything; the others take batches.
-      const batch = kind === 'ivf' ? Number.POSITIVE_INFINITY : 4096;
-      let labels: number[] = [];
-      let vectors: Float32Array[] = [];
-      for (const { rowid, vector } of store.vectors.iterate(collectionId, modelId)) {
-        labels.push(rowid);
-        vectors.push(vector);
-        if (labels.length >= batch) {
-          addValid(index, labels, vectors);
-          labels = [];
-          vectors = [];
-        }
-      }
-      addValid(index, labels, vectors);
-      logger.debug('ann index rebuilt', { collectionId, modelId, kind, count: index.size() });
-      return { collectionId, modelId, paths, index, seq, unsaved: index.size() };
-    })();
-  }
-
-  /** Adds vectors, skipping (and reporting) any the index rejects, so one bad row cannot block the rest. */
-  function addValid(index: VectorIndex, labels: number[], vectors: Float32Array[]): void {
-    if (labels.length === 0) return;
-    try {
-      index.add(labels, vectors);
-    } catch (error) {
-      if (!isCairnError(error, 'BAD_VECTOR')) throw error;
-      labels.forEach((label, i) => {
-        try {
-          index.add([label], [vectors[i]!]);
-        } catch (inner) {
-          if (!isCairnError(inner, 'BAD_VECTOR')) throw inner;
-          logger.warn('ann: skipping a vector the index rejects', { label, reason: (inner as Error).message });
-        }
-      });
+  function slotFor(collectionId: string, modelId: string): Slot {
+    const key = `${collectionId}\u0000${modelId}`;
+    let slot = slots.get(key);
+    if (!slot) {
+      const paths = indexPaths(dataDir, collectionId, modelId);
+      slot = { key, collectionId, modelId, paths, entry: null, overlay: null, view: null, job: null, retryAt: 0, dropped: false };
+      slots.set(key, slot);
     }
+    return slot;
   }
 
-  function load(collectionId: string, modelId: string, paths: IndexPaths): Entry | null {
-    let manifest: ReturnType<typeof readManifest>;
+  /** Swaps in a file another builder saved after the base this slot holds. */
+  function adoptNewer(slot: Slot): void {
+    if (!slot.entry && !slot.overlay) return;
+    let seq: number;
     try {
-      manifest = readManifest(paths);
-    } catch (error) {
-      logger.warn('ann index manifest unreadable; rebuilding', { collectionId, modelId, error: (error as Error).message });
-      return null;
-    }
-    if (!manifest) return null;
-    const dimensions = dimensionsOf(collectionId, modelId);
-    const reason =
-      manifest.modelId !== modelId || manifest.collectionId !== collectionId
-        ? 'it belongs to another model or collection'
-        : manifest.dimensions !== dimensions || manifest.metric !== config.metric
-          ? 'its dimensions or metric differ'
-          : manifest.seq > store.vectors.lastChange(collectionId, modelId)
-            ? 'it is ahead of the database'
-            : null;
-    if (reason) {
-      logger.warn(`ann index file not used: ${reason}; rebuilding`, { collectionId, modelId });
-      return null;
-    }
-    try {
-      const file = path.join(paths.folder, manifest.file);
-      const index = loadVectorIndex(file, specFor(modelId, manifest.kind, manifest.dimensions), config);
-      if (index.size() !== manifest.count) throw new Error(`holds ${index.size()} vectors, manifest says ${manifest.count}`);
-      return { collectionId, modelId, paths, index, seq: manifest.seq, unsaved: 0 };
-    } catch (error) {
-      logger.warn('ann index file unusable; rebuilding', { collectionId, modelId, error: (error as Error).message });
-      return null;
-    }
-  }
-
-  /** Applies the changes after entry.seq; returns false when a rebuild is the better path. */
-  function catchUp(entry: Entry): boolean {
-    const { collectionId, modelId } = entry;
-    return store.db.transaction(() => {
-      const last = store.vectors.lastChange(collectionId, modelId);
-      if (last === entry.seq) return true;
-      // Behind the pruned part of the log (another thread or process saved and pruned): not from here.
-      if (last < entry.seq || entry.seq < store.vectors.changeFloor(collectionId, modelId)) return false;
-      const changes = store.vectors.changesSince(collectionId, modelId, entry.seq);
-      if (changes.length > Math.max(50_000, entry.index.size())) return false;
-      const finalOp = new Map<number, 'add' | 'remove'>();
-      for (const change of changes) finalOp.set(change.rowid, change.op);
-      const removed = [...finalOp].filter(([, op]) => op === 'remove').map(([rowid]) => rowid);
-      const added = [...finalOp].filter(([, op]) => op === 'add').map(([rowid]) => rowid);
-      const vectors = store.vectors.getMany(added, modelId);
-      // An add whose vector is gone again was removed after the log was read: treat it as removed.
-      entry.index.remove([...removed, ...added.filter((rowid) => !vectors.has(rowid))]);
-      const present = added.filter((rowid) => vectors.has(rowid));
-      addValid(
-        entry.index,
-        present,
-        present.map((rowid) => vectors.get(rowid)!),
-      );
-      entry.seq = changes.at(-1)?.seq ?? last;
-      entry.unsaved += changes.length;
-      return true;
-    })();
-  }
-
-  /** Another thread or process saved a newer state of this index: replacing it would lose its changes. */
-  function newerOnDisk(entry: Entry): boolean {
-    try {
-      return (readManifest(entry.paths)?.seq ?? 0) > entry.seq;
+      seq = readManifest(slot.paths)?.seq ?? -1;
     } catch {
-      return false;
-    }
-  }
-
-  async function save(entry: Entry): Promise<void> {
-    const { paths, index } = entry;
-    if (newerOnDisk(entry)) {
-      entry.unsaved = 0;
       return;
     }
-    const file = nextDataFile(paths, index.kind);
-    const seq = entry.seq;
+    if (seq <= (slot.entry?.seq ?? -1)) return;
+    const loaded = work.load(slot.collectionId, slot.modelId, slot.paths);
+    if (!loaded) return;
+    slot.entry = loaded;
+    slot.overlay = null;
+    slot.view = null;
+  }
+
+  /** Pending work is small enough to do here: cheaper than keeping an overlay for it. */
+  function isSmall(slot: Slot): boolean {
+    const { collectionId, modelId } = slot;
+    if (!slot.entry && !slot.overlay) return store.vectors.count(collectionId, modelId) < config.inlineBelow;
+    const base = slot.entry?.index.size() ?? 0;
+    const pending = slot.overlay
+      ? slot.overlay.added.size()
+      : store.vectors.lastChange(collectionId, modelId) - (slot.entry?.seq ?? 0);
+    return base + Math.max(0, pending) < config.inlineBelow;
+  }
+
+  async function saveLeased(entry: Entry): Promise<void> {
+    const lease = tryAcquireLease(leaseFile(entry.paths.folder, entry.paths.base));
+    // Another writer is saving this index: ours waits for the next change.
+    if (!lease) return;
     try {
-      await index.save(file);
-      writeManifest(paths, {
-        format: 1,
-        collectionId: entry.collectionId,
-        modelId: entry.modelId,
-        kind: index.kind,
-        metric: index.metric,
-        dimensions: index.dimensions,
-        seq,
-        count: index.size(),
-        file: path.basename(file),
-        savedAt: new Date().toISOString(),
-      });
-      entry.unsaved = 0;
-      removeStale(paths, path.basename(file));
-      // The saved file has every change up to seq: the log keeps only what it lacks.
-      store.vectors.pruneChanges(entry.collectionId, entry.modelId, seq);
-    } catch (error) {
-      // Index files are a cache: a failed save costs a catch-up later, never data.
-      logger.warn('ann index could not be saved', { collectionId: entry.collectionId, error: (error as Error).message });
-      rmSync(file, { force: true });
-      rmSync(`${file}.graph`, { force: true });
+      await work.save(entry);
+    } finally {
+      lease.release();
     }
+  }
+
+  async function inline(slot: Slot): Promise<VectorIndex | null> {
+    const entry = work.refresh(slot.entry, slot.collectionId, slot.modelId, slot.paths);
+    Object.assign(slot, { entry, overlay: null, view: null });
+    if (!entry) return null;
+    // A save costs time in proportion to the index; big ones wait for a tenth of their size in changes.
+    if (entry.unsaved >= Math.max(config.saveAfterChanges, entry.index.size() / 10)) await saveLeased(entry);
+    return entry.index.size() > 0 ? entry.index : null;
+  }
+
+  /** The overlay brought up to the newest change; rebuilt when the log it needs was pruned. */
+  function currentOverlay(slot: Slot, dimensions: number): Overlay {
+    const source = { store, collectionId: slot.collectionId, modelId: slot.modelId, dimensions, metric: config.metric };
+    if (slot.overlay && applyChanges(slot.overlay, source)) return slot.overlay;
+    slot.view = null;
+    // The log before our overlay was pruned: a builder saved a newer file.
+    if (slot.overlay) adoptNewer(slot);
+    if (slot.entry) {
+      const fresh = emptyOverlay(source, slot.entry.seq);
+      if (applyChanges(fresh, source)) {
+        slot.overlay = fresh;
+        return fresh;
+      }
+      slot.entry = null;
+    }
+    const everything = overlayOfEverything(source);
+    slot.overlay = everything;
+    return everything;
+  }
+
+  function layered(slot: Slot): VectorIndex | null {
+    if (!slot.entry && !slot.overlay) slot.entry = work.load(slot.collectionId, slot.modelId, slot.paths);
+    const dimensions = slot.entry?.index.dimensions ?? work.dimensionsOf(slot.collectionId, slot.modelId);
+    if (dimensions === null) return null;
+    const overlay = currentOverlay(slot, dimensions);
+    schedule(slot);
+    if (slot.entry && overlay.added.size() === 0 && overlay.hidden.size === 0) {
+      return slot.entry.index.size() > 0 ? slot.entry.index : null;
+    }
+    slot.view ??= new LayeredIndex(slot.entry?.index ?? null, overlay);
+    return slot.view.size() > 0 ? slot.view : null;
+  }
+
+  function needsBuild(slot: Slot): boolean {
+    const { entry, overlay } = slot;
+    if (!entry) return true;
+    const size = entry.index.size();
+    if (overlay && overlay.changes >= Math.max(config.saveAfterChanges, size / 10)) return true;
+    return work.wantedKind(slot.collectionId, size, entry.index.kind) !== entry.index.kind;
+  }
+
+  function schedule(slot: Slot): void {
+    if (slot.job || closing || Date.now() < slot.retryAt || !needsBuild(slot)) return;
+    const job = build(slot).finally(() => {
+      slot.job = null;
+      jobs.delete(job);
+    });
+    slot.job = job;
+    jobs.add(job);
+  }
+
+  async function build(slot: Slot): Promise<void> {
+    const { collectionId, modelId } = slot;
+    const lease = tryAcquireLease(leaseFile(slot.paths.folder, slot.paths.base));
+    if (!lease) {
+      // Another thread or process is building it; its file is adopted once it is ready.
+      slot.retryAt = Date.now() + RETRY_AFTER_BUSY_MS;
+      return;
+    }
+    try {
+      await builder.build({ collectionId, modelId });
+    } catch (error) {
+      if (!closing) logger.warn('ann index build failed', { collectionId, modelId, error: (error as Error).message });
+      slot.retryAt = Date.now() + RETRY_AFTER_FAILURE_MS;
+    } finally {
+      lease.release();
+    }
+    if (slot.dropped) return forget(collectionId);
+    if (!closing) await withLock(slot.key, async () => adoptNewer(slot));
+  }
+
+  function forget(collectionId: string): void {
+    rmSync(collectionFolder(dataDir, collectionId), { recursive: true, force: true });
+    if (!store.collections.get(collectionId)) store.vectors.forgetCollection(collectionId);
   }
 
   async function open(collectionId: string, modelId: string): Promise<VectorIndex | null> {
-    const key = `${collectionId}\u0000${modelId}`;
-    const paths = indexPaths(dataDir, collectionId, modelId);
-    let entry = entries.get(key) ?? null;
-    if (entry && !catchUp(entry)) entry = null;
-    // The saved file, when the one in memory fell behind the pruned log or there is none yet.
-    if (!entry) entry = load(collectionId, modelId, paths);
-    if (entry && !catchUp(entry)) entry = null;
-    if (entry && wantedKind(collectionId, entry.index.size(), entry.index.kind) !== entry.index.kind) entry = null;
-    entry ??= rebuild(collectionId, modelId, paths);
-    if (!entry) {
-      entries.delete(key);
-      return null;
+    const slot = slotFor(collectionId, modelId);
+    adoptNewer(slot);
+    const index = isSmall(slot) ? await inline(slot) : layered(slot);
+    if (!slot.entry && !slot.overlay) slots.delete(slot.key);
+    return index;
+  }
+
+  async function idle(): Promise<void> {
+    while (jobs.size > 0) await Promise.all([...jobs]);
+  }
+
+  async function saveInline(): Promise<void> {
+    for (const slot of slots.values()) {
+      await withLock(slot.key, async () => {
+        if (slot.entry && !slot.overlay && slot.entry.unsaved > 0) await saveLeased(slot.entry);
+      });
     }
-    entries.set(key, entry);
-    // A save costs time in proportion to the index; big ones wait for a tenth of their size in changes.
-    if (entry.unsaved >= Math.max(config.saveAfterChanges, entry.index.size() / 10)) await save(entry);
-    return entry.index.size() > 0 ? entry.index : null;
   }
 
   return {
     get: (collectionId, modelId) => withLock(`${collectionId}\u0000${modelId}`, () => open(collectionId, modelId)),
     drop: async (collectionId) => {
-      for (const [key, entry] of entries) if (entry.collectionId === collectionId) entries.delete(key);
-      rmSync(collectionFolder(dataDir, collectionId), { recursive: true, force: true });
-      if (!store.collections.get(collectionId)) store.vectors.forgetCollection(collectionId);
+      for (const [key, slot] of slots) {
+        if (slot.collectionId !== collectionId) continue;
+        slot.dropped = true;
+        slots.delete(key);
+      }
+      forget(collectionId);
     },
+    idle,
     saveAll: async () => {
-      for (const [key, entry] of entries) await withLock(key, async () => (entry.unsaved > 0 ? save(entry) : undefined));
+      await idle();
+      await saveInline();
     },
     close: async () => {
-      for (const [key, entry] of entries) await withLock(key, async () => (entry.unsaved > 0 ? save(entry) : undefined));
-      entries.clear();
+      closing = true;
+      // A build in flight is abandoned, not awaited: the next start resumes from the file and the log.
+      await builder.close();
+      await idle();
+      await saveInline();
+      slots.clear();
     },
   };
 }

@@ -95,6 +95,8 @@ export function removeStale(paths: IndexPaths, keep: string | null): void {
     if (keep && (name === keep || name.startsWith(`${keep}.`))) continue;
     // A temporary file may belong to a save in flight in another process.
     if (name.includes('.tmp-')) continue;
+    // The build lease belongs to whichever writer holds it.
+    if (name.includes('.build-lock')) continue;
     rmSync(path.join(paths.folder, name), { force: true });
   }
 }

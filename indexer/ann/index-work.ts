@@ -1,0 +1,227 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { type Config, isCairnError, type Logger } from '../../core/index.ts';
+import type { Store } from '../../store/index.ts';
+import { createVectorIndex, type IndexSpec, loadVectorIndex } from './factory.ts';
+import { type IndexPaths, nextDataFile, readManifest, removeStale, writeManifest } from './manifest.ts';
+import type { VectorIndex, VectorIndexKind } from './types.ts';
+
+export interface WorkOptions {
+  store: Store;
+  config: Config['index'];
+  logger: Logger;
+}
+
+/** An index with the vector_changes seq it holds everything up to. */
+export interface Entry {
+  collectionId: string;
+  modelId: string;
+  paths: IndexPaths;
+  index: VectorIndex;
+  seq: number;
+  /** Changes applied since the last save. */
+  unsaved: number;
+}
+
+/**
+ * The index work itself (build from the vectors table, load a saved file, apply the change log,
+ * save): the same steps whether they run in a search (small collections) or in the background
+ * builder thread (big ones).
+ */
+export function createIndexWork(options: WorkOptions) {
+  const { store, config, logger } = options;
+
+  function dimensionsOf(collectionId: string, modelId: string): number | null {
+    const model = store.vectors.models(collectionId).find((m) => m.modelId === modelId && m.count > 0);
+    return model ? model.dimensions : null;
+  }
+
+  function wantedKind(collectionId: string, count: number, current?: VectorIndexKind): VectorIndexKind {
+    const pinned = store.collections.get(collectionId)?.settings.index ?? 'auto';
+    const choice = pinned === 'auto' ? config.kind : pinned;
+    if (choice !== 'auto') return choice;
+    // Hysteresis: an hnsw index is kept until the collection shrinks well below the threshold.
+    if (current === 'hnsw' && count >= config.autoFlatBelow / 2) return 'hnsw';
+    return count < config.autoFlatBelow ? 'flat' : 'hnsw';
+  }
+
+  function specFor(modelId: string, kind: VectorIndexKind, dimensions: number): IndexSpec {
+    return {
+      kind,
+      dimensions,
+      metric: config.metric,
+      fetchVectors: (labels) => {
+        const found = store.vectors.getMany(labels, modelId);
+        return labels.map((label) => found.get(label) ?? null);
+      },
+    };
+  }
+
+  /** Adds vectors, skipping (and reporting) any the index rejects, so one bad row cannot block the rest. */
+  function addValid(index: VectorIndex, labels: number[], vectors: Float32Array[]): void {
+    if (labels.length === 0) return;
+    try {
+      index.add(labels, vectors);
+    } catch (error) {
+      if (!isCairnError(error, 'BAD_VECTOR')) throw error;
+      labels.forEach((label, i) => {
+        try {
+          index.add([label], [vectors[i]!]);
+        } catch (inner) {
+          if (!isCairnError(inner, 'BAD_VECTOR')) throw inner;
+          logger.warn('ann: skipping a vector the index rejects', { label, reason: (inner as Error).message });
+        }
+      });
+    }
+  }
+
+  /** A fresh index from the vectors table, read in one snapshot with the seq it corresponds to. */
+  function rebuild(collectionId: string, modelId: string, paths: IndexPaths): Entry | null {
+    return store.db.transaction(() => {
+      const dimensions = dimensionsOf(collectionId, modelId);
+      if (dimensions === null) return null;
+      const seq = store.vectors.lastChange(collectionId, modelId);
+      const count = store.vectors.count(collectionId, modelId);
+      const kind = wantedKind(collectionId, count);
+      const index = createVectorIndex({ ...specFor(modelId, kind, dimensions), capacity: count }, config, logger);
+      // ivf trains once on everything; the others take batches (a multi-threaded hnsw build splits each one).
+      const batch = kind === 'ivf' ? Number.POSITIVE_INFINITY : 8192;
+      let labels: number[] = [];
+      let vectors: Float32Array[] = [];
+      for (const { rowid, vector } of store.vectors.iterate(collectionId, modelId)) {
+        labels.push(rowid);
+        vectors.push(vector);
+        if (labels.length >= batch) {
+          addValid(index, labels, vectors);
+          labels = [];
+          vectors = [];
+        }
+      }
+      addValid(index, labels, vectors);
+      logger.debug('ann index rebuilt', { collectionId, modelId, kind, count: index.size() });
+      return { collectionId, modelId, paths, index, seq, unsaved: index.size() };
+    })();
+  }
+
+  function load(collectionId: string, modelId: string, paths: IndexPaths): Entry | null {
+    let manifest: ReturnType<typeof readManifest>;
+    try {
+      manifest = readManifest(paths);
+    } catch (error) {
+      logger.warn('ann index manifest unreadable; rebuilding', { collectionId, modelId, error: (error as Error).message });
+      return null;
+    }
+    if (!manifest) return null;
+    const dimensions = dimensionsOf(collectionId, modelId);
+    const reason =
+      manifest.modelId !== modelId || manifest.collectionId !== collectionId
+        ? 'it belongs to another model or collection'
+        : manifest.dimensions !== dimensions || manifest.metric !== config.metric
+          ? 'its dimensions or metric differ'
+          : manifest.seq > store.vectors.lastChange(collectionId, modelId)
+            ? 'it is ahead of the database'
+            : null;
+    if (reason) {
+      logger.warn(`ann index file not used: ${reason}; rebuilding`, { collectionId, modelId });
+      return null;
+    }
+    try {
+      const file = path.join(paths.folder, manifest.file);
+      const index = loadVectorIndex(file, specFor(modelId, manifest.kind, manifest.dimensions), config);
+      if (index.size() !== manifest.count) throw new Error(`holds ${index.size()} vectors, manifest says ${manifest.count}`);
+      return { collectionId, modelId, paths, index, seq: manifest.seq, unsaved: 0 };
+    } catch (error) {
+      logger.warn('ann index file unusable; rebuilding', { collectionId, modelId, error: (error as Error).message });
+      return null;
+    }
+  }
+
+  /** Applies the changes after entry.seq; returns false when a rebuild is the better path. */
+  function catchUp(entry: Entry): boolean {
+    const { collectionId, modelId } = entry;
+    return store.db.transaction(() => {
+      const last = store.vectors.lastChange(collectionId, modelId);
+      if (last === entry.seq) return true;
+      // Behind the pruned part of the log (another thread or process saved and pruned): not from here.
+      if (last < entry.seq || entry.seq < store.vectors.changeFloor(collectionId, modelId)) return false;
+      const changes = store.vectors.changesSince(collectionId, modelId, entry.seq);
+      if (changes.length > Math.max(50_000, entry.index.size())) return false;
+      const finalOp = new Map<number, 'add' | 'remove'>();
+      for (const change of changes) finalOp.set(change.rowid, change.op);
+      const removed = [...finalOp].filter(([, op]) => op === 'remove').map(([rowid]) => rowid);
+      const added = [...finalOp].filter(([, op]) => op === 'add').map(([rowid]) => rowid);
+      const vectors = store.vectors.getMany(added, modelId);
+      // An add whose vector is gone again was removed after the log was read: treat it as removed.
+      entry.index.remove([...removed, ...added.filter((rowid) => !vectors.has(rowid))]);
+      const present = added.filter((rowid) => vectors.has(rowid));
+      addValid(
+        entry.index,
+        present,
+        present.map((rowid) => vectors.get(rowid)!),
+      );
+      entry.seq = changes.at(-1)?.seq ?? last;
+      entry.unsaved += changes.length;
+      return true;
+    })();
+  }
+
+  /** Another thread or process saved a newer state of this index: replacing it would lose its changes. */
+  function newerOnDisk(entry: Entry): boolean {
+    try {
+      return (readManifest(entry.paths)?.seq ?? 0) > entry.seq;
+    } catch {
+      return false;
+    }
+  }
+
+  async function save(entry: Entry): Promise<void> {
+    const { paths, index } = entry;
+    if (newerOnDisk(entry)) {
+      entry.unsaved = 0;
+      return;
+    }
+    const file = nextDataFile(paths, index.kind);
+    const seq = entry.seq;
+    try {
+      await index.save(file);
+      writeManifest(paths, {
+        format: 1,
+        collectionId: entry.collectionId,
+        modelId: entry.modelId,
+        kind: index.kind,
+        metric: index.metric,
+        dimensions: index.dimensions,
+        seq,
+        count: index.size(),
+        file: path.basename(file),
+        savedAt: new Date().toISOString(),
+      });
+      entry.unsaved = 0;
+      removeStale(paths, path.basename(file));
+      // The saved file has every change up to seq: the log keeps only what it lacks.
+      store.vectors.pruneChanges(entry.collectionId, entry.modelId, seq);
+    } catch (error) {
+      // Index files are a cache: a failed save costs a catch-up later, never data.
+      logger.warn('ann index could not be saved', { collectionId: entry.collectionId, error: (error as Error).message });
+      rmSync(file, { force: true });
+      rmSync(`${file}.graph`, { force: true });
+    }
+  }
+
+  /**
+   * Brings an index up to date: the one given (or the saved file) caught up from the log, or a
+   * rebuild when that cannot be done or the collection wants another kind. Null without vectors.
+   */
+  function refresh(current: Entry | null, collectionId: string, modelId: string, paths: IndexPaths): Entry | null {
+    let entry = current;
+    if (entry && !catchUp(entry)) entry = null;
+    if (!entry) entry = load(collectionId, modelId, paths);
+    if (entry && !catchUp(entry)) entry = null;
+    if (entry && wantedKind(collectionId, entry.index.size(), entry.index.kind) !== entry.index.kind) entry = null;
+    return entry ?? rebuild(collectionId, modelId, paths);
+  }
+
+  return { dimensionsOf, wantedKind, load, catchUp, save, refresh };
+}
+
+export type IndexWork = ReturnType<typeof createIndexWork>;
