@@ -132,6 +132,12 @@ function loadOptions(ctx: PrepareContext): LoadOptions {
   };
 }
 
+/** A low-confidence OCR page is reported in the ingest result (the job's notes), not kept silently. */
+function noteOcrWarning(ctx: PrepareContext, source: string, loaded: LoadedDocument): void {
+  const warning = (loaded.metadata.ocr as { warning?: string } | undefined)?.warning;
+  if (warning) ctx.summary.notes.push(`${source}: ${warning}`);
+}
+
 async function prepareInput(input: RawInput, ctx: PrepareContext, emit: Emit, only?: string): Promise<void> {
   const bytesHash = sha256(input.data);
   // Same bytes as stored: skip loading altogether (a PDF parse is the costly part of a re-run).
@@ -157,6 +163,7 @@ async function prepareInput(input: RawInput, ctx: PrepareContext, emit: Emit, on
       continue;
     }
     ctx.seen.add(source);
+    noteOcrWarning(ctx, source, loaded);
     try {
       const built = buildDocument(loaded, source, hash, loaded.part ? Buffer.byteLength(loaded.text) : input.data.length, ctx);
       await emit(attachTables(built, withTables.tables.get(loaded.part ?? ''), ctx.config.ingest.maxChunksPerDocument));

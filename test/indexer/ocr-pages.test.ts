@@ -5,8 +5,15 @@ import { PDFParse } from 'pdf-parse';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Config, isCairnError } from '../../core/index.ts';
-import { createOcrRunner, type LoadedDocument, loadInput, type OcrMetadata } from '../../indexer/index.ts';
-import { DOCS, fixture, testConfig } from './helpers.ts';
+import {
+  createOcrRunner,
+  ingest,
+  type LoadedDocument,
+  loadInput,
+  type OcrMetadata,
+  sharedOcrRunner,
+} from '../../indexer/index.ts';
+import { createHarness, DOCS, fixture, testConfig } from './helpers.ts';
 import { mixedPdf, textImage } from './ocr-fixtures.ts';
 
 const GUARD = path.resolve(import.meta.dirname, '../fixtures/ocr/no-network.mjs');
@@ -128,6 +135,25 @@ describe('OCR of PDFs without a text layer', () => {
     const error = await load('three.pdf', pdf, testConfig(), { signal: controller.signal, onOcrPage }).catch((e: unknown) => e);
     expect(isCairnError(error, 'CANCELLED')).toBe(true);
     expect(progress).toEqual([[1, 3]]);
+  }, 120_000);
+});
+
+describe('OCR in an ingest job', () => {
+  it('reports a low-confidence page in the job notes and counts OCR pages in its progress', async () => {
+    const h = createHarness({ config: { ingest: { ocrMinConfidence: 0.99 } } });
+    try {
+      const scan = await textImage(['Scanned page two lists the basalt columns.']);
+      const data = await mixedPdf([{ text: 'This page has a text layer about granite quarries.' }, { image: scan.png }]);
+      const job = h.store.jobs.create({ kind: 'ingest', collectionId: 'docs' });
+      const source = { kind: 'bytes' as const, name: 'mixed.pdf', data, source: 'mixed.pdf' };
+      const summary = await ingest(h, { collection: 'docs', jobId: job.id, sources: [source] });
+      expect(summary.notes).toContain('mixed.pdf: OCR confidence under 0.99 on page 2: check the text');
+      const progress = h.store.jobs.require(job.id).progress;
+      expect([progress.ocrPagesDone, progress.ocrPagesTotal]).toEqual([1, 1]);
+    } finally {
+      h.cleanup();
+      await sharedOcrRunner().close();
+    }
   }, 120_000);
 });
 
