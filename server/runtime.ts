@@ -30,8 +30,17 @@ export interface Runtime {
    * `services.search` itself stays in this thread.
    */
   searchAnswersWith?(search: ((request: SearchRequest) => Promise<SearchResult> | null) | null): void;
+  /** The collection's cross-encoder scores of texts against a query, in this thread; [] when it has none. */
+  scoreSpans?(collection: string, query: string, texts: string[]): Promise<number[]>;
+  /**
+   * Sends the ranking of answers' citation spans to another scorer (the search workers, which hold
+   * the reranker); null from it, or no scorer, means: rank here.
+   */
+  scoreSpansWith?(score: RemoteSpanScore | null): void;
   close(): Promise<void>;
 }
+
+export type RemoteSpanScore = (collection: string, query: string, texts: string[]) => Promise<number[]> | null;
 
 /** A model missing from the cache is retried this often, so `cairn models pull` is picked up. */
 const RECHECK_MS = 30_000;
@@ -85,6 +94,17 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   let remoteSearch: ((request: SearchRequest) => Promise<SearchResult> | null) | null = null;
   const answerSearch = (request: SearchRequest) => remoteSearch?.(request) ?? searchWithModels(request);
 
+  async function scoreSpans(collection: string, query: string, texts: string[]): Promise<number[]> {
+    const reranker = await model<Reranker>('reranker', refFor('reranker', collection));
+    return reranker ? reranker.score(query, texts) : [];
+  }
+  let remoteScore: RemoteSpanScore | null = null;
+  // Spans are ranked by the reranker only where retrieval reranks; [] leaves them to word overlap.
+  const spanScorerFor = (collection: string) =>
+    config.retrieval.rerank
+      ? (query: string, texts: string[]) => remoteScore?.(collection, query, texts) ?? scoreSpans(collection, query, texts)
+      : null;
+
   const services: Services = {
     async ingest(call) {
       return ingest(
@@ -95,7 +115,8 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     search: (call) => searchWithModels(call as SearchRequest),
     async answer(call, onEvent) {
       const generator = await model<Generator>('generator', refFor('generator', call.collection));
-      return answer({ store, config, generator, logger, search: (request) => answerSearch(request) }, call, onEvent);
+      const spanScorer = spanScorerFor(call.collection);
+      return answer({ store, config, generator, logger, search: (request) => answerSearch(request), spanScorer }, call, onEvent);
     },
     async embed(collection, texts) {
       const embedder = await model<Embedder>('embedder', refFor('embedder', collection));
@@ -126,6 +147,10 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     },
     searchAnswersWith(remote) {
       remoteSearch = remote;
+    },
+    scoreSpans,
+    scoreSpansWith(remote) {
+      remoteScore = remote;
     },
     async close() {
       await ann.close();

@@ -17,6 +17,8 @@ export interface SearchPool {
   /** The search outcome as UTF-8 JSON, serialised and encoded in the worker. */
   searchJson(call: SearchCall): Promise<Uint8Array<ArrayBuffer>>;
   search(call: SearchRequest): Promise<SearchResult>;
+  /** The collection's cross-encoder scores of texts against a query (citation spans); [] without one. */
+  score(collection: string, query: string, texts: string[]): Promise<number[]>;
   /** What a worker runs and what not (its query models live there, not in the server's thread); null without one. */
   components(): Promise<Record<string, ComponentStatus> | null>;
   /** Lets each worker save its indexes and end. */
@@ -65,6 +67,7 @@ export function createSearchPool(options: SearchPoolOptions): SearchPool {
     slot.pending.delete(reply.id);
     if (reply.type === 'result') pending?.resolve(reply.json);
     else if (reply.type === 'components') pending?.resolve(reply.components);
+    else if (reply.type === 'scores') pending?.resolve(reply.scores);
     else pending?.reject(new CairnError(reply.code as ErrorCode, reply.message, reply.details as Record<string, unknown>));
   }
 
@@ -116,6 +119,7 @@ export function createSearchPool(options: SearchPoolOptions): SearchPool {
     },
     searchJson,
     search: async (call) => JSON.parse(decoder.decode(await searchJson(call as SearchCall))) as SearchResult,
+    score: (collection, query, texts) => ask<number[]>((id) => ({ type: 'score', id, collection, query, texts })),
     components: async () =>
       slots.some((slot) => slot !== null) ? ask<Record<string, ComponentStatus>>((id) => ({ type: 'components', id })) : null,
     async close() {

@@ -11,6 +11,8 @@ import type { ComponentStatus, SearchCall } from './services.ts';
 export type WorkerRequest =
   | { type: 'search'; id: number; call: SearchCall }
   | { type: 'components'; id: number }
+  /** Cross-encoder scores of texts against a query (citation spans), with the collection's reranker. */
+  | { type: 'score'; id: number; collection: string; query: string; texts: string[] }
   | { type: 'close' };
 
 export type WorkerReply =
@@ -18,6 +20,8 @@ export type WorkerReply =
   | { type: 'closed' }
   | { type: 'result'; id: number; json: Uint8Array<ArrayBuffer> }
   | { type: 'components'; id: number; components: Record<string, ComponentStatus> }
+  /** [] when the collection has no reranker available. */
+  | { type: 'scores'; id: number; scores: number[] }
   | { type: 'error'; id: number; code: string; message: string; details?: unknown };
 
 if (!parentPort) throw new Error('search-worker.ts runs only as a worker thread');
@@ -35,20 +39,37 @@ async function answer(id: number, call: SearchCall): Promise<void> {
     const json = encoder.encode(JSON.stringify(await runtime.services.search(call)));
     port.postMessage({ type: 'result', id, json } satisfies WorkerReply, [json.buffer as ArrayBuffer]);
   } catch (error) {
-    const known = error instanceof CairnError;
-    reply({
-      type: 'error',
-      id,
-      code: known ? error.code : 'INTERNAL',
-      message: (error as Error).message ?? String(error),
-      ...(known && error.details !== undefined ? { details: error.details } : {}),
-    });
+    fail(id, error);
   }
+}
+
+async function score(message: Extract<WorkerRequest, { type: 'score' }>): Promise<void> {
+  try {
+    const scores = (await runtime.scoreSpans?.(message.collection, message.query, message.texts)) ?? [];
+    reply({ type: 'scores', id: message.id, scores });
+  } catch (error) {
+    fail(message.id, error);
+  }
+}
+
+function fail(id: number, error: unknown): void {
+  const known = error instanceof CairnError;
+  reply({
+    type: 'error',
+    id,
+    code: known ? error.code : 'INTERNAL',
+    message: (error as Error).message ?? String(error),
+    ...(known && error.details !== undefined ? { details: error.details } : {}),
+  });
 }
 
 port.on('message', (message: WorkerRequest) => {
   if (message.type === 'search') {
     void answer(message.id, message.call);
+    return;
+  }
+  if (message.type === 'score') {
+    void score(message);
     return;
   }
   if (message.type === 'components') {

@@ -117,6 +117,7 @@ export async function startServer(config: Config, logger: Logger, runtime?: Runt
         clearInterval(sweep);
         clearTimeout(force);
         rt.searchAnswersWith?.(null);
+        rt.scoreSpansWith?.(null);
         await searchPool?.close();
         await rt.close();
       })();
@@ -131,6 +132,8 @@ function startSearchPool(config: Config, logger: Logger, rt: Runtime): SearchPoo
   if (size === 0) return null;
   const pool = createSearchPool({ config, size, logger });
   rt.searchAnswersWith?.((request) => (pool.available ? pool.search(request) : null));
+  // The reranker lives in the workers (the server's thread never loads it): citation spans are ranked there too.
+  rt.scoreSpansWith?.((collection, query, texts) => (pool.available ? pool.score(collection, query, texts) : null));
   return pool;
 }
 
