@@ -5,6 +5,7 @@ import { canOverlap, overlappedStage, ungradedStage } from './gated.ts';
 import { releaseAnswer } from './release.ts';
 import { abstain, createResult, createRun, type Run, round } from './run.ts';
 import { throwIfAborted } from './signals.ts';
+import { tableCellStage, tableRouteStage } from './sql/stage.ts';
 import {
   citeStage,
   condenseStage,
@@ -169,8 +170,9 @@ async function runStages(run: Run): Promise<void> {
   throwIfAborted(run.request.signal);
   const retrieve = await retrieveDecisionStage(run);
   if (!retrieve) return answerWithoutDocuments(run);
-  const kept = await retrieveStage(run);
+  const kept = await tableRouteStage(run, () => retrieveStage(run));
   if (kept.length === 0) return abstain(run, 'no_relevant_passages');
+  if (!run.call && tableCellStage(run, kept)) return;
   if (!run.call) return extractiveStage(run, kept);
   if (!run.reflect) return ungradedStage(run, kept);
   if (canOverlap(run)) return overlappedStage(run, kept);

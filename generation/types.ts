@@ -142,6 +142,8 @@ export interface AnswerResult {
   models: { generate: string; grade: string | null; condense: string | null; retrieval: unknown };
   chatId: string | null;
   notes: string[];
+  /** Set when tables answered: the SQL, its result table, and the source row of each result row. */
+  table?: import('./sql/stage.ts').TableAnswer;
 }
 
 export type AnswerMode = 'generative' | 'extractive' | 'none';

@@ -2,3 +2,4 @@ export { executeSelect, type SqlRows } from './executor.ts';
 export { resultTable } from './format.ts';
 export { type GuardedQuery, type GuardTable, guardSql } from './guard.ts';
 export { guardTables, listTables, runSql, type SqlDeps, type SqlResult, type TableListing } from './service.ts';
+export { type TableAnswer, type TableRoute, tableCellStage, tableRouteStage } from './stage.ts';
