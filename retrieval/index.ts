@@ -24,6 +24,7 @@ export {
 export { resolveFilter, validateFilter } from './filter.ts';
 export { convexCombination, type Fused, minMaxNormalize, type Ranked, reciprocalRankFusion } from './fusion.ts';
 export { createLexicalIndexCache, type LexicalIndexCache } from './lexical.ts';
+export { type CollectionPassage, fuseCollectionResults, type MultiSearchResult, searchCollections } from './multi.ts';
 export { type SearchDeps, search } from './search.ts';
 export { analyze, ENGLISH_STOPWORDS } from './tokenize.ts';
 export type * from './types.ts';

@@ -3,7 +3,15 @@ import { type ClientOptions, type RequestOptions, resolvedOptions } from './http
 import { Keys } from './keys.ts';
 import { ask, Chats, Collections, Documents, Jobs, search, Transport } from './resources.ts';
 import { Tables } from './tables.ts';
-import type { AskParams, Health, MultiAskParams, MultiSearchParams, SearchParams, SearchResult } from './types.ts';
+import type {
+  AskParams,
+  Health,
+  MultiAskParams,
+  MultiSearchParams,
+  MultiSearchResult,
+  SearchParams,
+  SearchResult,
+} from './types.ts';
 
 /**
  * A typed client for a Cairn server, in browsers and Node ≥ 20: fetch only, no dependencies.
@@ -43,12 +51,16 @@ export class Cairn {
    * passage then names its `collection`.
    */
   search(collection: string, params: SearchParams, options?: RequestOptions): Promise<SearchResult>;
-  search(collections: string[], params: Omit<MultiSearchParams, 'collections'>, options?: RequestOptions): Promise<SearchResult>;
+  search(
+    collections: string[],
+    params: Omit<MultiSearchParams, 'collections'>,
+    options?: RequestOptions,
+  ): Promise<MultiSearchResult>;
   search(
     collection: string | string[],
     params: SearchParams | Omit<MultiSearchParams, 'collections'>,
     options?: RequestOptions,
-  ): Promise<SearchResult> {
+  ): Promise<SearchResult | MultiSearchResult> {
     return search(this.#http, collection, params, options);
   }
 

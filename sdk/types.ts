@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { ErrorCode } from '../core/errors.ts';
 import type { ApiKey, Chat, ChatMessage, Chunk, Collection, Document, Job, JobProgress } from '../core/types.ts';
 import type { AnswerEvent, AnswerResult } from '../generation/types.ts';
+import type { CollectionPassage, MultiSearchResult } from '../retrieval/multi.ts';
 import type { SearchResult } from '../retrieval/types.ts';
 import type {
   askSchema,
@@ -26,7 +27,21 @@ export type {
   JobStatus,
   Passage,
 } from '../core/types.ts';
-export type { AnswerEvent, AnswerResult, ApiKey, Chat, ChatMessage, Chunk, Collection, Document, Job, JobProgress, SearchResult };
+export type {
+  AnswerEvent,
+  AnswerResult,
+  ApiKey,
+  Chat,
+  ChatMessage,
+  Chunk,
+  Collection,
+  CollectionPassage,
+  Document,
+  Job,
+  JobProgress,
+  MultiSearchResult,
+  SearchResult,
+};
 
 /** What the server's schema accepts (zod's input side; a type only, so no zod at runtime). */
 type Input<S extends z.ZodType> = z.input<S>;

@@ -24,6 +24,7 @@ import { createHealthRoutes, healthDocs } from './routes/health.ts';
 import { createJobRoutes, jobDocs } from './routes/jobs.ts';
 import { createKeyRoutes, keyDocs } from './routes/keys.ts';
 import { createMetricsRoutes, metricsDocs } from './routes/metrics.ts';
+import { createMultiRoutes, multiDocs } from './routes/multi.ts';
 import { createOpenAiRoutes, openAiDocs } from './routes/openai.ts';
 import { createSdkRoutes, sdkDocs } from './routes/sdk.ts';
 import { createSearchRoutes, searchDocs } from './routes/search.ts';
@@ -39,6 +40,7 @@ export const ROUTE_DOCS: RouteDoc[] = [
   ...documentFileDocs,
   ...searchDocs,
   ...askDocs,
+  ...multiDocs,
   ...sqlDocs,
   ...jobDocs,
   ...chatDocs,
@@ -111,6 +113,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/v1/collections/:collection/documents', createDocumentFileRoutes(deps));
   app.route('/v1/collections/:collection/search', createSearchRoutes(deps));
   app.route('/v1/collections/:collection/ask', createAskRoutes(deps, asks));
+  app.route('/v1', createMultiRoutes(deps, asks));
   app.route('/v1/collections/:collection', createSqlRoutes(deps));
   app.route('/v1/jobs', createJobRoutes(deps));
   app.route('/v1/chats', createChatRoutes(deps));

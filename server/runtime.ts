@@ -11,7 +11,7 @@ import {
   type ModelRole,
   type Reranker,
 } from '../models/index.ts';
-import { createLexicalIndexCache, type SearchRequest, type SearchResult, search } from '../retrieval/index.ts';
+import { createLexicalIndexCache, type SearchRequest, type SearchResult, search, searchCollections } from '../retrieval/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import type { ComponentStatus, Services } from './services.ts';
 
@@ -115,8 +115,11 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     search: (call) => searchWithModels(call as SearchRequest),
     async answer(call, onEvent) {
       const generator = await model<Generator>('generator', refFor('generator', call.collection));
+      const many = call.collections && call.collections.length > 1 ? call.collections : null;
+      const retrieve = (request: SearchRequest) =>
+        many ? searchCollections(answerSearch, many, request) : answerSearch(request);
       const spanScorer = spanScorerFor(call.collection);
-      return answer({ store, config, generator, logger, search: (request) => answerSearch(request), spanScorer }, call, onEvent);
+      return answer({ store, config, generator, logger, search: retrieve, spanScorer }, call, onEvent);
     },
     async embed(collection, texts) {
       const embedder = await model<Embedder>('embedder', refFor('embedder', collection));

@@ -57,6 +57,8 @@ export interface SearchOutcome {
 
 export interface AskCall {
   collection: string;
+  /** Retrieve from these collections (fused by reciprocal rank) instead of `collection` alone; the chat stays in `collection`. */
+  collections?: string[];
   question: string;
   chatId?: string;
   /** Do not store the turn in a chat (OpenAI clients keep the conversation themselves). */

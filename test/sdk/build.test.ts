@@ -85,13 +85,26 @@ describe('the SDK as JavaScript', () => {
       expect(js.every((file) => file.startsWith(`sdk${path.sep}`))).toBe(true);
       // The declarations stand alone: the server files whose types import the store, models or
       // indexes are not published; what sdk/ takes from them is copied into sdk/types.d.ts.
-      const sdkFiles = ['ask-stream', 'client', 'errors', 'http', 'index', 'resources', 'sse', 'types', 'uploads'];
+      const sdkFiles = [
+        'ask-stream',
+        'client',
+        'errors',
+        'http',
+        'index',
+        'keys',
+        'resources',
+        'sse',
+        'tables',
+        'types',
+        'uploads',
+      ];
       expect(written).toEqual(
         [
           'core/errors.d.ts',
           'core/types.d.ts',
           ...sdkFiles.flatMap((f) => [`sdk/${f}.d.ts`, `sdk/${f}.js`]),
           'server/schemas.d.ts',
+          'server/webapi-schemas.d.ts',
         ].sort(),
       );
       const types = readFileSync(path.join(out, 'sdk/types.d.ts'), 'utf8');
