@@ -89,7 +89,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   if (config.server.corsOrigins.length > 0) {
     // As browsers write an Origin: no trailing slash (the origin check compares the same way).
     const origins = config.server.corsOrigins.map((origin) => origin.trim().replace(/\/+$/, ''));
-    app.use(cors({ origin: origins.includes('*') ? '*' : origins, exposeHeaders: ['Retry-After', 'Location'], maxAge: 600 }));
+    app.use(
+      cors({
+        origin: origins.includes('*') ? '*' : origins,
+        exposeHeaders: ['Retry-After', 'Location', 'X-Request-Id'],
+        maxAge: 600,
+      }),
+    );
   }
   app.use(createAuth({ store: deps.store, openWithoutKeys: deps.openWithoutKeys }));
   app.use(skipFor(['/health'], createRateLimit(config.server.rateLimitPerMinute)));

@@ -41,7 +41,7 @@ export function embedKeyAllows(store: Store): EmbedOriginCheck {
 
 function corsHeaders(c: Context, origin: string): void {
   c.header('Access-Control-Allow-Origin', origin);
-  c.header('Access-Control-Expose-Headers', 'Retry-After');
+  c.header('Access-Control-Expose-Headers', 'Retry-After, X-Request-Id');
   c.header('Vary', 'Origin', { append: true });
 }
 

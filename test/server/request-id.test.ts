@@ -50,3 +50,24 @@ describe('request ids', () => {
     }
   });
 });
+
+describe('request ids across origins', () => {
+  it('are readable by pages of configured origins and of embed keys', async () => {
+    env = createTestEnv({ config: { server: { corsOrigins: ['https://app.example'] } } });
+    const app = await env.app.request('/health', { headers: { origin: 'https://app.example' } });
+    expect(app.headers.get('access-control-expose-headers')).toBe('Retry-After,Location,X-Request-Id');
+    env.store.collections.create({ name: 'docs' });
+    const embed = env.store.apiKeys.createEmbed({ name: 'site', collection: 'docs', origins: ['https://site.example'] }).key;
+    const res = await env.app.request('/v1/collections/docs/search', {
+      ...json({ query: 'cairns' }),
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${embed}`,
+        origin: 'https://site.example',
+        'sec-fetch-site': 'cross-site',
+        'x-cairn-visitor': 'visitor_aaaaaaaa',
+      },
+    });
+    expect([res.status, res.headers.get('access-control-expose-headers')]).toEqual([200, 'Retry-After, X-Request-Id']);
+  });
+});
