@@ -27,8 +27,10 @@ export class FlatIndex implements VectorIndex {
   private slotLabels: Float64Array;
   private readonly slotOf = new Map<number, number>();
   private count = 0;
-  /** Native candidate scan, built lazily for unfiltered searches; dropped on every change. */
+  /** Native candidate scan, built lazily for unfiltered searches and then kept in step with every change. */
   private scan: NativeScan | null | undefined;
+  /** How many times the native scan was built: once, plus when it fills up or gathers too many dead entries. */
+  private scanBuilds = 0;
 
   constructor(options: FlatOptions) {
     if (!Number.isInteger(options.dimensions) || options.dimensions <= 0) {
@@ -57,7 +59,6 @@ export class FlatIndex implements VectorIndex {
     // Validate everything first so a bad vector changes nothing.
     const prepared = vectors.map((v) => prepareVector(v, this.dimensions, this.metric));
     this.grow(this.count + labels.length);
-    this.scan = undefined;
     labels.forEach((label, i) => {
       let slot = this.slotOf.get(label);
       if (slot === undefined) {
@@ -66,14 +67,15 @@ export class FlatIndex implements VectorIndex {
         this.slotLabels[slot] = label;
       }
       this.data.set(prepared[i]!, slot * this.dimensions);
+      if (this.scan && !this.scan.set(label, prepared[i]!)) this.scan = undefined;
     });
   }
 
   remove(labels: number[]): void {
-    this.scan = undefined;
     for (const label of labels) {
       const slot = this.slotOf.get(label);
       if (slot === undefined) continue;
+      this.scan?.remove(label);
       const last = --this.count;
       if (slot !== last) {
         const moved = this.slotLabels[last]!;
@@ -83,6 +85,19 @@ export class FlatIndex implements VectorIndex {
       }
       this.slotOf.delete(label);
     }
+    // Dead entries cost over-fetching on every query: past an eighth of the scan, rebuild it.
+    if (this.scan && this.scan.dead > Math.max(256, this.scan.live / 8)) this.scan = undefined;
+  }
+
+  /** A native scan over the current vectors, with room to grow before it must be rebuilt. */
+  private buildScan(): NativeScan | null {
+    const scan = createNativeScan(this.dimensions, Math.max(2 * this.count, 4096));
+    if (!scan) return null;
+    this.scanBuilds += 1;
+    for (let slot = 0; slot < this.count; slot++) {
+      scan.set(this.slotLabels[slot]!, this.data.subarray(slot * this.dimensions, (slot + 1) * this.dimensions));
+    }
+    return scan;
   }
 
   search(query: Float32Array, k: number, options: SearchOptions = {}): SearchHit[] {
@@ -116,7 +131,7 @@ export class FlatIndex implements VectorIndex {
    * re-scored here like the TypeScript scan, so only a float32 near-tie beyond the margin could differ.
    */
   private searchNative(q: Float32Array, want: number, top: TopK): SearchHit[] | null {
-    if (this.scan === undefined) this.scan = createNativeScan(this.data, this.slotLabels, this.count, this.dimensions);
+    if (this.scan === undefined) this.scan = this.buildScan();
     if (!this.scan) return null;
     for (const label of this.scan.candidates(q, want + Math.max(16, want))) {
       const slot = this.slotOf.get(label);
@@ -151,7 +166,7 @@ export class FlatIndex implements VectorIndex {
       size: this.count,
       // Map entries cost about 40 bytes each in V8.
       memoryBytes: this.data.byteLength + this.slotLabels.byteLength + this.count * 40,
-      params: {},
+      params: { nativeScanBuilds: this.scanBuilds },
     };
   }
 

@@ -7,12 +7,13 @@ import path from 'node:path';
 
 /**
  * Builds hnswlib-node's C++ sources for this CPU (-march=native) into a cache folder. npm builds
- * the addon for a generic x86-64 (SSE only); the host build uses AVX/FMA and also reads
- * Float32Array points directly instead of walking a JS array element by element. The cache key
+ * the addon for a generic x86-64 (SSE only); the host build uses AVX/FMA, reads
+ * Float32Array points directly instead of walking a JS array element by element (HierarchicalNSW
+ * and BruteforceSearch), and inserts a batch of points on several threads (`cairnAddPoints`). The cache key
  * holds the CPU's flags, so a folder copied to another machine is never loaded there (an illegal
  * instruction cannot be caught).
  */
-const PATCH_VERSION = 3;
+const PATCH_VERSION = 4;
 const require = createRequire(import.meta.url);
 
 export interface NativeBuildInfo {
@@ -78,6 +79,38 @@ bool cairnReadPoint(Napi::Env env, const Napi::Value& value, uint32_t dim, std::
   }
   return true;
 }
+
+// Cairn: runs fn(row, scratch) for rows [start, end) on up to \`threads\` threads, each pulling the
+// next row from a shared counter; the first exception stops the others and is rethrown here.
+template <class Fn>
+void cairnParallelRows(size_t start, size_t end, size_t threads, size_t dim, Fn fn) {
+  if (threads <= 1 || end - start <= threads * 4) {
+    std::vector<float> scratch(dim);
+    for (size_t row = start; row < end; row++) fn(row, scratch);
+    return;
+  }
+  std::atomic<size_t> next(start);
+  std::exception_ptr failure = nullptr;
+  std::mutex failureLock;
+  std::vector<std::thread> pool;
+  for (size_t t = 0; t < threads; t++) {
+    pool.emplace_back([&]() {
+      std::vector<float> scratch(dim);
+      for (size_t row = next.fetch_add(1); row < end; row = next.fetch_add(1)) {
+        try {
+          fn(row, scratch);
+        } catch (...) {
+          std::lock_guard<std::mutex> guard(failureLock);
+          failure = std::current_exception();
+          next = end;
+          return;
+        }
+      }
+    });
+  }
+  for (auto& worker : pool) worker.join();
+  if (failure) std::rethrow_exception(failure);
+}
 } // namespace
 `;
 
@@ -85,6 +118,59 @@ bool cairnReadPoint(Napi::Env env, const Napi::Value& value, uint32_t dim, std::
 // hnswlib's own (SIMD) distance; NaN for a label that is absent or deleted. Used when a filter
 // allows so few labels that scoring them all beats walking the graph.
 const DISTANCES_METHOD = `
+  // Cairn: adds rows of a Float32Array (labels in a Float64Array) on several threads; hnswlib's
+  // addPoint takes per-node locks, so concurrent inserts of distinct labels are safe. The first
+  // point of an empty graph goes in alone, as it becomes the entry point.
+  Napi::Value cairnAddPoints(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (index_ == nullptr) {
+      Napi::Error::New(env, "Search index has not been initialized.").ThrowAsJavaScriptException();
+      return env.Null();
+    }
+    if (info.Length() != 4 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
+        !info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+        !info[2].IsNumber() || !info[3].IsBoolean()) {
+      Napi::TypeError::New(env, "Expected a Float32Array of points, a Float64Array of labels, threads and replaceDeleted.")
+        .ThrowAsJavaScriptException();
+      return env.Null();
+    }
+    Napi::Float32Array data = info[0].As<Napi::Float32Array>();
+    Napi::Float64Array labels = info[1].As<Napi::Float64Array>();
+    const size_t rows = labels.ElementLength();
+    if (data.ElementLength() != rows * dim_) {
+      Napi::Error::New(env, "The points do not hold rows x dimensions values.").ThrowAsJavaScriptException();
+      return env.Null();
+    }
+    const size_t threads = std::max<uint32_t>(1, info[2].As<Napi::Number>().Uint32Value());
+    const bool replace = info[3].As<Napi::Boolean>().Value();
+    const float* points = data.Data();
+    const double* ids = labels.Data();
+    const size_t dim = dim_;
+    const bool normalize = normalize_;
+    auto insert = [&](size_t row, std::vector<float>& scratch) {
+      const float* point = points + row * dim;
+      if (normalize) {
+        std::memcpy(scratch.data(), point, dim * sizeof(float));
+        normalizePoint(scratch);
+        point = scratch.data();
+      }
+      index_->addPoint(point, static_cast<hnswlib::labeltype>(ids[row]), replace);
+    };
+    try {
+      size_t start = 0;
+      if (rows > 0 && index_->cur_element_count == 0) {
+        std::vector<float> scratch(dim);
+        insert(0, scratch);
+        start = 1;
+      }
+      cairnParallelRows(start, rows, threads, dim, insert);
+    } catch (const std::exception& e) {
+      Napi::Error::New(env, "Hnswlib Error: " + std::string(e.what())).ThrowAsJavaScriptException();
+      return env.Null();
+    }
+    return env.Null();
+  }
+
   Napi::Value cairnDistances(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (index_ == nullptr) {
@@ -121,32 +207,36 @@ function replaceAll(source: string, pattern: RegExp, replacement: string, expect
   return source.replace(pattern, replacement);
 }
 
-/** The stock addon.cc with typed-array input for HierarchicalNSW.addPoint and searchKnn. */
+/** The stock addon.cc with typed-array input for addPoint and searchKnn (BruteforceSearch and HierarchicalNSW), and batch inserts. */
 export function patchAddonSource(source: string): string {
-  const marker = 'class HierarchicalNSW : public Napi::ObjectWrap<HierarchicalNSW> {';
+  const marker = 'class BruteforceSearch : public Napi::ObjectWrap<BruteforceSearch> {';
   const at = source.indexOf(marker);
-  if (at < 0) throw new Error('hnswlib-node source changed: HierarchicalNSW class not found');
+  if (at < 0) throw new Error('hnswlib-node source changed: BruteforceSearch class not found');
   let head = source.slice(0, at);
   let tail = source.slice(at);
-  head = head.replace('#include <cmath>', '#include <cmath>\n#include <cstring>') + READ_POINT;
-  tail = replaceAll(tail, /if \(!info\[0\]\.IsArray\(\)\) \{/g, 'if (!info[0].IsArray() && !info[0].IsTypedArray()) {', 2);
+  head =
+    head.replace(
+      '#include <cmath>',
+      '#include <cmath>\n#include <cstring>\n#include <atomic>\n#include <exception>\n#include <mutex>\n#include <thread>',
+    ) + READ_POINT;
+  tail = replaceAll(tail, /if \(!info\[0\]\.IsArray\(\)\) \{/g, 'if (!info[0].IsArray() && !info[0].IsTypedArray()) {', 4);
   tail = replaceAll(
     tail,
     /Napi::Array arr = info\[0\]\.As<Napi::Array>\(\);\s*if \(arr\.Length\(\) != dim_\) \{[^}]*\}/g,
     'std::vector<float> cairn_in(dim_, 0.0f);\n    if (!cairnReadPoint(env, info[0], dim_, cairn_in)) return env.Null();',
-    2,
+    4,
   );
   tail = replaceAll(
     tail,
     /std::vector<float> vec\(dim_, 0\.0\);\s*for \(uint32_t i = 0; i < dim_; i\+\+\) \{\s*Napi::Value val = arr\[i\];\s*vec\[i\] = val\.As<Napi::Number>\(\)\.FloatValue\(\);\s*\}/g,
     'std::vector<float> vec(std::move(cairn_in));',
-    2,
+    4,
   );
   tail = replaceAll(tail, /(\n {2}Napi::Value getIdsList\(const Napi::CallbackInfo& info\) \{)/g, `\n${DISTANCES_METHOD}$1`, 1);
   tail = replaceAll(
     tail,
     /InstanceMethod\("getIdsList", &HierarchicalNSW::getIdsList\),/g,
-    'InstanceMethod("getIdsList", &HierarchicalNSW::getIdsList),\n      InstanceMethod("cairnDistances", &HierarchicalNSW::cairnDistances),',
+    'InstanceMethod("getIdsList", &HierarchicalNSW::getIdsList),\n      InstanceMethod("cairnDistances", &HierarchicalNSW::cairnDistances),\n      InstanceMethod("cairnAddPoints", &HierarchicalNSW::cairnAddPoints),',
     1,
   );
   tail = replaceAll(

@@ -66,11 +66,13 @@ describe('hnsw', () => {
     }
   });
 
-  it('patches the installed hnswlib-node source for Float32Array points', () => {
+  it('patches the installed hnswlib-node source for Float32Array points and threaded batch inserts', () => {
     const source = readFileSync(path.join(hnswPackageDir(), 'src', 'addon.cc'), 'utf8');
     const patched = patchAddonSource(source);
-    expect(patched.match(/cairnReadPoint\(env, info\[0\], dim_, cairn_in\)/g)).toHaveLength(2);
+    // addPoint and searchKnn of both BruteforceSearch and HierarchicalNSW.
+    expect(patched.match(/cairnReadPoint\(env, info\[0\], dim_, cairn_in\)/g)).toHaveLength(4);
     expect(patched).toContain('exports.Set("cairnTypedArrays"');
+    expect(patched).toContain('InstanceMethod("cairnAddPoints", &HierarchicalNSW::cairnAddPoints)');
     expect(() => patchAddonSource(source.replace(/IsArray/g, 'IsList'))).toThrow(/source changed/);
   });
 });
