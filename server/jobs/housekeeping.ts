@@ -1,5 +1,7 @@
+import path from 'node:path';
 import type { Logger } from '../../core/index.ts';
 import type { Store } from '../../store/index.ts';
+import { createOriginals, originalsDir } from '../../store/originals.ts';
 import { readPayload, sweepUploads } from './payload.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -46,6 +48,9 @@ export function createHousekeeping(options: HousekeepingOptions) {
     const orphans = sweepUploads(options.uploadsDir, payloads, options.clock() - ORPHAN_GRACE_MS);
     if (pruned > 0) logger.info(`pruned ${pruned} job(s) finished before ${before}`);
     if (orphans.length > 0) logger.info(`removed ${orphans.length} upload file(s) no job needs`);
+    // Originals whose documents were deleted by another process (the CLI) go here at the latest.
+    const originals = createOriginals(store.db, originalsDir(path.dirname(options.uploadsDir))).prune();
+    if (originals.length > 0) logger.info(`removed ${originals.length} original file(s) no document names`);
     return { pruned, orphans };
   }
 

@@ -57,7 +57,8 @@ export const documentDocs: RouteDoc[] = [
   {
     method: 'delete',
     path: `${BASE}/{id}`,
-    summary: 'Delete a document: its chunks and vectors, and its text in stored answers and unfinished jobs',
+    summary:
+      'Delete a document: its chunks and vectors, its text in stored answers and unfinished jobs, and its kept original file when no other document names the same bytes',
     tag: 'Documents',
     scope: 'write',
   },

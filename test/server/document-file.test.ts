@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256, silentLogger } from '../../core/index.ts';
 import { Cairn, type NotFoundError } from '../../sdk/index.ts';
 import { createRuntime, type RunningServer, startServer } from '../../server/index.ts';
+import { createHousekeeping } from '../../server/jobs/housekeeping.ts';
 import { contentDisposition } from '../../server/routes/document-files.ts';
 import { testConfig } from './helpers.ts';
 
@@ -30,7 +31,9 @@ afterAll(async () => {
 });
 
 async function upload(collection: string, name: string, data: Uint8Array, type: string): Promise<string> {
-  const accepted = await cairn.documents.add(collection, { files: [new File([data as Uint8Array<ArrayBuffer>], name, { type })] });
+  const accepted = await cairn.documents.add(collection, {
+    files: [new File([data as Uint8Array<ArrayBuffer>], name, { type })],
+  });
   const job = await cairn.jobs.wait(accepted.jobId);
   expect(job.status).toBe('succeeded');
   const { documents } = await cairn.documents.list(collection, { source: `upload:${sha256(data).slice(0, 16)}/${name}` });
@@ -175,6 +178,25 @@ describe('GET …/documents/{id}/file and /text', () => {
       [404, 'DOCUMENT_NOT_FOUND'],
     ]);
     expect(cairn.documents.fileUrl('a', 'doc 1')).toBe(`${server.url}/v1/collections/a/documents/doc%201/file`);
+  });
+
+  it('housekeeping removes an original whose document another process deleted', async () => {
+    const bytes = new TextEncoder().encode('Chalk is soft limestone.\n');
+    const id = await upload('b', 'chalk.txt', bytes, 'text/plain');
+    const kept = path.join(filesDir(), sha256(bytes));
+    server.store.documents.remove(id); // as `cairn` on the same data folder would, without the server
+    expect(existsSync(kept)).toBe(true);
+    const timers = { every: () => () => {} };
+    const uploadsDir = path.join(dataDir, 'uploads');
+    createHousekeeping({
+      store: server.store,
+      logger: silentLogger,
+      uploadsDir,
+      retentionDays: 30,
+      clock: Date.now,
+      timers,
+    }).run();
+    expect(existsSync(kept)).toBe(false);
   });
 
   it('names files for Content-Disposition without breaking the header', () => {
