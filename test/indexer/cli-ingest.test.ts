@@ -29,6 +29,16 @@ async function cairn(args: string[]) {
 
 /** What MANIFEST.tsv says each readable file must contain (its oracle column, as substrings). */
 const EXPECTED: Record<string, string[]> = {
+  // No text layer: read by OCR (ingest.ocr 'auto'); oracles from the typed reference and the expected CSV.
+  'pdf-scanned-no-text-layer.pdf': [
+    'Lorem ipsum dolor sit amet, consectetur adipiscing elit. Nunc sollicitudin\nmolestie consequat.',
+    'turpis in volutpat placerat. Phasellus ornare quis diam at vestibulum.',
+  ],
+  'pdf-image-only-table.pdf': [
+    'Blind 5 1 4 34.5%, n=1 1199 sec, n=1',
+    'Dexterity 5 4 1 98.3%, n=4 1672.1 sec, n=4',
+    'Mobility 3 3 0 95.4%, n=3 1416 sec, n=3',
+  ],
   'pdf-hello-world-minimal.pdf': ['Hello World\nHello World\nH e l l o W o r l d'],
   // The colon and the buyer's name come from a CID font without ToUnicode: mapped through its cmap.
   'pdf-chinese-invoice.pdf': ['ISSUE Date：2019-4-25 Buyer：黎荣'],
@@ -62,16 +72,6 @@ const EXPECTED: Record<string, string[]> = {
   'md-pipe-table.md': ['Item | Price | # In stock', 'Juicy Apples | 1.99 | 739', 'Bananas | 1.89 | 6'],
   'md-latin1-encoded.md': ['## können', 'können', 'äöüß'],
   'md-fenced-code.md': ['HTML Example', 'XML Example', '<h1>Hello, World!</h1>', '<to>Tove</to>'],
-  // No text layer: read by OCR (ingest.ocr 'auto'); oracles from the typed reference and the expected CSV.
-  'pdf-scanned-no-text-layer.pdf': [
-    'Lorem ipsum dolor sit amet, consectetur adipiscing elit. Nunc sollicitudin\nmolestie consequat.',
-    'turpis in volutpat placerat. Phasellus ornare quis diam at vestibulum.',
-  ],
-  'pdf-image-only-table.pdf': [
-    'Blind 5 1 4 34.5%, n=1 1199 sec, n=1',
-    'Dexterity 5 4 1 98.3%, n=4 1672.1 sec, n=4',
-    'Mobility 3 3 0 95.4%, n=3 1416 sec, n=3',
-  ],
 };
 
 const UNREADABLE: Record<string, string> = {
