@@ -97,20 +97,21 @@ describe('refusals', () => {
   });
 
   it('needs read on every listed collection; unknown collections are 404; embed keys may not', async () => {
-    env = createTestEnv();
-    env.store.collections.create({ name: 'a' });
-    env.store.collections.create({ name: 'b' });
-    const onlyA = env.store.apiKeys.create({ name: 'a-reader', scopes: { a: ['read'] } }).key;
-    const all = env.store.apiKeys.create({ name: 'reader', scopes: { '*': ['read'] } }).key;
-    const embed = env.store.apiKeys.createEmbed({ name: 'site', collection: 'a', origins: ['https://site.example'] }).key;
+    const e = createTestEnv();
+    env = e;
+    e.store.collections.create({ name: 'a' });
+    e.store.collections.create({ name: 'b' });
+    const onlyA = e.store.apiKeys.create({ name: 'a-reader', scopes: { a: ['read'] } }).key;
+    const all = e.store.apiKeys.create({ name: 'reader', scopes: { '*': ['read'] } }).key;
+    const embed = e.store.apiKeys.createEmbed({ name: 'site', collection: 'a', origins: ['https://site.example'] }).key;
     const embedHeaders = {
       origin: 'https://site.example',
       'sec-fetch-site': 'cross-site',
       'x-cairn-visitor': 'visitor_aaaaaaaa',
     };
     const send = async (key: string, path: string, body: unknown, headers: Record<string, string> = {}) => {
-      const res = await env?.app.request(path, json(body, { authorization: `Bearer ${key}`, ...headers }));
-      return [res?.status, ((await res?.json()) as { error: { code: string } }).error.code];
+      const res = await e.app.request(path, json(body, { authorization: `Bearer ${key}`, ...headers }));
+      return [res.status, ((await res.json()) as { error: { code: string } }).error.code];
     };
     expect([
       await send(onlyA, '/v1/search', { collections: ['a', 'b'], query: 'q' }),
