@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { PDFParse } from 'pdf-parse';
 import sharp from 'sharp';
@@ -68,8 +69,13 @@ describe('OCR of PDFs without a text layer', () => {
     expect([ocr.mode, ocr.engines, ocr.pages.map((p) => [p.page, p.engine])]).toEqual(['auto', [TESSERACT], [[1, TESSERACT]]]);
   }, 120_000);
 
-  it('reads every body cell of the image-only table with PaddleOCR, rows in order', async () => {
+  it('reads every body cell of the image-only table with PaddleOCR, rows in order, off the caller thread', async () => {
+    // Seconds of PaddleOCR run in the OCR worker: this thread's event loop stays free meanwhile.
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
     const doc = await load('table.pdf', fixture('pdf-image-only-table.pdf'));
+    delay.disable();
+    expect(delay.max / 1e6).toBeLessThan(1000);
     const text = doc.text;
     const csv = readFileSync(path.join(DOCS, 'ground_truth/pdf-image-only-table.expected.csv'), 'utf8');
     const rows = csv.trim().split('\n').slice(2);
