@@ -14,6 +14,13 @@ export function errorBody(error: unknown, logger?: Logger): ErrorBody {
   return { error: { code: cairnError.code, message: cairnError.message, details: cairnError.details ?? {} } };
 }
 
+/** Adds the request's id (set by hono's request-id middleware): the id a log line and a user's report can share. */
+export function withRequestId(body: ErrorBody, c: Context): ErrorBody {
+  const requestId = (c as Context<{ Variables: RequestIdVariables }>).get('requestId');
+  if (requestId) body.error.requestId = requestId;
+  return body;
+}
+
 /** The one place errors become HTTP: `{"error": {"code", "message", "details"}}` with the table's status. */
 export function createErrorHandler(logger: Logger) {
   return function onError(error: Error, c: Context) {
@@ -21,11 +28,7 @@ export function createErrorHandler(logger: Logger) {
     const headers: Record<string, string> = {};
     const retryAfter = cairnError.details?.retryAfterSeconds;
     if (typeof retryAfter === 'number') headers['Retry-After'] = String(retryAfter);
-    const body = errorBody(error, logger);
-    // Set by hono's request-id middleware: the id a log line and a user's report can share.
-    const requestId = (c as Context<{ Variables: RequestIdVariables }>).get('requestId');
-    if (requestId) body.error.requestId = requestId;
-    return c.json(body, cairnError.status as ContentfulStatusCode, headers);
+    return c.json(withRequestId(errorBody(error, logger), c), cairnError.status as ContentfulStatusCode, headers);
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import type { Logger } from '../core/index.ts';
-import { errorBody } from './errors.ts';
+import { errorBody, withRequestId } from './errors.ts';
 
 export interface SseSink {
   /** Sends one event; `event` omitted sends a bare `data:` line (the OpenAI stream format). */
@@ -39,7 +39,7 @@ export function sseResponse(
     try {
       await run(sink);
     } catch (error) {
-      if (!controller.signal.aborted) await sink.send(errorBody(error, options.logger), 'error');
+      if (!controller.signal.aborted) await sink.send(withRequestId(errorBody(error, options.logger), c), 'error');
     } finally {
       clearInterval(heartbeat);
       c.req.raw.signal.removeEventListener('abort', abort);

@@ -1,5 +1,9 @@
+import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CairnError, silentLogger } from '../../core/index.ts';
 import { Cairn, NotFoundError } from '../../sdk/index.ts';
+import { sseResponse } from '../../server/sse.ts';
 import { startSdkServer } from '../sdk/helpers.ts';
 import { createTestEnv, json, type TestEnv } from './helpers.ts';
 
@@ -69,5 +73,22 @@ describe('request ids across origins', () => {
       },
     });
     expect([res.status, res.headers.get('access-control-expose-headers')]).toEqual([200, 'Retry-After, X-Request-Id']);
+  });
+});
+
+describe('request ids in event streams', () => {
+  it("an error event of a stream carries the response's request id", async () => {
+    const app = new Hono();
+    app.use(requestId());
+    app.get('/stream', (c) =>
+      sseResponse(c, { heartbeatMs: 60_000, logger: silentLogger }, async () => {
+        throw new CairnError('OVERLOADED', 'busy');
+      }),
+    );
+    const res = await app.request('/stream', { headers: { 'x-request-id': 'req-sse' } });
+    expect(res.headers.get('x-request-id')).toBe('req-sse');
+    expect(await res.text()).toBe(
+      'event: error\ndata: {"error":{"code":"OVERLOADED","message":"busy","details":{},"requestId":"req-sse"}}\n\n',
+    );
   });
 });
