@@ -31,7 +31,9 @@ export {
   listTables,
   resultTable,
   runSql,
+  runSqlEval,
   type SqlDeps,
+  type SqlEvalReport,
   type SqlResult,
   type TableListing,
 } from './sql/index.ts';

@@ -2,6 +2,7 @@ import { CairnError } from '../../core/index.ts';
 import { type BeirReport, evaluateBeir, type FusionMethod } from '../../retrieval/index.ts';
 import type { Command, CommandContext } from '../context.ts';
 import { QA_USAGE, runQaEvalCommand } from './eval-qa.ts';
+import { runSqlEvalCommand, SQL_USAGE } from './eval-sql.ts';
 import { loadSearchModels, mergeNotes, readMode, readRerank } from './search.ts';
 
 /**
@@ -90,11 +91,13 @@ const SUBCOMMANDS: Record<string, EvalSubcommand> = {
   },
   // The answering room (issue 7): SQuAD answers through generation/'s runQaEval.
   qa: { usage: QA_USAGE, run: runQaEvalCommand },
+  // Tables (issue 19): execution accuracy of the generator's SQL.
+  sql: { usage: SQL_USAGE, run: runSqlEvalCommand },
 };
 
 export const evalCommand: Command = {
   name: 'eval',
-  summary: 'Evaluate retrieval (beir) or answers (qa)',
+  summary: 'Evaluate retrieval (beir), answers (qa) or SQL over tables (sql)',
   usage: Object.values(SUBCOMMANDS)
     .map((s) => s.usage)
     .join('\n       '),

@@ -1,4 +1,4 @@
-import { type Passage, sha256, toCairnError } from '../../core/index.ts';
+import { type Passage, sha256 } from '../../core/index.ts';
 import type { DataTable } from '../../store/index.ts';
 import { gradeJson } from '../grader.ts';
 import { type Run, reflection, timed } from '../run.ts';
@@ -6,9 +6,9 @@ import { callSignal } from '../signals.ts';
 import type { GradedPassage } from '../types.ts';
 import { resultTable } from './format.ts';
 import { lookupCell } from './lookup.ts';
-import { queryPrompt, routePrompt } from './prompts.ts';
-import { asQuery, compileQuery, querySchema } from './query.ts';
+import { routePrompt } from './prompts.ts';
 import { runSql, type SqlResult } from './service.ts';
+import { writeAndRun } from './write.ts';
 
 export type TableRoute = 'sql' | 'passages' | 'both';
 
@@ -52,30 +52,6 @@ async function route(run: Run, tables: DataTable[]): Promise<TableRoute> {
   );
   reflection(run, 'retrieve_decision', { route: choice });
   return choice;
-}
-
-/** One query from the generator, in the grammar of the collection's tables; compiled and run. */
-async function attempt(run: Run, tables: DataTable[], failed?: { query: string; error: string }): Promise<SqlResult> {
-  const call = run.call as NonNullable<Run['call']>;
-  let text = '';
-  try {
-    const query = await gradeJson(call.generator, {
-      stage: 'sql',
-      messages: queryPrompt(run.result.standaloneQuestion, tables, failed),
-      schema: querySchema(tables),
-      validate: (v) => {
-        text = JSON.stringify(v);
-        return asQuery(v);
-      },
-      maxTokens: 400,
-      signal: callSignal(run.request.signal, run.config.timeoutMs),
-    });
-    const sql = compileQuery(query, tables);
-    text = sql;
-    return await runSql(run.deps, run.collection.name, sql, run.request.signal);
-  } catch (error) {
-    throw Object.assign(new Error(toCairnError(error).message), { query: text });
-  }
 }
 
 /** The row passage behind each result row that kept its `_row`. */
@@ -123,30 +99,35 @@ function emptyAnswer(route: TableRoute): TableAnswer {
 async function sqlStage(run: Run, tables: DataTable[], choice: TableRoute): Promise<GradedPassage | null> {
   const answer = emptyAnswer(choice);
   run.result.table = answer;
-  let failed: { query: string; error: string } | undefined;
-  for (let i = 0; i < 2; i++) {
-    try {
-      const result = await timed(run, 'retrieve', () => attempt(run, tables, failed));
-      Object.assign(answer, {
-        sql: result.sql,
-        columns: result.columns,
-        rows: result.rows,
-        truncated: result.truncated,
-        tables: result.tables,
-        sourceRows: sourceRows(run, result),
-        error: null,
-      });
-      reflection(run, 'retrieve', { sql: result.sql, rows: result.rows.length, retried: i > 0 });
-      const graded = resultPassage(result, Math.max(0, ...run.result.passages.map((p) => p.marker)) + 1);
-      run.result.passages.push(graded);
-      return graded;
-    } catch (error) {
-      failed = { query: (error as { query?: string }).query ?? '', error: (error as Error).message };
-      answer.error = failed.error;
-    }
+  const call = run.call as NonNullable<Run['call']>;
+  const written = await timed(run, 'retrieve', () =>
+    writeAndRun({
+      generator: call.generator,
+      timeoutMs: run.config.timeoutMs,
+      signal: run.request.signal,
+      question: run.result.standaloneQuestion,
+      tables,
+      run: (sql) => runSql(run.deps, run.collection.name, sql, run.request.signal),
+    }),
+  );
+  if (!written.ok) {
+    Object.assign(answer, { sql: written.sql, error: written.error });
+    run.result.notes.push(`The SQL query failed twice (${written.error}); the answer uses the passages.`);
+    return null;
   }
-  run.result.notes.push(`The SQL query failed twice (${answer.error}); the answer uses the passages.`);
-  return null;
+  const { result } = written;
+  Object.assign(answer, {
+    sql: result.sql,
+    columns: result.columns,
+    rows: result.rows,
+    truncated: result.truncated,
+    tables: result.tables,
+    sourceRows: sourceRows(run, result),
+  });
+  reflection(run, 'retrieve', { sql: result.sql, rows: result.rows.length, retried: written.retried });
+  const graded = resultPassage(result, Math.max(0, ...run.result.passages.map((p) => p.marker)) + 1);
+  run.result.passages.push(graded);
+  return graded;
 }
 
 /**
