@@ -9,7 +9,7 @@ import { lang, setLang, t } from './i18n.ts';
 import { SettingsPage } from './settings.tsx';
 import { useSignal } from './signal.ts';
 import { type OpenSource, SourcePanel } from './source-panel.tsx';
-import { current, drawerOpen, globalError, loadCollections, setTheme, theme, view } from './state.ts';
+import { alsoAsk, collections, current, drawerOpen, globalError, loadCollections, setTheme, theme, view } from './state.ts';
 
 function KeyPrompt() {
   const [key, setValue] = useState('');
@@ -97,8 +97,9 @@ export function App() {
   const [source, setSource] = useState<OpenSource | null>(null);
   useEffect(() => setSource(null), [name]);
   const cite = (citation: Citation) => {
-    const collection = (citation as { collection?: string }).collection ?? name ?? '';
-    setSource({ citation, collection });
+    const named = (citation as { collection?: string }).collection;
+    const candidates = [named, name, ...alsoAsk.get(), ...collections.get().map((c) => c.name)];
+    setSource({ citation, collections: [...new Set(candidates.filter((c): c is string => Boolean(c)))] });
     drawerOpen.set(false);
   };
   return (

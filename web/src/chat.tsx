@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AskStream, Citation } from '../../sdk/index.ts';
 import { AnswerView } from './answer.tsx';
 import { cairn, describeError } from './api.ts';
+import { AskOptionsForm, askOptions, askParams } from './ask-options.tsx';
 import { t } from './i18n.ts';
 import { useSignal } from './signal.ts';
 import { alsoAsk, chatId, chatsVersion, collections, current, openChat } from './state.ts';
@@ -54,7 +55,7 @@ export function ChatView({ onCite }: ChatProps) {
     const update = (change: (turn: Turn) => Turn) => setTurns((all) => all.map((turn, i) => (i === index ? change(turn) : turn)));
     setTurns((all) => [...all, newTurn(question)]);
     const targets = [name, ...extra.filter((c) => c !== name)];
-    const params = { question, ...(id ? { chatId: id } : {}) };
+    const params = { question, ...askParams(askOptions.get()), ...(id ? { chatId: id } : {}) };
     const answer = targets.length > 1 ? cairn.ask(targets, params) : cairn.ask(name, params);
     stream.current = answer;
     let storedIn: string | null = null;
@@ -173,7 +174,10 @@ function Composer({ busy, onSend, onStop }: { busy: boolean; onSend: (q: string)
         send();
       }}
     >
-      <AskAcross />
+      <div class="composer-options">
+        <AskAcross />
+        <AskOptionsForm />
+      </div>
       <div class="composer-row">
         <textarea
           id="question"

@@ -91,6 +91,8 @@ function CreateCollection({ onDone }: { onDone: () => void }) {
 }
 
 const text = (value: string | null) => value ?? '';
+const SPLITTERS = ['auto', 'recursive', 'sentence', 'token', 'markdown'] as const;
+const INDEXES = ['auto', 'flat', 'hnsw', 'ivf'] as const;
 const orNull = (value: string) => (value.trim() ? value.trim() : null);
 
 /** A collection's settings as the API allows editing them (PATCH); the name is fixed once created. */
@@ -103,6 +105,8 @@ export function CollectionSettingsForm({ collection }: { collection: CollectionV
     generator: text(s.generator),
     size: String(s.chunking.size ?? ''),
     overlap: String(s.chunking.overlap ?? ''),
+    index: s.index,
+    splitter: s.chunking.splitter,
   });
   const [note, setNote] = useState<{ error: boolean; text: string } | null>(null);
   const field = (key: keyof typeof form, label: string) => (
@@ -111,15 +115,29 @@ export function CollectionSettingsForm({ collection }: { collection: CollectionV
       <input value={form[key]} onInput={(e) => setForm({ ...form, [key]: e.currentTarget.value })} />
     </label>
   );
+  const choice = <K extends 'index' | 'splitter'>(key: K, label: string, values: readonly (typeof form)[K][]) => (
+    <label>
+      {label}
+      <select value={form[key]} onChange={(e) => setForm({ ...form, [key]: e.currentTarget.value })}>
+        {values.map((value) => (
+          <option key={value} value={value}>
+            {value}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
   const save = async (event: Event) => {
     event.preventDefault();
     try {
       const chunking = {
         ...(form.size ? { size: Number(form.size) } : {}),
         ...(form.overlap ? { overlap: Number(form.overlap) } : {}),
+        splitter: form.splitter,
       };
       await cairn.collections.update(collection.name, {
         description: form.description,
+        index: form.index,
         embedder: orNull(form.embedder),
         reranker: orNull(form.reranker),
         generator: orNull(form.generator),
@@ -152,9 +170,10 @@ export function CollectionSettingsForm({ collection }: { collection: CollectionV
       {field('generator', t('generator'))}
       {field('size', `${t('chunkSize')} (${s.chunking.unit ?? 'tokens'})`)}
       {field('overlap', t('chunkOverlap'))}
+      {choice('splitter', t('splitter'), SPLITTERS)}
+      {choice('index', t('index'), INDEXES)}
       <p class="muted">
-        {t('index')}: {s.index} · {t('splitter')}: {s.chunking.splitter ?? 'auto'} · {collection.counts.documents}{' '}
-        {t('documents')} · {collection.counts.chunks} {t('chunks')}
+        {collection.counts.documents} {t('documents')} · {collection.counts.chunks} {t('chunks')}
       </p>
       <div class="actions">
         <button type="submit" class="primary">

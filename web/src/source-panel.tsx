@@ -1,12 +1,27 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Citation, DocumentText } from '../../sdk/index.ts';
+import { type Citation, type DocumentText, NotFoundError } from '../../sdk/index.ts';
 import { cairn, describeError } from './api.ts';
 import { t } from './i18n.ts';
 import { shownSource } from './jobs.tsx';
 
 export interface OpenSource {
   citation: Citation;
-  collection: string;
+  /** Where the document may be, most likely first: a stored answer over several collections does not say which. */
+  collections: string[];
+}
+
+/** The document's text from the first collection that has it. */
+async function findText(open: OpenSource): Promise<{ collection: string; doc: DocumentText }> {
+  let failure: unknown = new Error('no collection');
+  for (const collection of open.collections) {
+    try {
+      return { collection, doc: await cairn.documents.text(collection, open.citation.documentId) };
+    } catch (error) {
+      failure = error;
+      if (!(error instanceof NotFoundError)) break;
+    }
+  }
+  throw failure;
 }
 
 /** The slice of the text to show: the cited page when the document has pages, else all of it. */
@@ -33,13 +48,13 @@ function isPdf(citation: Citation): boolean {
   return /\.pdf$/i.test(citation.source) || /\.pdf$/i.test(citation.title);
 }
 
-function PdfPage({ open }: { open: OpenSource }) {
+function PdfPage({ open, collection }: { open: OpenSource; collection: string }) {
   const host = useRef<HTMLDivElement>(null);
   const [state, setState] = useState<'loading' | 'found' | 'not-found' | 'unavailable'>('loading');
   useEffect(() => {
     let live = true;
     (async () => {
-      const blob = await cairn.documents.file(open.collection, open.citation.documentId);
+      const blob = await cairn.documents.file(collection, open.citation.documentId);
       if (!live || !host.current) return;
       const { renderPdfPage } = await import('./pdf-view.ts');
       const found = await renderPdfPage(host.current, await blob.arrayBuffer(), open.citation.page ?? 1, open.citation.quote);
@@ -50,23 +65,23 @@ function PdfPage({ open }: { open: OpenSource }) {
     return () => {
       live = false;
     };
-  }, [open]);
+  }, [open, collection]);
   if (state === 'unavailable') return null;
   return <div class={`pdf-page ${state}`} ref={host} data-state={state} />;
 }
 
 export function SourcePanel({ open, onClose }: { open: OpenSource; onClose: () => void }) {
-  const [doc, setDoc] = useState<DocumentText | null>(null);
+  const [found, setFound] = useState<{ collection: string; doc: DocumentText } | null>(null);
+  const doc = found?.doc ?? null;
   const [error, setError] = useState<string | null>(null);
   const panel = useRef<HTMLElement>(null);
   const { citation } = open;
   useEffect(() => {
     let live = true;
-    setDoc(null);
+    setFound(null);
     setError(null);
-    cairn.documents
-      .text(open.collection, citation.documentId)
-      .then((text) => live && setDoc(text))
+    findText(open)
+      .then((result) => live && setFound(result))
       .catch((failure) => live && setError(describeError(failure)));
     panel.current?.focus();
     return () => {
@@ -99,7 +114,7 @@ export function SourcePanel({ open, onClose }: { open: OpenSource; onClose: () =
         </button>
       </header>
       <blockquote class="quote">{citation.quote}</blockquote>
-      {isPdf(citation) && <PdfPage open={open} />}
+      {isPdf(citation) && found && <PdfPage open={open} collection={found.collection} />}
       {error && (
         <p class="error" role="alert">
           {error}

@@ -1,0 +1,74 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cairn } from '../../sdk/index.ts';
+import { type AppHarness, fixture, startApp } from './app-helpers.ts';
+import { chromiumAvailable } from './chromium.ts';
+
+// Two collections in the chat web app: an answer across both, its source opened from the other
+// collection, the collection's settings saved through the API, and a deletion after confirmation.
+const hasChromium = chromiumAvailable('the chat web app collections browser test');
+
+let app: AppHarness;
+let page: Page;
+
+/** Set-up through the SDK, as any client would. */
+async function ingest(collection: string, source: string, text: string): Promise<void> {
+  const cairn = new Cairn({ baseUrl: app.server.url });
+  await cairn.collections.create({ name: collection });
+  const accepted = await cairn.documents.add(collection, { text, source, title: source });
+  expect((await cairn.jobs.wait(accepted.jobId)).status).toBe('succeeded');
+}
+
+beforeAll(async () => {
+  if (!hasChromium) return;
+  app = await startApp('cairn-app-cols-');
+  await ingest('trails', 'cairns.txt', fixture('server/fixtures/cairns.txt').toString());
+  await ingest('rocks', 'granite.md', fixture('server/fixtures/granite.md').toString());
+  page = await app.browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+  page.on('dialog', (dialog) => void dialog.accept());
+  page.on('pageerror', (error) => console.error('page error:', error.message));
+}, 60_000);
+
+afterAll(async () => {
+  await app?.close();
+});
+
+describe.skipIf(!hasChromium)('collections in the chat web app', () => {
+  it('answers across two chosen collections and opens a source of the other one', async () => {
+    await page.goto(`${app.server.url}/#c=trails`);
+    await expect.poll(() => page.locator('#collection').inputValue()).toBe('trails');
+    await page.locator('.ask-across summary').click();
+    await page.getByLabel('rocks').check();
+    expect(await page.locator('.ask-across summary').textContent()).toBe('Ask across (+1)');
+    await page.fill('#question', 'What is granite composed of?');
+    await page.press('#question', 'Enter');
+    await page.locator('.turn .verdict').waitFor({ timeout: 20_000 });
+    expect(await page.locator('.turn .source-chip').allTextContents()).toEqual(['1 granite.md', '2 granite.md']);
+    await page.locator('.turn .markdown .cite').first().click();
+    const quote = await page.locator('.source-panel .quote').textContent();
+    await expect.poll(() => page.locator('.source-panel mark#cited-span').textContent()).toBe(quote);
+    expect(quote).toBe('Granite is a coarse-grained igneous rock composed mostly of quartz, alkali feldspar and plagioclase.');
+  });
+
+  it('saves the collection’s settings and deletes it after confirmation', async () => {
+    await page.click('#open-settings');
+    await page.getByLabel('Description').fill('Trail markers');
+    await page.getByLabel('Chunk size (tokens)').fill('120');
+    await page.getByLabel('Splitter').selectOption('sentence');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved', { exact: true }).waitFor();
+    const saved = (await (await fetch(`${app.server.url}/v1/collections/trails`)).json()) as {
+      description: string;
+      settings: { chunking: { size: number; splitter: string } };
+    };
+    expect([saved.description, saved.settings.chunking.size, saved.settings.chunking.splitter]).toEqual([
+      'Trail markers',
+      120,
+      'sentence',
+    ]);
+
+    await page.locator('.settings-form').getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => page.locator('#collection option').allTextContents()).toEqual(['rocks (1)']);
+    expect((await fetch(`${app.server.url}/v1/collections/trails`)).status).toBe(404);
+  });
+});
