@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Config, Logger } from '../../core/index.ts';
 import { CairnError } from '../../core/index.ts';
 import { FlatIndex } from './flat.ts';
@@ -20,6 +21,11 @@ function backendOptions(config: Config['index'], logger?: Logger): BackendOption
   return { native: config.hnswNative, ...(logger ? { logger } : {}) };
 }
 
+/** `index.buildThreads`, 'auto' being one per core. */
+export function resolveBuildThreads(setting: Config['index']['buildThreads'], cores = availableParallelism()): number {
+  return setting === 'auto' ? Math.max(1, cores) : setting;
+}
+
 /** A new empty index of a kind, with parameters from the `index` config section. */
 export function createVectorIndex(spec: IndexSpec, config: Config['index'], logger?: Logger): VectorIndex {
   const { kind, dimensions, metric } = spec;
@@ -33,6 +39,7 @@ export function createVectorIndex(spec: IndexSpec, config: Config['index'], logg
       ef: config.hnswEf,
       exactFilterBelow: config.hnswExactFilterBelow,
       capacity: spec.capacity ?? 1024,
+      buildThreads: resolveBuildThreads(config.buildThreads),
       backend: backendOptions(config, logger),
     });
   }
@@ -55,7 +62,10 @@ export function loadVectorIndex(file: string, spec: Omit<IndexSpec, 'capacity'>,
     case 'flat':
       return FlatIndex.load(file, expected);
     case 'hnsw':
-      return HnswIndex.load(file, { ...expected, ...(config ? { backend: backendOptions(config) } : {}) });
+      return HnswIndex.load(file, {
+        ...expected,
+        ...(config ? { backend: backendOptions(config), buildThreads: resolveBuildThreads(config.buildThreads) } : {}),
+      });
     case 'ivf':
       return IvfIndex.load(file, { ...expected, ...(spec.fetchVectors ? { fetchVectors: spec.fetchVectors } : {}) });
     default:

@@ -25,6 +25,8 @@ export interface HnswOptions extends Partial<HnswParams> {
   /** Initial capacity; the graph is resized (doubled) as it fills. */
   capacity?: number;
   seed?: number;
+  /** Threads for a batch of new labels (host build only; the portable one inserts one at a time). */
+  buildThreads?: number;
   /** A loaded backend, or how to pick one (host build when present, else portable). */
   backend?: HnswBackend | BackendOptions;
 }
@@ -48,6 +50,7 @@ export class HnswIndex implements VectorIndex {
   private readonly live = new Set<number>();
   private readonly dead = new Set<number>();
   private currentEf = -1;
+  private readonly buildThreads: number;
 
   constructor(options: HnswOptions, loadFrom?: string) {
     if (!Number.isInteger(options.dimensions) || options.dimensions <= 0) {
@@ -61,6 +64,7 @@ export class HnswIndex implements VectorIndex {
       ef: options.ef ?? DEFAULT_HNSW.ef,
       exactFilterBelow: options.exactFilterBelow ?? DEFAULT_HNSW.exactFilterBelow,
     };
+    this.buildThreads = Math.max(1, Math.floor(options.buildThreads ?? 1));
     this.backend = pickBackend(options.backend);
     this.native = new this.backend.HierarchicalNSW(this.metric === 'l2' ? 'l2' : 'ip', this.dimensions);
     if (loadFrom) {
@@ -84,9 +88,37 @@ export class HnswIndex implements VectorIndex {
   add(labels: number[], vectors: Float32Array[]): void {
     checkAddInput(labels, vectors);
     const prepared = vectors.map((v) => prepareVector(v, this.dimensions, this.metric));
+    if (this.addBatch(labels, prepared)) return;
     labels.forEach((label, i) => {
       this.addOne(label, this.point(prepared[i]!));
     });
+  }
+
+  /**
+   * New labels in one native call that inserts on several threads (the host build). Only for a
+   * batch of distinct labels the index has never held and no vacant slot to reuse: the common
+   * case of a build, where the per-label bookkeeping of `addOne` has nothing to do.
+   */
+  private addBatch(labels: number[], prepared: Float32Array[]): boolean {
+    const native = this.native as HnswNative & {
+      cairnAddPoints?: (points: Float32Array, labels: Float64Array, threads: number, replaceDeleted: boolean) => void;
+    };
+    if (!native.cairnAddPoints || labels.length < 64 || native.getCurrentCount() !== this.live.size) return false;
+    if (new Set(labels).size !== labels.length || labels.some((label) => this.live.has(label) || this.dead.has(label))) {
+      return false;
+    }
+    const needed = native.getCurrentCount() + labels.length;
+    // Doubling, as one insert at a time would grow it.
+    let capacity = native.getMaxElements();
+    while (capacity < needed) capacity = Math.max(16, capacity * 2);
+    if (capacity !== native.getMaxElements()) native.resizeIndex(capacity);
+    const points = new Float32Array(labels.length * this.dimensions);
+    prepared.forEach((vector, i) => {
+      points.set(vector, i * this.dimensions);
+    });
+    native.cairnAddPoints(points, Float64Array.from(labels), this.buildThreads, false);
+    for (const label of labels) this.live.add(label);
+    return true;
   }
 
   private addOne(label: number, point: number[]): void {
@@ -222,7 +254,13 @@ export class HnswIndex implements VectorIndex {
       dimensions: this.dimensions,
       size: this.live.size,
       memoryBytes: Math.round(slots * perSlot + upper + this.native.getCurrentCount() * 48 + this.live.size * 24),
-      params: { ...this.params, build: this.backend.build, slots: this.native.getCurrentCount(), capacity: slots },
+      params: {
+        ...this.params,
+        build: this.backend.build,
+        buildThreads: this.buildThreads,
+        slots: this.native.getCurrentCount(),
+        capacity: slots,
+      },
     };
   }
 
@@ -255,7 +293,7 @@ export class HnswIndex implements VectorIndex {
 
   static load(
     file: string,
-    expected: { metric?: Metric; dimensions?: number; backend?: HnswOptions['backend'] } = {},
+    expected: { metric?: Metric; dimensions?: number; backend?: HnswOptions['backend']; buildThreads?: number } = {},
   ): HnswIndex {
     const { header, sections } = decodeSections(file, MAGIC);
     const { metric, dimensions, count } = checkHeader(file, header, expected);
@@ -264,7 +302,9 @@ export class HnswIndex implements VectorIndex {
     let index: HnswIndex;
     try {
       const params = header as Partial<HnswParams>;
-      index = new HnswIndex({ ...params, dimensions, metric, ...(expected.backend ? { backend: expected.backend } : {}) }, graph);
+      const threads = expected.buildThreads === undefined ? {} : { buildThreads: expected.buildThreads };
+      const backend = expected.backend ? { backend: expected.backend } : {};
+      index = new HnswIndex({ ...params, dimensions, metric, ...threads, ...backend }, graph);
     } catch (error) {
       throw new CairnError('INDEX_CORRUPT', `Index file ${graph} cannot be read: ${(error as Error).message}`, { file: graph });
     }
