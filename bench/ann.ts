@@ -4,9 +4,12 @@
  * else portable) against raw stock hnswlib-node with identical parameters and usearch; ivf with
  * and without SQ8; filtered search at 1%. Options: --n 100000 (--n 1000000 for the big run),
  * --queries 300, --dims 384, --hard-n 30000 (0 skips the harder mixture), --skip-ivf, --seconds 2,
- * --portable (also Cairn's hnsw on the npm build, the fallback where the host build is unavailable).
+ * --portable (also Cairn's hnsw on the npm build, the fallback where the host build is unavailable),
+ * --build-threads 1,2 (hnsw build time and recall per thread count, batches of 8192 as the index
+ * builder adds them; ratio hnsw_build_threads_2_vs_1), --threads-only (only those rows).
  */
 import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadHnswBackend } from '../indexer/ann/hnsw-backend.ts';
 import { createFlatIndex, createHnswIndex, createIvfIndex, type SearchHit, type VectorIndex } from '../indexer/ann/index.ts';
@@ -28,6 +31,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '2' },
     m: { type: 'string', default: '16' },
     'ef-construction': { type: 'string', default: '200' },
+    'build-threads': { type: 'string', default: '1,2' },
+    'threads-only': { type: 'boolean', default: false },
   },
 });
 const N = Number(values.n);
@@ -283,6 +288,57 @@ function runSet(tag: string, data: Data, withPeers: boolean) {
   benchOurs(`cairn-ivf-sq8${tag}`, sq8, data, [8, 16, 32, 64], { floatsIn: 'vector source (SQLite in Cairn; an array here)' });
 }
 
+/** Build time per thread count at equal parameters, with the recall each build reaches. */
+function benchBuildThreads(data: Data, counts: number[]): void {
+  const labels = data.base.map((_, i) => i);
+  for (const threads of counts) {
+    const index = createHnswIndex({
+      dimensions: D,
+      metric: 'cosine',
+      m: M,
+      efConstruction: EFC,
+      capacity: N,
+      buildThreads: threads,
+    });
+    const load = loadavg()[0]!;
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    for (let i = 0; i < labels.length; i += 8192) index.add(labels.slice(i, i + 8192), data.base.slice(i, i + 8192));
+    const built = { seconds: Number(((performance.now() - start) / 1000).toFixed(2)) };
+    const used = process.cpuUsage(cpu);
+    const recalls = Object.fromEntries(
+      [64, 128].map((ef) => [
+        `recallAtEf${ef}`,
+        recall(
+          data.queries.map((q) => labelsOf(index.search(q, K, { effort: ef }))),
+          data.truth,
+        ),
+      ]),
+    );
+    const cpuSeconds = Number(((used.user + used.system) / 1e6).toFixed(1));
+    results.push({
+      name: 'cairn-hnsw-build-threads',
+      threads,
+      buildSeconds: built.seconds,
+      cpuSeconds,
+      ...recalls,
+      loadavg1mBefore: load,
+      build: index.backend.build,
+    });
+    log(
+      `hnsw build with ${threads} thread(s): ${built.seconds}s wall, ${cpuSeconds}s cpu, recall@ef128 ${recalls.recallAtEf128}`,
+    );
+  }
+}
+
+function threadRatio(): Record<string, number> {
+  const seconds = (threads: number) =>
+    results.find((r) => r.name === 'cairn-hnsw-build-threads' && r.threads === threads)?.buildSeconds as number | undefined;
+  const one = seconds(1);
+  const two = seconds(2);
+  return one && two ? { hnsw_build_threads_2_vs_1: Number((one / two).toFixed(2)) } : {};
+}
+
 function best(name: string, minRecall: number, key: 'qps' | 'qpsCpu'): number {
   const rows = results.filter((r) => r.name === name && (r.recall as number) >= minRecall);
   return Math.max(0, ...rows.map((r) => r[key] as number));
@@ -296,11 +352,17 @@ try {
 }
 loadHnswBackend({ logger: { debug: log, info: log, warn: log, error: log } });
 log(`generating ${N} x ${D} vectors and ground truth`);
-runSet('', makeData(N, 0.6, 1), !values['ours-only']);
+const mainData = makeData(N, 0.6, 1);
+const threadCounts = values['build-threads']
+  .split(',')
+  .filter(Boolean)
+  .map((t) => Number(t));
+if (!values['threads-only']) runSet('', mainData, !values['ours-only']);
 const hardN = Number(values['hard-n']);
-if (hardN > 0) runSet('-hard', makeData(hardN, 1.0, 2), false);
+if (hardN > 0 && !values['threads-only']) runSet('-hard', makeData(hardN, 1.0, 2), false);
+if (threadCounts.length > 0) benchBuildThreads(mainData, threadCounts);
 
-const ratios: Record<string, number> = {};
+const ratios: Record<string, number> = { ...threadRatio() };
 for (const r of [0.95, 0.99]) {
   for (const key of ['qps', 'qpsCpu'] as const) {
     const suffix = key === 'qps' ? '' : '_cpu_time';
@@ -322,5 +384,5 @@ const sq8Row = results.find((r) => r.name === 'cairn-ivf-sq8');
 if (sq8Row) ratios.ivf_sq8_memory_vs_flat = Number(((sq8Row.bytesPerVector as number) / flatBytes).toFixed(2));
 results.push({ name: 'process', peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) });
 process.stdout.write(
-  `${JSON.stringify({ bench: 'ann', n: N, dims: D, queries: Q, m: M, efConstruction: EFC, results, ratios })}\n`,
+  `${JSON.stringify({ bench: 'ann', n: N, dims: D, queries: Q, m: M, efConstruction: EFC, loadavg: loadavg(), results, ratios })}\n`,
 );
