@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { silentLogger } from '../../core/index.ts';
-import { createRuntime, type RunningServer, startServer } from '../../server/index.ts';
+import { createRuntime, type RunningServer, type Runtime, startServer } from '../../server/index.ts';
 import { buildWebApp } from '../../web/build.ts';
 import { testConfig } from '../server/helpers.ts';
 import { launchChromium } from './chromium.ts';
@@ -70,12 +70,16 @@ export interface AppHarness {
   close(): Promise<void>;
 }
 
-/** A real server without models (extractive answers), the freshly built app, and Chromium. */
-export async function startApp(prefix: string): Promise<AppHarness> {
+/**
+ * A real server without models (extractive answers), or over the runtime `fake` makes, the freshly
+ * built app, and Chromium.
+ */
+export async function startApp(prefix: string, fake?: (dataDir: string) => Runtime): Promise<AppHarness> {
   await buildWebApp();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), prefix));
   const config = testConfig(dataDir, { offline: true, models: { embedder: null, reranker: null, generator: null } });
-  const server = await startServer(config, silentLogger, await createRuntime(config, silentLogger));
+  const runtime = fake ? fake(dataDir) : await createRuntime(config, silentLogger);
+  const server = await startServer(config, silentLogger, runtime);
   const browser = await launchChromium();
   return {
     server,

@@ -44,7 +44,7 @@ export function applyEvent(turn: Turn, event: AskEvent): Turn {
         ...turn,
         answer: event.result.answer,
         draft: '',
-        citations: event.result.citations,
+        citations: event.result.citations ?? turn.citations,
         result: event.result,
         state: 'done',
       };

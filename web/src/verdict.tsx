@@ -18,7 +18,7 @@ export function passageCitation(passage: Passage, marker: number): Citation {
 }
 
 function Sentences({ result }: { result: AnswerResult }) {
-  if (result.sentences.length === 0) return null;
+  if (!result.sentences?.length) return null;
   return (
     <details class="sentences">
       <summary>{t('sentences')}</summary>
@@ -35,7 +35,7 @@ function Sentences({ result }: { result: AnswerResult }) {
 }
 
 function Closest({ result, onCite }: { result: AnswerResult; onCite: (c: Citation) => void }) {
-  if (result.decision !== 'abstained' || result.closestPassages.length === 0) return null;
+  if (result.decision !== 'abstained' || !result.closestPassages?.length) return null;
   return (
     <details class="closest" open>
       <summary>{t('closestPassages')}</summary>
@@ -55,7 +55,8 @@ function Closest({ result, onCite }: { result: AnswerResult; onCite: (c: Citatio
 
 /** The reflection verdict, quiet: one line, the details on demand. */
 export function Verdict({ result, onCite }: { result: AnswerResult; onCite: (c: Citation) => void }) {
-  const score = result.score;
+  // A result from another server version may lack fields: show what is there.
+  const score = result.score ?? null;
   return (
     <div class={`verdict ${result.decision}`}>
       <span class="badge">{t(result.decision)}</span>

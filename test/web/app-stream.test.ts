@@ -1,0 +1,76 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cairn } from '../../sdk/index.ts';
+import { createFakeRuntime } from '../server/helpers.ts';
+import { type AppHarness, startApp } from './app-helpers.ts';
+import { chromiumAvailable } from './chromium.ts';
+
+// Timing in the chat web app over a slow fake runtime: an answer appears token by token, Escape
+// stops it (the server sees the abort), and a running ingest job is cancelled from its row.
+const hasChromium = chromiumAvailable('the chat web app streaming browser test');
+
+const TEXT = 'Cairns mark trails across open ground and bare rock. They are piles of stones.';
+
+let app: AppHarness;
+let page: Page;
+let aborted = 0;
+
+beforeAll(async () => {
+  if (!hasChromium) return;
+  const fakes = { tokenDelayMs: 120, ingestDelayMs: 400, onAnswerAborted: () => aborted++ };
+  app = await startApp('cairn-app-stream-', (dataDir) => createFakeRuntime(dataDir, fakes));
+  const cairn = new Cairn({ baseUrl: app.server.url });
+  await cairn.collections.create({ name: 'docs' });
+  await cairn.jobs.wait((await cairn.documents.add('docs', { text: TEXT, source: 'cairns.md' })).jobId);
+  page = await app.browser.newPage({ viewport: { width: 1100, height: 800 }, locale: 'en-US' });
+  page.on('pageerror', (error) => console.error('page error:', error.message));
+  await page.goto(`${app.server.url}/#c=docs`);
+}, 60_000);
+
+afterAll(async () => {
+  await app?.close();
+});
+
+const answerText = () => page.locator('.turn .markdown').last().textContent();
+
+describe.skipIf(!hasChromium)('streaming in the chat web app', () => {
+  it('shows the answer growing token by token, then its citation chip', async () => {
+    await page.fill('#question', 'What do cairns mark?');
+    await page.press('#question', 'Enter');
+    await expect.poll(answerText, { timeout: 5_000, interval: 20 }).toMatch(/^Cairns mark /);
+    expect(await page.locator('.turn').last().getAttribute('aria-busy')).toBe('true');
+    expect(await page.locator('.composer .stop').textContent()).toBe('Stop');
+    await page.locator('.turn .verdict').waitFor({ timeout: 10_000 });
+    expect((await answerText())?.trim()).toBe('Cairns mark trails across open ground and bare rock. 1');
+  });
+
+  it('stops the answer on Escape', async () => {
+    await page.fill('#question', 'What are cairns?');
+    await page.press('#question', 'Enter');
+    await expect
+      .poll(async () => (await page.locator('.turn .markdown').count()) === 2 && (await answerText()) !== '', {
+        timeout: 5_000,
+        interval: 20,
+      })
+      .toBe(true);
+    await page.keyboard.press('Escape');
+    await page.locator('.turn').last().getByText('Stopped').waitFor();
+    await expect.poll(() => aborted).toBe(1);
+    expect(await page.locator('#send').textContent()).toBe('Send');
+  });
+
+  it('cancels a running ingest job from its row', async () => {
+    const files = ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => ({
+      name: `${n}.txt`,
+      mimeType: 'text/plain',
+      buffer: Buffer.from(`File ${n}.`),
+    }));
+    await page.setInputFiles('#files', files);
+    const job = page.locator('.job').first();
+    await expect.poll(() => job.locator('.job-status').textContent(), { timeout: 5_000 }).toMatch(/^running · /);
+    await job.getByRole('button', { name: 'Cancel' }).click();
+    await expect
+      .poll(() => job.locator('.job-status').textContent(), { timeout: 10_000 })
+      .toMatch(/^cancelled · \d\/6 documents/);
+  });
+});
