@@ -10,6 +10,7 @@ import { chromiumAvailable } from './chromium.ts';
 const hasChromium = chromiumAvailable('the chat web app streaming browser test');
 
 const TEXT = 'Cairns mark trails across open ground and bare rock. They are piles of stones.';
+const EVIL = '<img src=x onerror="window.xss=1"><script>window.xss=2</script>**Bold** claim about stones.';
 
 let app: AppHarness;
 let page: Page;
@@ -72,5 +73,23 @@ describe.skipIf(!hasChromium)('streaming in the chat web app', () => {
     await expect
       .poll(() => job.locator('.job-status').textContent(), { timeout: 10_000 })
       .toMatch(/^cancelled · \d\/6 documents/);
+  });
+
+  it('renders Markdown but never a document’s HTML, in the answer or in the source panel', async () => {
+    const cairn = new Cairn({ baseUrl: app.server.url });
+    await cairn.collections.create({ name: 'evil' });
+    await cairn.jobs.wait((await cairn.documents.add('evil', { text: EVIL, source: 'evil.md' })).jobId);
+    await page.goto(`${app.server.url}/#c=evil`);
+    await page.reload();
+    await page.fill('#question', 'What is the bold claim?');
+    await page.press('#question', 'Enter');
+    await page.locator('.turn .verdict').waitFor({ timeout: 10_000 });
+    expect(await page.locator('.turn .markdown strong').textContent()).toBe('Bold');
+    expect(await page.locator('.turn .markdown img, .turn .markdown script').count()).toBe(0);
+    await page.locator('.turn .markdown .cite').click();
+    await page.locator('.source-panel mark').waitFor();
+    expect(await page.locator('.source-panel .source-text').textContent()).toBe(EVIL);
+    expect(await page.locator('.source-panel img, .source-panel script').count()).toBe(0);
+    expect(await page.evaluate(() => (window as { xss?: number }).xss)).toBe(undefined);
   });
 });
