@@ -26,12 +26,16 @@ export interface OcrRunner {
   /** The pages' readings; a page skipped for painting no image has none. */
   readPdfPages(data: Uint8Array, pages: number[], options: PdfOcrOptions): Promise<Map<number, PageReading>>;
   readImage(data: Uint8Array, options: { maxPixels: number; signal?: AbortSignal }): Promise<PageReading>;
+  /** Whether the worker is up (it ends after idleMs without work). */
+  running(): boolean;
   close(): Promise<void>;
 }
 
 export interface OcrRunnerOptions {
   /** Extra node options for the worker and the engines' own threads (tests add a network guard). */
   execArgv?: string[];
+  /** The worker (and the ~1.5 GB its engines hold) ends after this long without work; the next page starts it again. */
+  idleMs?: number;
 }
 
 const WORKER_URL = new URL('./worker.mjs', import.meta.url);
@@ -42,13 +46,16 @@ function cancelled(signal: AbortSignal | undefined): void {
 }
 
 export function createOcrRunner(options: OcrRunnerOptions = {}): OcrRunner {
-  let worker: Worker | null = null;
+  type Pending = Map<number, { resolve(value: unknown): void; reject(error: Error): void }>;
+  /** The live worker and its requests in flight (a worker ending takes only its own requests down). */
+  let worker: { thread: Worker; pending: Pending } | null = null;
   let nextId = 1;
-  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   let queue: Promise<unknown> = Promise.resolve();
 
-  function spawn(): Worker {
+  function spawn(): { thread: Worker; pending: Pending } {
     const started = new Worker(WORKER_URL, options.execArgv ? { execArgv: [...process.execArgv, ...options.execArgv] } : {});
+    const slot = { thread: started, pending: new Map() as Pending };
+    const { pending } = slot;
     started.unref();
     started.on('message', (reply: OcrReply) => {
       const waiting = pending.get(reply.id);
@@ -60,28 +67,43 @@ export function createOcrRunner(options: OcrRunnerOptions = {}): OcrRunner {
     });
     started.on('error', () => undefined);
     started.on('exit', () => {
-      worker = null;
+      if (worker === slot) worker = null;
       for (const waiting of pending.values()) waiting.reject(new CairnError('OCR_FAILED', 'The OCR worker stopped'));
       pending.clear();
     });
-    return started;
+    return slot;
   }
 
   function ask<T>(request: Request): Promise<T> {
     worker ??= spawn();
     const id = nextId++;
-    const target = worker;
+    const { thread, pending } = worker;
     return new Promise<T>((resolve, reject) => {
       pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      target.ref();
-      target.postMessage({ ...request, id } as OcrRequest);
+      thread.ref();
+      thread.postMessage({ ...request, id } as OcrRequest);
     });
+  }
+
+  let active = 0;
+  let idleTimer: NodeJS.Timeout | undefined;
+
+  function idle(): void {
+    if (--active > 0) return;
+    idleTimer = setTimeout(() => {
+      const running = worker;
+      worker = null;
+      void running?.thread.terminate();
+    }, options.idleMs ?? 60_000);
+    idleTimer.unref();
   }
 
   /** One document at a time: a second waits for the first, so pages of two PDFs never interleave. */
   function serial<T>(task: () => Promise<T>): Promise<T> {
+    clearTimeout(idleTimer);
+    active++;
     const run = queue.then(task, task);
-    queue = run.catch(() => undefined);
+    queue = run.catch(() => undefined).finally(idle);
     return run;
   }
 
@@ -112,10 +134,12 @@ export function createOcrRunner(options: OcrRunnerOptions = {}): OcrRunner {
         cancelled(opts.signal);
         return ask<PageReading>({ type: 'image', data: new Uint8Array(data), maxPixels: opts.maxPixels });
       }),
+    running: () => worker !== null,
     async close() {
+      clearTimeout(idleTimer);
       const running = worker;
       worker = null;
-      await running?.terminate();
+      await running?.thread.terminate();
     },
   };
 }

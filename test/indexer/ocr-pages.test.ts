@@ -186,6 +186,28 @@ describe('OCR of image files', () => {
   }, 120_000);
 });
 
+describe('the OCR worker', () => {
+  it('ends after its idle time, releasing the engines, and starts again for the next page', async () => {
+    const brief = createOcrRunner({ execArgv: ['--import', GUARD], idleMs: 200 });
+    try {
+      const { png } = await textImage(['Idle workers end.']);
+      const first = await brief.readImage(png, { maxPixels: 8_000_000 });
+      const upAfterRead = brief.running();
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const upAfterIdle = brief.running();
+      const second = await brief.readImage(png, { maxPixels: 8_000_000 });
+      expect([first.text, upAfterRead, upAfterIdle, second.text]).toEqual([
+        'Idle workers end.',
+        true,
+        false,
+        'Idle workers end.',
+      ]);
+    } finally {
+      await brief.close();
+    }
+  }, 120_000);
+});
+
 describe('offline', () => {
   it('the guard every OCR test runs under refuses network access, in nested workers too', async () => {
     const probe = path.resolve(import.meta.dirname, '../fixtures/ocr/fetch-probe.mjs');

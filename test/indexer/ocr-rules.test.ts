@@ -104,6 +104,7 @@ function fakeRunner(text: string, confidence: number): OcrRunner & { calls: stri
       calls.push('image');
       return reading;
     },
+    running: () => false,
     close: async () => undefined,
   };
 }
