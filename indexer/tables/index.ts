@@ -1,4 +1,4 @@
-import { chunkId } from '../../core/index.ts';
+import { chunkId, toSearchText } from '../../core/index.ts';
 import type { NewChunk } from '../../store/index.ts';
 import type { PreparedDocument } from '../prepare.ts';
 import type { TabledDocument } from './load.ts';
@@ -22,6 +22,7 @@ function rowChunks(prepared: PreparedDocument, entry: TabledDocument, first: num
       page: p.page,
       headings: table?.sheet ? [table.sheet] : [],
       tokenCount: Math.ceil(p.text.length / 4),
+      searchText: toSearchText(p.search),
       metadata: { table: { index: p.table, row: p.row, ...(table?.sheet ? { sheet: table.sheet } : {}) } },
     };
   });

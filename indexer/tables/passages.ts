@@ -11,7 +11,10 @@ export function rowText(table: Pick<ExtractedTable, 'columns'>, values: CellValu
 
 /** A row passage: its text, where it is in the document's text, and which table row it is. */
 export interface RowPassage {
+  /** Exactly the document's text between `start` and `end` (the invariant every chunk keeps). */
   text: string;
+  /** The row with its headers, `label: value | …`: what lexical search indexes for it. */
+  search: string;
   start: number;
   end: number;
   page: number | null;
@@ -31,7 +34,15 @@ export function tablesText(tables: ExtractedTable[]): { text: string; passages: 
     for (const row of table.rows) {
       const line = rowText(table, row.values);
       if (line === '') continue;
-      passages.push({ text: line, start: text.length, end: text.length + line.length, page: table.page, table: t, row: row.row });
+      passages.push({
+        text: line,
+        search: line,
+        start: text.length,
+        end: text.length + line.length,
+        page: table.page,
+        table: t,
+        row: row.row,
+      });
       text += `${line}\n`;
     }
   });
@@ -54,9 +65,9 @@ function locate(text: string, values: string[], from: number): { start: number; 
 }
 
 /**
- * Row passages for tables inside a prose document (Markdown, HTML, DOCX, PDF): each points at the
- * row's words in the document's text, or, where the text does not have them verbatim, at the
- * place the previous row ended.
+ * Row passages for tables inside a prose document (Markdown, HTML, DOCX, PDF): each is the row's
+ * words in the document's text, searched with its headers. A row whose words the text does not
+ * have verbatim gets no passage (it is still in its SQL table).
  */
 export function embeddedRowPassages(text: string, tables: ExtractedTable[]): RowPassage[] {
   const passages: RowPassage[] = [];
@@ -64,11 +75,11 @@ export function embeddedRowPassages(text: string, tables: ExtractedTable[]): Row
   tables.forEach((table, t) => {
     for (const row of table.rows) {
       const line = rowText(table, row.values);
-      if (line === '') continue;
       const values = row.values.filter((v) => v !== null && v !== '').map(String);
-      const span = locate(text, values, cursor) ?? { start: cursor, end: cursor };
+      const span = line === '' ? null : locate(text, values, cursor);
+      if (!span) continue;
       cursor = span.end;
-      passages.push({ text: line, ...span, page: table.page, table: t, row: row.row });
+      passages.push({ text: text.slice(span.start, span.end), search: line, ...span, page: table.page, table: t, row: row.row });
     }
   });
   return passages;

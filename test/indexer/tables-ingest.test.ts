@@ -51,12 +51,27 @@ describe('tables stored as SQL with provenance', () => {
       sources: [{ kind: 'bytes', name: 'md-pipe-table.md', data: fixture('md-pipe-table.md') }],
     });
     const rows = harness.store.db
-      .prepare("SELECT text, metadata FROM chunks WHERE json_extract(metadata, '$.table') IS NOT NULL ORDER BY ordinal")
+      .prepare(
+        "SELECT text, search_text AS search, metadata FROM chunks WHERE json_extract(metadata, '$.table') IS NOT NULL ORDER BY ordinal",
+      )
       .all();
     expect(rows).toEqual([
-      { text: 'Item: Juicy Apples | Price: 1.99 | # In stock: 739', metadata: '{"table":{"index":0,"row":3}}' },
-      { text: 'Item: Bananas | Price: 1.89 | # In stock: 6', metadata: '{"table":{"index":0,"row":4}}' },
+      {
+        text: 'Juicy Apples | 1.99 | 739',
+        search: 'Item: Juicy Apples | Price: 1.99 | # In stock: 739',
+        metadata: '{"table":{"index":0,"row":3}}',
+      },
+      {
+        text: 'Bananas | 1.89 | 6',
+        search: 'Item: Bananas | Price: 1.89 | # In stock: 6',
+        metadata: '{"table":{"index":0,"row":4}}',
+      },
     ]);
+    // Every chunk, row passages included, is exactly its span of the document's text.
+    const doc = harness.store.documents.list({ collectionId: 'shop' }).documents[0];
+    const text = doc ? (harness.store.documents.get(doc.id)?.text ?? '') : '';
+    for (const chunk of harness.store.chunks.byDocument(doc?.id ?? ''))
+      expect(text.slice(chunk.start, chunk.end)).toBe(chunk.text);
     const found = await search(
       { store: harness.store, config: harness.config, ann: { get: () => null } as never, embedder: null, reranker: null },
       { collection: 'shop', query: 'bananas', mode: 'bm25', rerank: false },
