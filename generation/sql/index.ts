@@ -1,4 +1,4 @@
-export { readSqlEval, runSqlEval, type SqlEvalDeps, type SqlEvalReport, sameRows } from './eval.ts';
+export { readSqlEval, runSqlEval, type SqlEvalDeps, type SqlEvalQuestion, type SqlEvalReport, sameRows } from './eval.ts';
 export { executeSelect, type SqlRows } from './executor.ts';
 export { resultTable } from './format.ts';
 export { type GuardedQuery, type GuardTable, guardSql } from './guard.ts';

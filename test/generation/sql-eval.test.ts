@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/index.ts';
-import { readSqlEval, runSql, runSqlEval, sameRows } from '../../generation/sql/index.ts';
+import { readSqlEval, runSql, runSqlEval, type SqlEvalQuestion, sameRows } from '../../generation/sql/index.ts';
 import { compileQuery, type TableQuery } from '../../generation/sql/query.ts';
 import { ingest } from '../../indexer/index.ts';
 import { createScriptedGenerator, type Step } from './helpers.ts';
@@ -11,7 +11,8 @@ import { createTablesHarness, type TablesHarness } from './sql-helpers.ts';
 
 const FILE = fileURLToPath(new URL('../fixtures/tables/sql-eval/questions.json', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/cairn.js', import.meta.url));
-const evalSet = readSqlEval(FILE) as ReturnType<typeof readSqlEval> & { questions: { query: TableQuery }[] };
+const evalSet = readSqlEval(FILE);
+const questions = evalSet.questions as (SqlEvalQuestion & { query: TableQuery })[];
 
 let h: TablesHarness;
 afterEach(() => h?.cleanup());
@@ -39,7 +40,7 @@ describe('the SQL evaluation set', () => {
     );
     const tables = h.store.tables.list(h.store.collections.require('eval').id);
     const wrong: string[] = [];
-    for (const q of evalSet.questions) {
+    for (const q of questions) {
       const result = await runSql(h, 'eval', compileQuery(q.query, tables));
       if (!sameRows(result.columns, result.rows, q.expected)) wrong.push(q.id);
     }
@@ -50,7 +51,7 @@ describe('the SQL evaluation set', () => {
 describe('cairn eval sql: execution accuracy', () => {
   it('scores the scripted generator: one wrong answer, one query that fails twice, one retried', async () => {
     h = createTablesHarness();
-    const steps: Step[] = evalSet.questions.flatMap((q, i): Step[] => {
+    const steps: Step[] = questions.flatMap((q, i): Step[] => {
       if (i === 0) return [{ complete: { ...q.query, select: [{ column: 'stock', aggregate: 'none' }] } }];
       if (i === 1) return [{ complete: { ...q.query, table: 'nope' } }, { complete: { ...q.query, table: 'nope' } }];
       if (i === 2)
