@@ -1,6 +1,6 @@
 /** Words a SELECT may use as SQL (not as names). */
 export const KEYWORDS = new Set(
-  'select distinct all from where group by having order asc desc limit offset as join inner left right full outer cross natural on using and or not in is null like glob between case when then else end exists union intersect except with recursive cast collate escape nulls first last over partition filter window rows range groups preceding following current row unbounded exclude ties others no true false values isnull notnull materialized current_date current_time current_timestamp'.split(
+  'select distinct all from where group by having order asc desc limit offset as join inner left right full outer cross natural on using and or not in is null like glob between case when then else end exists union intersect except with recursive cast collate escape nulls first last over partition filter window rows range groups preceding following current row unbounded exclude ties others no true false values isnull notnull materialized current_date current_time current_timestamp nocase binary'.split(
     ' ',
   ),
 );

@@ -84,6 +84,17 @@ describe('SQL guard: every forbidden kind is refused before it runs', () => {
     );
   });
 
+  it('subqueries and CTEs reach no other table', () => {
+    expect(refusal('SELECT item FROM fruit WHERE item IN (SELECT item FROM sqlite_master)')).toBe(
+      'no table named sqlite_master in this collection (tables: fruit, sales)',
+    );
+    expect(refusal('WITH x AS (SELECT * FROM sqlite_schema) SELECT * FROM x')).toBe(
+      'no table named sqlite_schema in this collection (tables: fruit, sales)',
+    );
+    expect(refusal('SELECT sqlite_version()')).toMatch(/^the function sqlite_version\(\) is not allowed/);
+    expect(guardSql("SELECT item FROM fruit WHERE item = 'bananas' COLLATE NOCASE", options).tables).toEqual(['fruit']);
+  });
+
   it('comments and quoting do not hide anything', () => {
     expect(refusal('SELECT 1 /* ; */ ; -- x\n PRAGMA x')).toBe('PRAGMA is not allowed: the SQL may only read');
     expect(refusal('SELECT * FROM "sqlite_master"')).toBe(
