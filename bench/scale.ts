@@ -1,0 +1,196 @@
+/**
+ * Scale: N chunks end to end on one machine (the target is 1 M).
+ *
+ *   node --import tsx bench/scale.ts [--chunks 1000000] [--queries 200] [--model <static model folder>]
+ *                                    [--data-dir <folder, kept>] [--seconds 10]
+ *
+ * 1. Ingest: SQuAD paragraphs cut into chunks of 2–3 sentences, repeated with variation (a few
+ *    words from the corpus vocabulary swapped in per chunk, so repeats are not duplicates),
+ *    embedded with the static (model2vec) embedder and written through the store in documents of
+ *    100 chunks. The loaders and splitters are not part of this run (bench/ingest measures them).
+ * 2. Index: the background build of the dense index (what a server does after such an ingest).
+ * 3. Search: BM25, dense and hybrid over SQuAD questions, no reranker; p50/p99 exclude the model
+ *    call (the query embedding), rows named after the mode. Queries/s over --seconds per mode.
+ * 4. Start-up: a fresh store and index manager on the folder, to the first answered dense search
+ *    (loads the saved index, no rebuild). Not the HTTP server: that is left to a later run.
+ * Peak RSS of the process (worker threads included) and the data folder's size. JSON on stdout.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLogger, parseConfig } from '../core/index.ts';
+import { createAnnManager } from '../indexer/ann/index.ts';
+import { createRandom } from '../indexer/ann/kmeans.ts';
+import { createModelRegistry, type Embedder } from '../models/index.ts';
+import { createLexicalIndexCache, search } from '../retrieval/index.ts';
+import { openStore, type Store } from '../store/index.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const { values: flags } = parseArgs({
+  options: {
+    chunks: { type: 'string', default: '1000000' },
+    queries: { type: 'string', default: '200' },
+    model: { type: 'string', default: path.resolve(ROOT, '../shared/models/m2v-vq128-bge-base') },
+    squad: { type: 'string', default: path.resolve(ROOT, '../shared/eval/squad/dev-v1.1.json') },
+    'data-dir': { type: 'string' },
+    seconds: { type: 'string', default: '10' },
+  },
+});
+const CHUNKS = Number(flags.chunks);
+const PER_DOC = 100;
+const COLLECTION = 'scale';
+const log = (line: string) => process.stderr.write(`[bench scale] ${line}\n`);
+const logger = createLogger({ level: 'warn' });
+const dataDir = flags['data-dir'] ?? mkdtempSync(path.join(os.tmpdir(), 'cairn-scale-'));
+const config = parseConfig({ dataDir, logLevel: 'warn', models: { embedder: `static:${flags.model}` } });
+
+interface Squad {
+  data: { paragraphs: { context: string; qas: { question: string }[] }[] }[];
+}
+
+function corpus(): { passages: string[][]; vocabulary: string[]; questions: string[] } {
+  const squad = JSON.parse(readFileSync(flags.squad, 'utf8')) as Squad;
+  const paragraphs = squad.data.flatMap((a) => a.paragraphs);
+  const passages = paragraphs.map((p) => p.context.split(/(?<=[.!?])\s+/).filter((s) => s.length > 0));
+  const vocabulary = [...new Set(paragraphs.flatMap((p) => p.context.toLowerCase().match(/[a-z]{4,}/g) ?? []))];
+  const questions = paragraphs.flatMap((p) => p.qas.map((q) => q.question));
+  return { passages, vocabulary, questions };
+}
+
+/** Chunk i: 2–3 sentences of a paragraph, with three vocabulary words swapped in. */
+function chunkText(i: number, data: ReturnType<typeof corpus>, random: () => number): string {
+  const sentences = data.passages[i % data.passages.length]!;
+  const start = Math.floor(random() * sentences.length);
+  const words = sentences
+    .slice(start, start + 2 + (i % 2))
+    .join(' ')
+    .split(' ');
+  for (let s = 0; s < 3 && words.length > 3; s++) {
+    words[Math.floor(random() * words.length)] = data.vocabulary[Math.floor(random() * data.vocabulary.length)]!;
+  }
+  return words.join(' ');
+}
+
+async function ingestAll(store: Store, embedder: Embedder, data: ReturnType<typeof corpus>) {
+  const random = createRandom(1);
+  const started = performance.now();
+  for (let doc = 0; doc * PER_DOC < CHUNKS; doc++) {
+    const count = Math.min(PER_DOC, CHUNKS - doc * PER_DOC);
+    const texts = Array.from({ length: count }, (_, j) => chunkText(doc * PER_DOC + j, data, random));
+    const vectors = await embedder.embed(texts, 'passage');
+    writeDocument(store, doc, texts, embedder, vectors);
+    if (doc % 500 === 0) log(`ingested ${doc * PER_DOC + count} chunks`);
+  }
+  return (performance.now() - started) / 1000;
+}
+
+function writeDocument(store: Store, doc: number, texts: string[], embedder: Embedder, vectors: Float32Array[]): void {
+  const id = `${COLLECTION}-doc-${doc}`;
+  const text = texts.join('\n\n');
+  let offset = 0;
+  const chunks = texts.map((chunk, j) => {
+    const start = offset;
+    offset += chunk.length + 2;
+    const at = { start, end: start + chunk.length, page: null, headings: [], tokenCount: 0, metadata: {} };
+    return { id: `${id}-${j}`, ordinal: j, text: chunk, ...at };
+  });
+  const meta = { mime: 'text/plain', title: id, language: 'en', contentHash: id, pages: [], metadata: {}, tags: [] };
+  store.documents.write({ id, collectionId: COLLECTION, source: `mem://${id}`, text, bytes: text.length, ...meta }, chunks, {
+    modelId: embedder.id,
+    dimensions: embedder.dimensions,
+    vectors,
+  });
+}
+
+function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return Number(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!.toFixed(2));
+}
+
+type Deps = Parameters<typeof search>[0];
+
+async function measureMode(deps: Deps, mode: 'bm25' | 'dense' | 'hybrid', questions: string[]) {
+  const request = (query: string) => ({ collection: COLLECTION, query, mode, k: 8, rerank: false, contextWindow: 0 });
+  const latencies: number[] = [];
+  // The first search of a mode builds what it caches (the BM25 index's row cache): reported apart.
+  const first = await search(deps, request(questions[0]!));
+  const firstMs = Number(((first.timings.total ?? 0) - (first.timings.embed ?? 0)).toFixed(2));
+  for (const query of questions) {
+    const { timings } = await search(deps, request(query));
+    latencies.push((timings.total ?? 0) - (timings.embed ?? 0));
+  }
+  let count = 0;
+  const started = performance.now();
+  while (performance.now() - started < Number(flags.seconds) * 1000) {
+    await search(deps, request(questions[count % questions.length]!));
+    count += 1;
+  }
+  const qps = Math.round(count / ((performance.now() - started) / 1000));
+  return {
+    name: mode,
+    p50_ms: percentile(latencies, 0.5),
+    p99_ms: percentile(latencies, 0.99),
+    first_ms: firstMs,
+    qps_with_model_calls: qps,
+  };
+}
+
+function folderBytes(folder: string): number {
+  return readdirSync(folder, { withFileTypes: true }).reduce((sum, entry) => {
+    const full = path.join(folder, entry.name);
+    return sum + (entry.isDirectory() ? folderBytes(full) : statSync(full).size);
+  }, 0);
+}
+
+async function main() {
+  const found = await createModelRegistry({ config, logger }).embedder(`static:${flags.model}`);
+  if (!found.ok) throw new Error(`static embedder ${flags.model}: ${found.code} ${found.reason}`);
+  const embedder = found.model;
+  const data = corpus();
+  const questions = data.questions.slice(0, Number(flags.queries));
+  let store = openStore({ dataDir });
+  store.collections.ensure({ name: COLLECTION });
+  log(`ingesting ${CHUNKS} chunks into ${dataDir} (${embedder.dimensions}-d ${embedder.id})`);
+  const ingestSeconds = await ingestAll(store, embedder, data);
+  let ann = createAnnManager({ store, dataDir, config: config.index, logger });
+  const deps = (): Deps => ({ store, config, ann, embedder, reranker: null, lexical: createLexicalIndexCache() });
+  const indexStarted = performance.now();
+  await ann.get(COLLECTION, embedder.id);
+  await ann.idle();
+  const indexSeconds = (performance.now() - indexStarted) / 1000;
+  const built = await ann.get(COLLECTION, embedder.id);
+  log(`index: ${built?.kind} of ${built?.size()} in ${indexSeconds.toFixed(1)} s`);
+  const rows = [];
+  for (const mode of ['bm25', 'dense', 'hybrid'] as const) rows.push(await measureMode(deps(), mode, questions));
+  await ann.close();
+  store.close();
+
+  const opened = performance.now();
+  store = openStore({ dataDir });
+  ann = createAnnManager({ store, dataDir, config: config.index, logger });
+  await search(deps(), { collection: COLLECTION, query: questions[0]!, mode: 'hybrid', k: 8, rerank: false, contextWindow: 0 });
+  const startupSeconds = (performance.now() - opened) / 1000;
+  await ann.close();
+  store.close();
+  const result = {
+    bench: 'scale',
+    config: {
+      chunks: CHUNKS,
+      dimensions: embedder.dimensions,
+      model: embedder.id,
+      queries: questions.length,
+      loadavg: os.loadavg(),
+    },
+    ingest: { seconds: Number(ingestSeconds.toFixed(1)), chunksPerSecond: Math.round(CHUNKS / ingestSeconds) },
+    index: { kind: built?.kind ?? null, size: built?.size() ?? 0, buildSeconds: Number(indexSeconds.toFixed(1)) },
+    results: rows,
+    startup_open_to_first_hybrid_search_s: Number(startupSeconds.toFixed(2)),
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    dataFolderMb: Math.round(folderBytes(dataDir) / 1024 / 1024),
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  if (!flags['data-dir']) rmSync(dataDir, { recursive: true, force: true });
+}
+
+await main();
