@@ -17,6 +17,12 @@ export interface Tracker {
   flush(): void;
 }
 
+/** OCR page counts describe the document being read: gone once it is done. */
+function endOcr(progress: JobProgress): void {
+  delete progress.ocrPagesDone;
+  delete progress.ocrPagesTotal;
+}
+
 export function createTracker(
   store: Store,
   jobId: string | undefined,
@@ -47,11 +53,13 @@ export function createTracker(
       progress.chunksTotal += n;
     },
     documentDone(chunks) {
+      endOcr(progress);
       progress.documentsDone++;
       progress.chunksDone += chunks;
       write(false);
     },
     fail(failure) {
+      endOcr(progress);
       failures.push(failure);
       failuresDirty = true;
       progress.documentsDone++;

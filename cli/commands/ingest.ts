@@ -45,7 +45,7 @@ export function createProgressBar(write: (text: string) => void, label: string):
       const total = Math.max(p.documentsTotal, 1);
       const filled = Math.round((Math.min(p.documentsDone, total) / total) * 30);
       write(
-        `\r${label} [${'#'.repeat(filled)}${'-'.repeat(30 - filled)}] ${p.documentsDone}/${p.documentsTotal} documents, ${p.chunksDone} chunks`,
+        `\r${label} [${'#'.repeat(filled)}${'-'.repeat(30 - filled)}] ${p.documentsDone}/${p.documentsTotal} documents, ${p.chunksDone} chunks${p.ocrPagesTotal ? `, OCR page ${p.ocrPagesDone}/${p.ocrPagesTotal}` : ''}`,
       );
       drawn = true;
     },

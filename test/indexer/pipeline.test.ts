@@ -225,8 +225,6 @@ describe('bad input', () => {
       documentsTotal: 12,
       chunksDone: summary.chunks,
       chunksTotal: summary.chunks,
-      ocrPagesDone: 1,
-      ocrPagesTotal: 1,
     });
     expect(h.store.documents.findBySource('docs', path.join(bad, 'md-latin1-encoded.md'))?.text).toBe(
       '## können\n\nkönnen\n\näöüß\n',
