@@ -1,14 +1,75 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, Page } from 'playwright-core';
 import { silentLogger } from '../../core/index.ts';
 import { createRuntime, type RunningServer, type Runtime, startServer } from '../../server/index.ts';
-import { buildWebApp } from '../../web/build.ts';
+import { buildWebApp, WEB_DIST } from '../../web/build.ts';
 import { testConfig } from '../server/helpers.ts';
 import { launchChromium } from './chromium.ts';
 
 export const SHOTS = '/tmp/cairn-notes';
+
+const ROOT = path.join(import.meta.dirname, '..', '..');
+const SOURCES = ['web/src', 'web/index.html', 'web/vite.config.ts', 'sdk'];
+
+/** A digest of what the app is built from, so a test run builds only when a source changed. */
+function sourceDigest(): string {
+  const hash = createHash('sha256');
+  const add = (file: string) => {
+    const full = path.join(ROOT, file);
+    if (!statSync(full).isDirectory()) {
+      hash.update(file).update(readFileSync(full));
+      return;
+    }
+    for (const name of readdirSync(full).sort()) add(path.join(file, name));
+  };
+  for (const source of SOURCES) add(source);
+  return hash.digest('hex');
+}
+
+const LOCK = path.join(os.tmpdir(), `cairn-web-build-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`);
+
+/** Takes the build lock, clearing one left by a test process that died while building. */
+function takeLock(): boolean {
+  try {
+    if (Date.now() - statSync(LOCK).mtimeMs > 120_000) rmSync(LOCK, { recursive: true, force: true });
+  } catch {
+    // no lock
+  }
+  try {
+    mkdirSync(LOCK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The app built from the current sources, once for all test files: they run in parallel, and a
+ * build empties web/dist, so one builds under a lock while the others wait for its digest.
+ */
+export async function freshWebApp(): Promise<void> {
+  const digest = sourceDigest();
+  const stamp = path.join(WEB_DIST, '.source-digest');
+  for (let waited = 0; waited < 120_000; waited += 100) {
+    if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) return;
+    if (!takeLock()) {
+      await sleep(100);
+      continue;
+    }
+    try {
+      await buildWebApp();
+      writeFileSync(stamp, digest);
+    } finally {
+      rmSync(LOCK, { recursive: true, force: true });
+    }
+    return;
+  }
+  throw new Error(`the web app build holding ${LOCK} did not finish`);
+}
 
 /**
  * A one-page PDF with these lines of text, written by hand (objects, xref offsets, trailer), so a
@@ -75,7 +136,7 @@ export interface AppHarness {
  * built app, and Chromium.
  */
 export async function startApp(prefix: string, fake?: (dataDir: string) => Runtime): Promise<AppHarness> {
-  await buildWebApp();
+  await freshWebApp();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), prefix));
   const config = testConfig(dataDir, { offline: true, models: { embedder: null, reranker: null, generator: null } });
   const runtime = fake ? fake(dataDir) : await createRuntime(config, silentLogger);

@@ -7,6 +7,7 @@ import { silentLogger } from '../../core/index.ts';
 import { uploadSource } from '../../indexer/index.ts';
 import { createRuntime, type RunningServer, startServer } from '../../server/index.ts';
 import { testConfig } from '../server/helpers.ts';
+import { freshWebApp } from './app-helpers.ts';
 import { chromiumAvailable, launchChromium } from './chromium.ts';
 
 // Two different files of the same name uploaded through the chat UI in headless Chromium are two
@@ -19,6 +20,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   if (!hasChromium) return;
+  await freshWebApp();
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'cairn-ui-names-'));
   const config = testConfig(dataDir, { offline: true, models: { embedder: null, reranker: null, generator: null } });
   server = await startServer(config, silentLogger, await createRuntime(config, silentLogger));
@@ -37,7 +39,9 @@ const SECOND = 'The second report: the south trail is closed.';
 async function uploadReport(page: Page, text: string, jobsBefore: number): Promise<void> {
   await page.setInputFiles('#files', { name: 'report.txt', mimeType: 'text/plain', buffer: Buffer.from(text) });
   await expect.poll(() => server.store.jobs.list({ limit: 50 }).length).toBe(jobsBefore + 1);
-  await expect.poll(() => page.locator('.job .job-status').first().textContent(), { timeout: 20_000 }).toMatch(/^done · 1\/1 documents/);
+  await expect
+    .poll(() => page.locator('.job .job-status').first().textContent(), { timeout: 20_000 })
+    .toMatch(/^done · 1\/1 documents/);
 }
 
 /** The documents the UI lists: the name shown, and the source in the item's tooltip. */
