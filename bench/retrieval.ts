@@ -122,7 +122,13 @@ function cachedEmbedder(inner: Embedder, table: Map<string, Float32Array>): Embe
 }
 
 async function hybridLatency(store: Store, dataDir: string, data: BeirData, embedder: Embedder, kind: 'flat' | 'hnsw') {
-  const ann = createAnnManager({ store, dataDir, config: { ...config.index, kind }, logger: createLogger({ level: 'error' }) });
+  const ann = createAnnManager({
+    store,
+    dataDir,
+    config: { ...config.index, kind },
+    logger: createLogger({ level: 'error' }),
+    builds: 'inline',
+  });
   const deps = { store, config, ann, embedder, reranker: null, lexical: createLexicalIndexCache() };
   const run = (query: string) => search(deps, { collection: BEIR_COLLECTION, query, mode: 'hybrid', rerank: false });
   for (const q of data.queries.slice(0, 50)) await run(q.text);

@@ -63,7 +63,7 @@ export function bindSearch(
   store: Store,
   models: AnswerModels,
 ): { search: SearchFn; close(): Promise<void> } {
-  const ann = createAnnManager({ store, dataDir: config.dataDir, config: config.index, logger });
+  const ann = createAnnManager({ store, dataDir: config.dataDir, config: config.index, logger, builds: 'inline' });
   return {
     search: (request) => search({ store, config, ann, embedder: models.embedder, reranker: models.reranker }, request),
     close: () => ann.close(),

@@ -163,7 +163,13 @@ async function runSearch(ctx: CommandContext): Promise<number> {
   const mode = readMode(ctx);
   const rerank = readRerank(ctx);
   const store = openStore({ dataDir: ctx.config.dataDir });
-  const ann = createAnnManager({ store, dataDir: ctx.config.dataDir, config: ctx.config.index, logger: ctx.logger });
+  const ann = createAnnManager({
+    store,
+    dataDir: ctx.config.dataDir,
+    config: ctx.config.index,
+    logger: ctx.logger,
+    builds: 'inline',
+  });
   let models: SearchModels | null = null;
   try {
     const collection = store.collections.require(collectionName);

@@ -15,6 +15,12 @@ export interface AnnManagerOptions {
   logger: Logger;
   /** Where background builds run: a worker thread per build unless given. */
   builder?: IndexBuilder;
+  /**
+   * 'inline': every build, catch-up and save runs in the caller, whatever the size. For one-shot
+   * commands and benches (cairn search, eval) that exit after a few searches and would otherwise
+   * end each build they start; a server keeps 'background'.
+   */
+  builds?: 'background' | 'inline';
 }
 
 export interface AnnManager {
@@ -104,6 +110,7 @@ export function createAnnManager(options: AnnManagerOptions): AnnManager {
 
   /** Pending work is small enough to do here: cheaper than keeping an overlay for it. */
   function isSmall(slot: Slot): boolean {
+    if (options.builds === 'inline') return true;
     const { collectionId, modelId } = slot;
     if (!slot.entry && !slot.overlay) return store.vectors.count(collectionId, modelId) < config.inlineBelow;
     const base = slot.entry?.index.size() ?? 0;

@@ -111,7 +111,7 @@ function writeDoc(store: Store, doc: BeirDoc, vector: Float32Array | undefined, 
 }
 
 async function runQueries(store: Store, dataDir: string, data: BeirData, options: BeirEvalOptions, deps: EvalDeps) {
-  const ann = createAnnManager({ store, dataDir, config: deps.config.index, logger: deps.logger });
+  const ann = createAnnManager({ store, dataDir, config: deps.config.index, logger: deps.logger, builds: 'inline' });
   const searchDeps = {
     store,
     config: deps.config,

@@ -162,6 +162,23 @@ describe('background index builds', () => {
     ]);
   }, 120_000);
 
+  it("with builds: 'inline' (one-shot commands) builds and saves in the caller, whatever the size", async () => {
+    writeDocs(0, 20);
+    const counter = { builds: 0 };
+    const ann = createAnnManager({
+      store,
+      dataDir: tmp.dir,
+      config: CONFIG,
+      logger: silentLogger,
+      builder: countingBuilder(store, counter),
+      builds: 'inline',
+    });
+    managers.push(ann);
+    const index = await ann.get('docs', MODEL);
+    const manifest = JSON.parse(readFileSync(indexPaths(tmp.dir, 'docs', MODEL).manifest, 'utf8'));
+    expect([index?.kind, index?.size(), manifest.count, counter.builds]).toEqual(['hnsw', 2000, 2000, 0]);
+  });
+
   it('one writer builds while other searchers wait for its file and load it', async () => {
     writeDocs(0, 120);
     const other = openStore({ dataDir: tmp.dir });
