@@ -174,7 +174,7 @@ const answerSchema = z.strictObject({
   /** Passages shown with an abstention. */
   closestPassages: z.number().int().nonnegative().default(3),
   /** Extractive answerer: the confidence (0..1, generation/extractive-confidence.ts) below which it abstains, and sentences per answer. */
-  extractiveMinOverlap: z.number().min(0).max(1).default(0.25),
+  extractiveMinOverlap: z.number().min(0).max(1).default(0.37),
   extractiveSentences: z.number().int().positive().default(2),
   /** gated: text reaches clients sentence by sentence once the gate keeps it; draft: raw tokens marked draft, then a final event. */
   stream: z.enum(['gated', 'draft']).default('gated'),

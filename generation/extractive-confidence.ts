@@ -36,12 +36,15 @@ export interface ConfidencePenalties {
 
 export const DEFAULT_PENALTIES: ConfidencePenalties = { missing: 0.2, elsewhere: 0.9, negation: 0.1, cue: 0.7 };
 
-const NAMED = /(?<=[^\p{L}\p{N}])(?:\p{Lu}[\p{L}\p{N}'’-]*|\p{N}+(?:[.,]\p{N}+)*)/gu;
+// A figure is taken whole ("40th", "1920s", "480i"), as the analyzer indexes it.
+const NAMED = /(?<=[^\p{L}\p{N}])(?:\p{Lu}[\p{L}\p{N}'’-]*|\p{N}[\p{L}\p{N}]*(?:[.,]\p{N}+)*)/gu;
+const POSSESSIVE = /['’]s?$/u;
 const NEGATION = /\b(?:not|never|no|none|nor|without|cannot)\b|n't\b|[不没未非]/iu;
 
 /** Terms of the names and figures a question mentions (capitalised words after its first word, numbers). */
 export function namedTerms(question: string): string[] {
-  return [...question.matchAll(NAMED)].flatMap((m) => analyze(m[0]));
+  // "ABC's" names ABC: the possessive is no name of its own.
+  return [...question.matchAll(NAMED)].flatMap((m) => analyze(m[0].replace(POSSESSIVE, '')));
 }
 
 export function answerConfidence(input: ConfidenceInput, penalties: ConfidencePenalties = DEFAULT_PENALTIES): number {

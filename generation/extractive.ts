@@ -57,6 +57,8 @@ interface Candidate {
   text: string;
   terms: string[];
   passageTerms: Set<string>;
+  /** The passage's terms with its document's title and headings: what the passage is about. */
+  aboutTerms: Set<string>;
   cue: boolean;
   /** BM25 against the question: 0 when the sentence shares no term with it. */
   bm25: number;
@@ -74,6 +76,8 @@ function collectCandidates(
     const spans = chunkSentences(passage.passage, docText);
     const texts = spans.map((s) => readableText(s.text));
     const passageTerms = new Set(texts.flatMap((t) => matchTerms(t)));
+    const { title, headings } = passage.passage;
+    const aboutTerms = new Set([...passageTerms, ...[title, ...headings].flatMap((t) => matchTerms(t))]);
     return spans.map((span, i) => {
       const text = texts[i] as string;
       return {
@@ -83,6 +87,7 @@ function collectCandidates(
         text,
         terms: matchTerms(text),
         passageTerms,
+        aboutTerms,
         cue: cue !== null && cueMatches(cue, text, question),
         bm25: 0,
         score: 0,
@@ -105,13 +110,13 @@ export function extractAnswer(
   if (!scoreCandidates(candidates, query, passages, w)) return null;
   const ranked = [...candidates].sort((a, b) => b.score - a.score || a.rank - b.rank || a.span.start - b.span.start);
   const best = ranked[0] as Candidate;
-  const picks = pickSentences(ranked, settings.sentences, w.second);
+  const picks = pickSentences(ranked, settings.sentences, w.second, candidates);
   const answerText = picks.map((p) => p.text).join(' ');
   const confidence = answerConfidence(
     {
       query,
       answer: new Set(picks.flatMap((p) => p.terms)),
-      passage: best.passageTerms,
+      passage: best.aboutTerms,
       question,
       answerText,
       cueMet: cue === null ? null : picks.some((p) => p.cue),
@@ -158,9 +163,23 @@ function retrievalShares(passages: GradedPassage[]): number[] {
  * words (BM25 at least `ratio` of the best's): a second chance where two sentences score alike,
  * but not a sentence that merely shares the best one's passage.
  */
-function pickSentences(ranked: Candidate[], count: number, ratio: number): Candidate[] {
+function pickSentences(ranked: Candidate[], count: number, ratio: number, all: Candidate[]): Candidate[] {
   const best = ranked[0] as Candidate;
-  return [best, ...ranked.slice(1, count).filter((c) => c.bm25 > 0 && c.bm25 >= best.bm25 * ratio)];
+  const picks = [best, ...ranked.slice(1, count).filter((c) => c.bm25 > 0 && c.bm25 >= best.bm25 * ratio)];
+  const before = picks.length === 1 && count >= 2 && ANAPHOR.test(best.text) ? previousSentence(best, all) : null;
+  return before ? [before, best] : picks;
+}
+
+/** A sentence that opens by pointing back ("He", "Its", "This") names its subject in the sentence before. */
+const ANAPHOR = /^(?:he|she|it|they|his|her|its|their|this|these|those|such)\b/i;
+
+function previousSentence(sentence: Candidate, all: Candidate[]): Candidate | null {
+  let previous: Candidate | null = null;
+  for (const c of all) {
+    if (c.passage !== sentence.passage || c.span.end > sentence.span.start) continue;
+    if (!previous || c.span.start > previous.span.start) previous = c;
+  }
+  return previous;
 }
 
 /** Each quoted sentence gets its own citation number, so two quotes from one passage are [1] and [2]. */

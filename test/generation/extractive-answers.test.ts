@@ -163,4 +163,38 @@ describe('question cues and confidence', () => {
       }),
     ).toBeCloseTo(2 / 3, 10);
   });
+
+  it('takes a possessive as the name it marks, and a figure whole as the index does', () => {
+    expect(namedTerms("What slogan accompanied ABC's 40th anniversary logo?")).toEqual(['abc', '40th']);
+    expect(namedTerms('Who designed the ABC’s typeface in the 1920s?')).toEqual(['abc', '1920s']);
+  });
+});
+
+describe('extractive answers read on their own', () => {
+  const TESLA = [
+    'Nikola Tesla grew up in the village of Smiljan. ' +
+      'He enrolled at the Polytechnic in Graz in 1875 to study engineering. ' +
+      'Tesla later worked for the Continental Edison Company in Paris.',
+  ];
+
+  it('quotes the sentence before one that opens with "He", so the answer says who', async () => {
+    seeded = seedStore('c', [{ source: 'tesla.md', paragraphs: TESLA }]);
+    const result = await ask('Where did he enroll in 1875 to study engineering?', [seeded.passage('tesla.md', 0)]);
+    expect(result.answer).toBe(
+      'Nikola Tesla grew up in the village of Smiljan. [1] He enrolled at the Polytechnic in Graz in 1875 to study engineering. [2]',
+    );
+  });
+
+  it('counts a name in the document title as mentioned: a passage about Tesla that says "He" answers', async () => {
+    const paragraph = 'He was born in 1856 in the village of Smiljan. His father was a priest.';
+    seeded = seedStore('c', [
+      { source: 'tesla.md', title: 'Nikola Tesla', paragraphs: [paragraph] },
+      { source: 'untitled.md', title: 'notes', paragraphs: [paragraph] },
+    ]);
+    const titled = await ask('When was Tesla born?', [seeded.passage('tesla.md', 0)]);
+    expect([titled.decision, titled.answer]).toEqual(['answered', 'He was born in 1856 in the village of Smiljan. [1]']);
+    // The same text under a title that does not name Tesla is about someone else, as far as Cairn can tell.
+    const untitled = await ask('When was Tesla born?', [seeded.passage('untitled.md', 0)]);
+    expect([untitled.decision, untitled.abstainReason]).toEqual(['abstained', 'no_match']);
+  });
 });
