@@ -127,5 +127,9 @@ describe.skipIf(!hasChromium)('the chat web app', () => {
     expect(await page.locator('#documents .doc-title').isVisible()).toBe(true);
     expect(await page.evaluate(() => document.scrollingElement?.scrollWidth)).toBeLessThanOrEqual(375);
     await page.screenshot({ path: `${SHOTS}/webapp-mobile-drawer.png` });
+    expect(await page.evaluate(() => document.activeElement?.closest('#drawer') !== null)).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('#drawer').isVisible()).toBe(false);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Menu');
   });
 });

@@ -46,9 +46,17 @@ function Header() {
   const dark = useSignal(theme) === 'dark';
   const language = useSignal(lang);
   const page = useSignal(view);
+  const drawer = useSignal(drawerOpen);
   return (
     <header class="topbar">
-      <button type="button" class="icon menu" aria-label={t('menu')} onClick={() => drawerOpen.set(!drawerOpen.get())}>
+      <button
+        type="button"
+        class="icon menu"
+        aria-label={t('menu')}
+        aria-controls="drawer"
+        aria-expanded={drawer}
+        onClick={() => drawerOpen.set(!drawerOpen.get())}
+      >
         ☰
       </button>
       <h1>{t('appName')}</h1>
@@ -87,6 +95,21 @@ function Header() {
   );
 }
 
+/** An opened drawer takes the focus and Escape closes it; closing gives the focus back to ☰. */
+function useDrawerFocus(open: boolean): void {
+  useEffect(() => {
+    if (!open || !matchMedia('(max-width: 800px)').matches) return;
+    document.querySelector<HTMLElement>('#drawer button')?.focus();
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape') return;
+      drawerOpen.set(false);
+      document.querySelector<HTMLElement>('.topbar .menu')?.focus();
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, [open]);
+}
+
 export function App() {
   useSignal(lang);
   const name = useSignal(current);
@@ -95,6 +118,7 @@ export function App() {
   const needKey = useSignal(keyNeeded);
   const error = useSignal(globalError);
   const [source, setSource] = useState<OpenSource | null>(null);
+  useDrawerFocus(drawer);
   useEffect(() => setSource(null), [name]);
   const cite = (citation: Citation) => {
     const named = (citation as { collection?: string }).collection;
