@@ -93,7 +93,7 @@ describe.skipIf(!hasChromium)('the chat web app', () => {
     expect(chat.messages[3]?.feedback?.comment).toBe('clear and cited');
   });
 
-  it('keeps the open chat across a reload, lists it by its first question, and deletes a document', async () => {
+  it('keeps the open chat across a reload, lists it by its first question, re-ingests and deletes a document', async () => {
     await page.reload();
     await expect
       .poll(() => page.locator('.turn .question p').allTextContents())
@@ -102,6 +102,12 @@ describe.skipIf(!hasChromium)('the chat web app', () => {
     expect(await page.locator('.turn').last().getByRole('button', { name: 'Good answer' }).getAttribute('aria-pressed')).toBe(
       'true',
     );
+    await page.locator('#documents li', { hasText: 'cairns.txt' }).getByRole('button', { name: 'Re-ingest' }).click();
+    const job = page.locator('.job').first();
+    expect(await job.locator('.job-label').textContent()).toBe('Re-ingest: cairns.txt');
+    await expect
+      .poll(() => job.locator('.job-status').textContent(), { timeout: 20_000 })
+      .toBe('done · 1/1 documents · 0 added, 1 updated, 0 unchanged');
     await page.locator('#documents li', { hasText: 'basalt.pdf' }).getByRole('button', { name: 'Delete' }).click();
     await expect.poll(() => page.locator('#documents .doc-title').allTextContents()).toEqual(['cairns.txt']);
   });

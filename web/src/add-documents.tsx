@@ -2,11 +2,12 @@ import { useState } from 'preact/hooks';
 import { cairn, describeError } from './api.ts';
 import { droppedFiles, pickedFiles } from './files.ts';
 import { t } from './i18n.ts';
-import { JobList, type Tracked, tracked } from './jobs.tsx';
+import { dismiss, JobList, track, trackedJobs } from './jobs.tsx';
+import { useSignal } from './signal.ts';
 
 /** Adding documents: drop files or folders, pick them, add a URL or paste a text; each becomes a followed job. */
 export function AddDocuments({ collection }: { collection: string }) {
-  const [jobs, setJobs] = useState<Tracked[]>([]);
+  const jobs = useSignal(trackedJobs);
   const [mode, setMode] = useState<'url' | 'text' | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [over, setOver] = useState(false);
@@ -15,7 +16,7 @@ export function AddDocuments({ collection }: { collection: string }) {
     setError(null);
     try {
       const accepted = await add();
-      setJobs((all) => [tracked(accepted, label), ...all]);
+      track(accepted, label);
       return true;
     } catch (failure) {
       setError(describeError(failure));
@@ -74,7 +75,7 @@ export function AddDocuments({ collection }: { collection: string }) {
           {error}
         </p>
       )}
-      <JobList jobs={jobs} onDismiss={(id) => setJobs((all) => all.filter((j) => j.id !== id))} />
+      <JobList jobs={jobs} onDismiss={dismiss} />
     </div>
   );
 }

@@ -4,7 +4,7 @@ import { AddDocuments } from './add-documents.tsx';
 import { cairn, describeError } from './api.ts';
 import { formatBytes } from './files.ts';
 import { type StringKey, t } from './i18n.ts';
-import { shownSource } from './jobs.tsx';
+import { shownSource, track } from './jobs.tsx';
 import { useSignal } from './signal.ts';
 import { current, documentsVersion, loadCollections } from './state.ts';
 
@@ -72,7 +72,11 @@ function DocumentRow({
       </div>
       {reason && <p class="failure">{reason}</p>}
       <div class="doc-actions">
-        <button type="button" class="link" onClick={() => run(() => cairn.documents.reingest(collection, doc.id))}>
+        <button
+          type="button"
+          class="link"
+          onClick={() => run(async () => track(await cairn.documents.reingest(collection, doc.id), `${t('reingest')}: ${name}`))}
+        >
           {t('reingest')}
         </button>
         <button

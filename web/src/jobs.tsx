@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Job, JobAccepted } from '../../sdk/index.ts';
 import { cairn, describeError, jobWord } from './api.ts';
 import { t } from './i18n.ts';
+import { signal } from './signal.ts';
 import { documentsVersion } from './state.ts';
 
 export interface Tracked {
@@ -94,6 +95,13 @@ export function JobList({ jobs, onDismiss }: { jobs: Tracked[]; onDismiss: (id: 
   );
 }
 
-export function tracked(accepted: JobAccepted, label: string): Tracked {
-  return { id: accepted.jobId, label };
+/** The jobs this tab started (uploads and re-ingests), newest first, until dismissed. */
+export const trackedJobs = signal<Tracked[]>([]);
+
+export function track(accepted: JobAccepted, label: string): void {
+  trackedJobs.set([{ id: accepted.jobId, label }, ...trackedJobs.get()]);
+}
+
+export function dismiss(id: string): void {
+  trackedJobs.set(trackedJobs.get().filter((job) => job.id !== id));
 }
