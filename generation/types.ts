@@ -143,7 +143,18 @@ export interface AnswerResult {
   chatId: string | null;
   notes: string[];
   /** Set when tables answered: the SQL, its result table, and the source row of each result row. */
-  table?: import('./sql/stage.ts').TableAnswer;
+  table?: {
+    route: 'sql' | 'passages' | 'both';
+    sql: string | null;
+    columns: string[];
+    rows: (string | number | null)[][];
+    truncated: boolean;
+    tables: { name: string; source: string; sheet: string | null; page: number | null }[];
+    /** Result rows that are table rows (`_row` kept): the row passage each one is. */
+    sourceRows: { table: string; row: number; chunkId: string | null }[];
+    /** The last error when no query ran (after its one retry). */
+    error: string | null;
+  };
 }
 
 export type AnswerMode = 'generative' | 'extractive' | 'none';

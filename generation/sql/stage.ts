@@ -3,28 +3,17 @@ import type { DataTable } from '../../store/index.ts';
 import { gradeJson } from '../grader.ts';
 import { type Run, reflection, timed } from '../run.ts';
 import { callSignal } from '../signals.ts';
-import type { GradedPassage } from '../types.ts';
+import type { AnswerResult, GradedPassage } from '../types.ts';
 import { resultTable } from './format.ts';
 import { lookupCell } from './lookup.ts';
 import { routePrompt } from './prompts.ts';
 import { runSql, type SqlResult } from './service.ts';
 import { writeAndRun } from './write.ts';
 
-export type TableRoute = 'sql' | 'passages' | 'both';
+export type TableRoute = TableAnswer['route'];
 
 /** What an answer computed over tables: shown with the answer, and how its rows lead to source rows. */
-export interface TableAnswer {
-  route: TableRoute;
-  sql: string | null;
-  columns: string[];
-  rows: (string | number | null)[][];
-  truncated: boolean;
-  tables: SqlResult['tables'];
-  /** Result rows that are table rows (`_row` kept): the row passage each one is. */
-  sourceRows: { table: string; row: number; chunkId: string | null }[];
-  /** The last error when no query ran (after its one retry). */
-  error: string | null;
-}
+export type TableAnswer = NonNullable<AnswerResult['table']>;
 
 function tablesOf(run: Run): DataTable[] {
   return run.deps.store.tables.list(run.collection.id);
