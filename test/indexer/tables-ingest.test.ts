@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ingest } from '../../indexer/index.ts';
 import { search } from '../../retrieval/index.ts';
+import { buildXlsx } from '../fixtures/tables/xlsx.ts';
 import { createHarness, fixture, type Harness } from './helpers.ts';
 
 let harness: Harness;
@@ -94,5 +95,40 @@ describe('tables stored as SQL with provenance', () => {
     expect(harness.store.tables.list(collection.id)).toEqual([]);
     expect(harness.store.tables.sweep()).toBe(1);
     expect(physical()).toEqual([]);
+  });
+});
+
+describe('spreadsheets and records', () => {
+  it('stores each XLSX sheet as a table named by file and sheet, rows numbered as in the sheet', async () => {
+    harness = createHarness();
+    const data = buildXlsx([
+      {
+        name: 'Q1',
+        rows: [
+          ['Region', 'Revenue'],
+          ['North', 120.5],
+          ['South', 80],
+        ],
+      },
+      {
+        name: 'Q2',
+        rows: [
+          ['Region', 'Revenue'],
+          ['North', 99],
+        ],
+      },
+    ]);
+    const summary = await ingest(harness, { collection: 'shop', sources: [{ kind: 'bytes', name: 'sales.xlsx', data }] });
+    expect(summary.failed).toEqual([]);
+    const tables = harness.store.tables.list(harness.store.collections.require('shop').id);
+    expect(tables.map((t) => [t.name, t.sheet, t.origin, t.rowCount])).toEqual([
+      ['sales_q1', 'Q1', 'xlsx', 2],
+      ['sales_q2', 'Q2', 'xlsx', 1],
+    ]);
+    const rows = harness.store.db.prepare(`SELECT * FROM "${tables[0]?.sqlName}" ORDER BY _row`).all();
+    expect(rows).toEqual([
+      { _row: 2, region: 'North', revenue: 120.5 },
+      { _row: 3, region: 'South', revenue: 80 },
+    ]);
   });
 });
