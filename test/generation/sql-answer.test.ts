@@ -108,6 +108,49 @@ describe('table questions with a generator (scripted)', () => {
     expect(generated).toContain('| _row | item | price |\n|---|---|---|\n| 4 | Cherries | 4.5 |');
   });
 
+  it('routes to both: the passages keep their markers and the SQL result follows them', async () => {
+    h = createTablesHarness();
+    await ingestText(h, 'shop', { 'fruit.csv': FRUIT_CSV });
+    const gen = createScriptedGenerator([
+      { complete: { route: 'both' } },
+      { complete: { relevant: [true] } },
+      { complete: RIGHT },
+      { stream: tokens('Bananas cost 1.89 [1]. Cherries cost the most [2].') },
+      { complete: { support: ['full', 'full'] } },
+      { complete: { usefulness: 5 } },
+    ]);
+    const result = await answer(deps(gen.generator), { collection: 'shop', question: 'bananas price', persist: false, k: 1 });
+    expect(result.passages.map((p) => [p.marker, p.passage.title])).toEqual([
+      [1, 'fruit.csv'],
+      [2, 'SQL over fruit'],
+    ]);
+    expect(result.table?.route).toBe('both');
+    expect(result.citations.map((c) => [c.marker, c.quote])).toEqual([
+      [1, 'Item: Bananas | Price: 1.89 | In stock: 6'],
+      [2, expect.stringContaining('| 4 | Cherries | 4.5 |')],
+    ]);
+  });
+
+  it('answers from the passages, and says so, when the SQL fails twice', async () => {
+    h = createTablesHarness();
+    await ingestText(h, 'shop', { 'fruit.csv': FRUIT_CSV });
+    const gen = createScriptedGenerator([
+      { complete: { route: 'sql' } },
+      { complete: WRONG },
+      { complete: WRONG },
+      { complete: { relevant: [true] } },
+      { stream: tokens('Bananas cost 1.89 [1].') },
+      { complete: { support: ['full'] } },
+      { complete: { usefulness: 5 } },
+    ]);
+    const result = await answer(deps(gen.generator), { collection: 'shop', question: 'bananas price', persist: false, k: 1 });
+    expect(result.answer).toBe('Bananas cost 1.89 [1].');
+    expect(result.table?.error).toBe('column amount is not in this table (its columns: item, price, in_stock)');
+    expect(result.notes).toContain(
+      'The SQL query failed twice (column amount is not in this table (its columns: item, price, in_stock)); the answer uses the passages.',
+    );
+  });
+
   it('routes to passages when the generator says so, and skips SQL', async () => {
     h = createTablesHarness();
     await ingestText(h, 'shop', { 'fruit.csv': FRUIT_CSV });
