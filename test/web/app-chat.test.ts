@@ -102,6 +102,11 @@ describe.skipIf(!hasChromium)('the chat web app', () => {
     expect(await page.locator('.turn').last().getByRole('button', { name: 'Good answer' }).getAttribute('aria-pressed')).toBe(
       'true',
     );
+    // The upload's failure outlives the page: the job comes back with its reason.
+    await expect
+      .poll(() => page.locator('.job .failure').allTextContents())
+      .toEqual([expect.stringMatching(/^locked\.pdf — PDF_ENCRYPTED: /)]);
+    expect(await page.locator('.job .job-label').allTextContents()).toEqual(['locked.pdf']);
     await page.locator('#documents li', { hasText: 'cairns.txt' }).getByRole('button', { name: 'Re-ingest' }).click();
     const job = page.locator('.job').first();
     expect(await job.locator('.job-label').textContent()).toBe('Re-ingest: cairns.txt');

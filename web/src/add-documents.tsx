@@ -1,13 +1,16 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { cairn, describeError } from './api.ts';
 import { droppedFiles, pickedFiles } from './files.ts';
 import { t } from './i18n.ts';
-import { dismiss, JobList, track, trackedJobs } from './jobs.tsx';
+import { dismiss, JobList, restoreJobs, track, trackedJobs } from './jobs.tsx';
 import { useSignal } from './signal.ts';
 
 /** Adding documents: drop files or folders, pick them, add a URL or paste a text; each becomes a followed job. */
 export function AddDocuments({ collection }: { collection: string }) {
-  const jobs = useSignal(trackedJobs);
+  const jobs = useSignal(trackedJobs).filter((job) => job.collection === collection);
+  useEffect(() => {
+    restoreJobs(collection).catch(() => undefined);
+  }, [collection]);
   const [mode, setMode] = useState<'url' | 'text' | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [over, setOver] = useState(false);

@@ -8,6 +8,7 @@ import { documentsVersion } from './state.ts';
 export interface Tracked {
   id: string;
   label: string;
+  collection: string | null;
 }
 
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
@@ -99,7 +100,25 @@ export function JobList({ jobs, onDismiss }: { jobs: Tracked[]; onDismiss: (id: 
 export const trackedJobs = signal<Tracked[]>([]);
 
 export function track(accepted: JobAccepted, label: string): void {
-  trackedJobs.set([{ id: accepted.jobId, label }, ...trackedJobs.get()]);
+  trackedJobs.set([{ id: accepted.jobId, label, collection: accepted.job.collectionId }, ...trackedJobs.get()]);
+}
+
+/**
+ * After a reload, the collection's unfinished jobs and the last ones with failed files come back
+ * into the list (newest first, at most five), so a failure's reason is not lost with the page.
+ */
+export async function restoreJobs(collection: string): Promise<void> {
+  const known = new Set(trackedJobs.get().map((job) => job.id));
+  const wanted = (await cairn.jobs.list())
+    .filter((job) => job.collectionId === collection && !known.has(job.id))
+    .filter((job) => !FINISHED.has(job.status) || job.failures.length > 0)
+    .slice(0, 5)
+    .map((job) => ({
+      id: job.id,
+      collection: job.collectionId,
+      label: job.kind === 'reingest' ? t('reingest') : job.failures.map((f) => shownSource(f.source)).join(', ') || job.kind,
+    }));
+  if (wanted.length > 0) trackedJobs.set([...trackedJobs.get(), ...wanted]);
 }
 
 export function dismiss(id: string): void {
