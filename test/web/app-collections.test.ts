@@ -50,6 +50,22 @@ describe.skipIf(!hasChromium)('collections in the chat web app', () => {
     expect(quote).toBe('Granite is a coarse-grained igneous rock composed mostly of quartz, alkali feldspar and plagioclase.');
   });
 
+  it('switches between stored chats, each showing its own turns', async () => {
+    const questions = () => page.locator('.turn .question p').allTextContents();
+    await page.getByRole('button', { name: 'New chat' }).click();
+    expect(await questions()).toEqual([]);
+    await page.fill('#question', 'Why do hikers build cairns?');
+    await page.press('#question', 'Enter');
+    await page.locator('.turn .verdict').waitFor({ timeout: 20_000 });
+    await expect
+      .poll(() => page.locator('#chat-list .chat-title').allTextContents())
+      .toEqual(['Why do hikers build cairns?', 'What is granite composed of?']);
+    for (const title of ['What is granite composed of?', 'Why do hikers build cairns?', 'What is granite composed of?']) {
+      await page.locator('#chat-list .chat-title', { hasText: title }).click();
+      await expect.poll(questions).toEqual([title]);
+    }
+  });
+
   it('saves the collection’s settings and deletes it after confirmation', async () => {
     await page.click('#open-settings');
     await page.getByLabel('Description').fill('Trail markers');

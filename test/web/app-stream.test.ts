@@ -60,6 +60,21 @@ describe.skipIf(!hasChromium)('streaming in the chat web app', () => {
     expect(await page.locator('#send').textContent()).toBe('Send');
   });
 
+  it('stops a streaming answer when another chat is opened, and stays on that chat', async () => {
+    await page.fill('#question', 'Where are cairns?');
+    await page.press('#question', 'Enter');
+    await expect
+      .poll(async () => (await page.locator('.turn .markdown').count()) === 3 && (await answerText()) !== '', {
+        timeout: 5_000,
+        interval: 20,
+      })
+      .toBe(true);
+    await page.getByRole('button', { name: 'New chat' }).click();
+    await expect.poll(() => aborted).toBe(2);
+    await page.waitForTimeout(300);
+    expect([await page.locator('.turn').count(), new URL(page.url()).hash]).toEqual([0, '#c=docs']);
+  });
+
   it('cancels a running ingest job from its row', async () => {
     const files = ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => ({
       name: `${n}.txt`,

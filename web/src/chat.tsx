@@ -18,7 +18,11 @@ function useStoredTurns(id: string | null, setTurns: (turns: Turn[]) => void, se
   const own = useRef<string | null>(null);
   useEffect(() => {
     if (!id) return setTurns([]);
-    if (own.current === id) return;
+    // Skipped once, for the switch the answer itself made; opened again later, the chat loads.
+    if (own.current === id) {
+      own.current = null;
+      return;
+    }
     let live = true;
     cairn.chats
       .get(id)
@@ -43,6 +47,7 @@ export function ChatView({ onCite }: ChatProps) {
   const [error, setError] = useState<string | null>(null);
   const stream = useRef<AskStream | null>(null);
   const own = useStoredTurns(id, setTurns, setError);
+  const abandoned = useRef<AskStream | null>(null);
   const end = useRef<HTMLDivElement>(null);
   const busy = turns.some((turn) => turn.state === 'streaming');
 
@@ -52,11 +57,13 @@ export function ChatView({ onCite }: ChatProps) {
     if (!name || busy) return;
     setError(null);
     const index = turns.length;
-    const update = (change: (turn: Turn) => Turn) => setTurns((all) => all.map((turn, i) => (i === index ? change(turn) : turn)));
-    setTurns((all) => [...all, newTurn(question)]);
     const targets = [name, ...extra.filter((c) => c !== name)];
     const params = { question, ...askParams(askOptions.get()), ...(id ? { chatId: id } : {}) };
     const answer = targets.length > 1 ? cairn.ask(targets, params) : cairn.ask(name, params);
+    // Once the person opens another chat, this answer's events no longer belong on screen.
+    const update = (change: (turn: Turn) => Turn) =>
+      abandoned.current !== answer && setTurns((all) => all.map((turn, i) => (i === index ? change(turn) : turn)));
+    setTurns((all) => [...all, newTurn(question)]);
     stream.current = answer;
     let storedIn: string | null = null;
     try {
@@ -71,13 +78,15 @@ export function ChatView({ onCite }: ChatProps) {
     } finally {
       stream.current = null;
     }
-    if (storedIn) await refresh(storedIn);
+    if (storedIn && abandoned.current !== answer) await refresh(storedIn);
   }
 
   /** After an answer, the stored chat is the truth: its turns carry the indexes feedback needs. */
   async function refresh(stored: string) {
-    own.current = stored;
-    if (stored !== id) openChat(stored);
+    if (stored !== id) {
+      own.current = stored;
+      openChat(stored);
+    }
     chatsVersion.set(chatsVersion.get() + 1);
     try {
       setTurns(turnsOf(await cairn.chats.get(stored)));
@@ -91,6 +100,13 @@ export function ChatView({ onCite }: ChatProps) {
     stream.current = null;
     running?.abort();
   }
+
+  // Another chat opened (or a new one) while an answer streams: that answer stops.
+  useEffect(() => {
+    if (!stream.current) return;
+    abandoned.current = stream.current;
+    stop();
+  }, [id]);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
