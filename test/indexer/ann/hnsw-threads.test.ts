@@ -47,7 +47,7 @@ describe('multi-threaded hnsw builds', () => {
       const one = recallOf(1, 'auto', vectors, queries, truth);
       const four = recallOf(4, 'auto', vectors, queries, truth);
       expect([one.size, four.size, four.params.buildThreads, four.params.build]).toEqual([N, N, 4, 'host']);
-    expect(one.recall).toBeGreaterThan(0.85);
+      expect(one.recall).toBeGreaterThan(0.85);
       expect(Math.abs(four.recall - one.recall)).toBeLessThanOrEqual(0.02);
     },
     120_000,
