@@ -81,16 +81,20 @@ describe.skipIf(!hasChromium)('the chat web app', () => {
     await page.locator('.pdf-page[data-state="found"] canvas').waitFor({ timeout: 15_000 });
     await page.screenshot({ path: `${SHOTS}/webapp-source-pdf.png` });
 
+    const chatId = new URLSearchParams(new URL(page.url()).hash.slice(1)).get('chat');
+    const feedback = async () => {
+      const chat = (await (await fetch(`${app.server.url}/v1/chats/${chatId}`)).json()) as {
+        messages: { feedback?: { rating: string; comment: string | null } | null }[];
+      };
+      return chat.messages.map((m) => (m.feedback ? [m.feedback.rating, m.feedback.comment] : null));
+    };
+    // The thumb is stored at once; the comment follows.
     await page.locator('.turn').last().getByRole('button', { name: 'Good answer' }).click();
+    await expect.poll(feedback).toEqual([null, null, null, ['up', null]]);
     await page.locator('.turn').last().locator('.feedback input').fill('clear and cited');
     await page.locator('.turn').last().locator('.feedback button').click();
     await page.locator('.turn').last().getByText('Thanks for the feedback').waitFor();
-    const chatId = new URLSearchParams(new URL(page.url()).hash.slice(1)).get('chat');
-    const chat = (await (await fetch(`${app.server.url}/v1/chats/${chatId}`)).json()) as {
-      messages: { role: string; feedback?: { rating: string; comment: string | null } | null }[];
-    };
-    expect(chat.messages.map((m) => m.feedback?.rating ?? null)).toEqual([null, null, null, 'up']);
-    expect(chat.messages[3]?.feedback?.comment).toBe('clear and cited');
+    expect(await feedback()).toEqual([null, null, null, ['up', 'clear and cited']]);
   });
 
   it('keeps the open chat across a reload, lists it by its first question, re-ingests and deletes a document', async () => {

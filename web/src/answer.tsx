@@ -103,11 +103,16 @@ function Rate({ turn, chatId, onFeedback }: Pick<AnswerProps, 'turn' | 'chatId' 
     try {
       const saved = await cairn.chats.feedback(chatId, index, { rating, ...(text ? { comment: text } : {}) });
       onFeedback({ rating: saved.rating, comment: saved.comment });
-      setAsking(null);
       setError(null);
+      return true;
     } catch (failure) {
       setError(describeError(failure));
+      return false;
     }
+  };
+  // A thumb is stored at once; the comment, if any, follows and replaces it with the same rating.
+  const rate = async (rating: 'up' | 'down') => {
+    if (await send(rating, '')) setAsking(rating);
   };
   const current = turn.feedback?.rating;
   return (
@@ -118,7 +123,7 @@ function Rate({ turn, chatId, onFeedback }: Pick<AnswerProps, 'turn' | 'chatId' 
         aria-pressed={current === 'up'}
         aria-label={t('goodAnswer')}
         title={t('goodAnswer')}
-        onClick={() => setAsking('up')}
+        onClick={() => rate('up')}
       >
         <Icon name="up" />
       </button>
@@ -128,7 +133,7 @@ function Rate({ turn, chatId, onFeedback }: Pick<AnswerProps, 'turn' | 'chatId' 
         aria-pressed={current === 'down'}
         aria-label={t('badAnswer')}
         title={t('badAnswer')}
-        onClick={() => setAsking('down')}
+        onClick={() => rate('down')}
       >
         <Icon name="down" />
       </button>
@@ -137,7 +142,7 @@ function Rate({ turn, chatId, onFeedback }: Pick<AnswerProps, 'turn' | 'chatId' 
           class="feedback"
           onSubmit={(e) => {
             e.preventDefault();
-            void send(asking, comment.trim());
+            void send(asking, comment.trim()).then((ok) => ok && setAsking(null));
           }}
         >
           <input
