@@ -58,6 +58,20 @@ describe.skipIf(!hasChromium)('the chat web app with a key, in Chinese', () => {
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
   });
 
+  it('adds a pasted text, then finds and sorts documents', async () => {
+    await page.getByRole('button', { name: 'Paste text' }).click();
+    await page.getByLabel('Title').fill('Basalt notes');
+    await page.getByLabel('Text', { exact: true }).fill('Basalt is a fine-grained volcanic rock.');
+    await page.locator('.stack-form button[type=submit]').click();
+    const titles = () => page.locator('#documents .doc-title').allTextContents();
+    await expect.poll(titles, { timeout: 20_000 }).toHaveLength(2);
+    await page.getByLabel('Sort by').selectOption('title');
+    expect(await titles()).toEqual(['Basalt notes', 'note.txt']);
+    await page.getByLabel('Search documents').fill('NOTE.');
+    expect(await titles()).toEqual(['note.txt']);
+    await page.getByLabel('Search documents').fill('');
+  });
+
   it('keeps a new line on Shift+Enter and sends on Enter', async () => {
     await page.fill('#question', 'What marks');
     await page.press('#question', 'Shift+Enter');
