@@ -66,6 +66,29 @@ describe.skipIf(!hasChromium)('collections in the chat web app', () => {
     }
   });
 
+  it('edits a question and sends it again, regenerates the last answer and copies it', async () => {
+    const questions = () => page.locator('.turn .question p').allTextContents();
+    await page.locator('.turn').last().getByRole('button', { name: 'Edit' }).click();
+    await page.locator('.question.editing textarea').fill('What is granite made of?');
+    await page.locator('.question.editing').getByRole('button', { name: 'Send' }).click();
+    await expect.poll(questions, { timeout: 20_000 }).toEqual(['What is granite composed of?', 'What is granite made of?']);
+    await page.locator('.turn').last().locator('.actions').first().waitFor();
+    await page.locator('.turn').last().getByRole('button', { name: 'Regenerate' }).click();
+    await expect
+      .poll(questions, { timeout: 20_000 })
+      .toEqual(['What is granite composed of?', 'What is granite made of?', 'What is granite made of?']);
+    await page.locator('.turn:nth-child(3) .verdict').waitFor({ timeout: 20_000 });
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.locator('.turn').last().getByRole('button', { name: 'Copy' }).click();
+    await page.locator('.turn').last().getByRole('button', { name: 'Copied' }).waitFor();
+    const stored = (await (
+      await fetch(`${app.server.url}/v1/chats/${new URLSearchParams(new URL(page.url()).hash.slice(1)).get('chat')}`)
+    ).json()) as {
+      messages: { content: string }[];
+    };
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(stored.messages.at(-1)?.content);
+  });
+
   it('saves the collection’s settings and deletes it after confirmation', async () => {
     await page.click('#open-settings');
     await page.getByLabel('Description').fill('Trail markers');
