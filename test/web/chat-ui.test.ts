@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppHarness, startApp } from './app-helpers.ts';
+import { type AppHarness, SHOTS, startApp } from './app-helpers.ts';
 import { chromiumAvailable } from './chromium.ts';
 
 // The chat web app on a server that needs a key, in a Chinese browser: the key prompt, Chinese
@@ -107,5 +107,6 @@ describe.skipIf(!hasChromium)('the chat web app with a key, in Chinese', () => {
       headers: { authorization: `Bearer ${secret}` },
     });
     expect(revoked.status).toBe(401);
+    await page.screenshot({ path: `${SHOTS}/webapp-settings.png`, fullPage: true });
   });
 });

@@ -32,6 +32,16 @@ function HealthView() {
           ))}
         </tbody>
       </table>
+      {health.dataDir && (
+        <p class="muted">
+          dataDir: <code>{health.dataDir}</code>
+        </p>
+      )}
+      {'ocr' in health && (
+        <p class="muted">
+          OCR: <code>{JSON.stringify((health as { ocr?: unknown }).ocr)}</code>
+        </p>
+      )}
     </section>
   );
 }
