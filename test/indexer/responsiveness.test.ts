@@ -36,7 +36,7 @@ describe('event loop during ingest', () => {
       config: { ingest: { chunking: { splitter: 'auto', size: 200, overlap: 0, unit: 'chars' } } },
     });
     const harness = h;
-    const sources = Array.from({ length: 1500 }, (_, i) => ({
+    const sources = Array.from({ length: 3000 }, (_, i) => ({
       kind: 'text' as const,
       source: `note-${i}`,
       text: Array.from({ length: 8 }, (_, p) => `${i}.${p} ${PARAGRAPH}`).join('\n\n'),
@@ -45,7 +45,7 @@ describe('event loop during ingest', () => {
     const { gap, ticks, elapsed } = await longestStall(async () => {
       added = (await ingest(harness, { collection: 'notes', sources })).added;
     });
-    expect(added).toBe(1500);
+    expect(added).toBe(3000);
     // The slice is 10 ms; the bound leaves room for a busy CI machine and GC, and is far below a
     // run that never yields (the whole ingest, several hundred ms).
     expect(elapsed).toBeGreaterThan(300);
