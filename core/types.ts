@@ -20,6 +20,8 @@ export interface CollectionSettings {
   chunking: ChunkingSettings;
   /** Free-form settings owned by later rooms (retrieval defaults, answer thresholds). */
   extra: Record<string, unknown>;
+  /** Display name; the name stays the id, since document ids derive from it. Absent or "": the name. */
+  title?: string;
 }
 
 export interface Collection {

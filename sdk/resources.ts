@@ -21,8 +21,10 @@ import type {
   ListDocumentsParams,
   MultiAskParams,
   MultiSearchParams,
+  ReingestParams,
   SearchParams,
   SearchResult,
+  UpdateChatParams,
   UpdateCollectionParams,
 } from './types.ts';
 import { type AddDocumentParams, type FileInput, filesForm, newIdempotencyKey } from './uploads.ts';
@@ -123,8 +125,9 @@ export class Documents {
     return this.http.json({ method: 'DELETE', path: this.path(collection, `/${enc(id)}`), options });
   }
 
-  reingest(collection: string, id: string, options?: RequestOptions): Promise<JobAccepted> {
-    return this.http.json({ method: 'POST', path: this.path(collection, `/${enc(id)}/reingest`), options });
+  /** Ingests the document again; `password` opens an encrypted PDF (kept by the server only until the job ends). */
+  reingest(collection: string, id: string, params: ReingestParams = {}, options?: RequestOptions): Promise<JobAccepted> {
+    return this.http.json({ method: 'POST', path: this.path(collection, `/${enc(id)}/reingest`), body: params, options });
   }
 }
 
@@ -184,6 +187,11 @@ export class Chats {
 
   get(id: string, options?: RequestOptions): Promise<ChatWithMessages> {
     return this.http.json({ method: 'GET', path: `/v1/chats/${enc(id)}`, options });
+  }
+
+  /** Renames a chat. */
+  update(id: string, params: UpdateChatParams, options?: RequestOptions): Promise<Chat> {
+    return this.http.json({ method: 'PATCH', path: `/v1/chats/${enc(id)}`, body: params, options });
   }
 
   delete(id: string, options?: RequestOptions): Promise<Deleted> {

@@ -15,7 +15,9 @@ import type {
   ingestTextSchema,
   listChatsQuery,
   listDocumentsQuery,
+  reingestSchema,
   searchSchema,
+  updateChatSchema,
   updateCollectionSchema,
 } from '../server/schemas.ts';
 import type { createKeySchema, feedbackSchema, multiAskSchema, multiSearchSchema } from '../server/webapi-schemas.ts';
@@ -53,10 +55,14 @@ export type IngestTextParams = Input<typeof ingestTextSchema>;
 export type SearchParams = Input<typeof searchSchema>;
 export type AskParams = Omit<Input<typeof askSchema>, 'stream'>;
 export type ListChatsParams = Input<typeof listChatsQuery>;
+export type ReingestParams = Input<typeof reingestSchema>;
+export type UpdateChatParams = Input<typeof updateChatSchema>;
 export type ServerErrorCode = ErrorCode;
 
 /** A collection as the API shows it: its settings, the models in effect, and counts. */
 export interface CollectionView extends Collection {
+  /** The display name (`settings.title` when set, else the name); rename with `collections.update(name, { title })`. */
+  title: string;
   models: { embedder: string | null; reranker: string | null; generator: string | null };
   counts: { documents: number; chunks: number; vectors: unknown };
 }

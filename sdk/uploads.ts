@@ -13,6 +13,8 @@ export interface IngestFilesParams {
   files: FileInput | FileInput[];
   /** Applied to every file. */
   metadata?: Record<string, unknown>;
+  /** Password for the encrypted PDFs among the files (kept by the server only until the job ends). */
+  password?: string;
 }
 
 export interface IngestUrlsParams {
@@ -51,6 +53,7 @@ export async function filesForm(params: IngestFilesParams, field = 'files'): Pro
     form.append(field, file, file.name);
   }
   if (params.metadata !== undefined) form.append('metadata', JSON.stringify(params.metadata));
+  if (params.password !== undefined) form.append('password', params.password);
   return form;
 }
 

@@ -13,6 +13,11 @@ export const chunkingSchema = z.strictObject({
 
 const collectionSettingsFields = {
   description: z.string().max(2000).optional(),
+  title: z
+    .string()
+    .max(200)
+    .optional()
+    .describe('Display name; the name stays the id (document ids derive from it). "" shows the name again'),
   embedder: modelRef.optional().describe('Embedding model; null for BM25 only; omitted for the server default'),
   reranker: modelRef.optional(),
   generator: modelRef.optional(),
@@ -59,7 +64,14 @@ export const ingestJsonSchema = z.union([ingestTextSchema, ingestUrlsSchema]);
 export const ingestMultipartSchema = z.object({
   files: z.array(z.string().describe('binary file')).describe('One or more files (multipart/form-data, field "files")'),
   metadata: z.string().optional().describe('JSON object applied to every file'),
+  password: z.string().optional().describe('Password for the encrypted PDFs of this request; never stored past the job'),
 });
+
+export const reingestSchema = z.strictObject({
+  password: z.string().min(1).max(1000).optional().describe('Password for an encrypted PDF; never stored past the job'),
+});
+
+export const updateChatSchema = z.strictObject({ title: z.string().trim().min(1).max(200) });
 
 export const filterSchema = z.record(z.string(), z.unknown()).describe('Retrieval filters (document ids, source glob, mime, …)');
 

@@ -22,6 +22,8 @@ export interface IngestCall {
   prune?: boolean;
   /** Re-ingest: split and embed again even what is unchanged. */
   force?: boolean;
+  /** Password for the encrypted PDFs of this call (per-file ones come from config.ingest.pdfPasswords). */
+  password?: string;
   signal?: AbortSignal;
   onProgress?: (progress: JobProgress) => void;
 }

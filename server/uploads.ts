@@ -35,6 +35,14 @@ function readMetadata(value: unknown): Record<string, unknown> | undefined {
  * or not, and by name). The guard inflates on zlib's thread pool, so the event loop stays free.
  */
 export async function readUploads(c: Context, limits: Config['server']): Promise<UploadedFile[]> {
+  return (await readUploadForm(c, limits)).uploads;
+}
+
+/** The files of a multipart request and its optional `password` field (for the encrypted PDFs among them). */
+export async function readUploadForm(
+  c: Context,
+  limits: Config['server'],
+): Promise<{ uploads: UploadedFile[]; password?: string }> {
   let form: Record<string, unknown>;
   try {
     form = (await c.req.parseBody({ all: true })) as Record<string, unknown>;
@@ -53,6 +61,7 @@ export async function readUploads(c: Context, limits: Config['server']): Promise
     });
   }
   const metadata = readMetadata(form.metadata);
+  const password = readPassword(form.password);
   const uploads: UploadedFile[] = [];
   for (const file of files) {
     const name = safeFileName(file.name);
@@ -69,5 +78,13 @@ export async function readUploads(c: Context, limits: Config['server']): Promise
     if (looksLikeZip(data) || sniffKind(data, name, mime) === 'docx') await guardZip(data, name, archiveLimits(limits));
     uploads.push({ name, data, ...(mime ? { mime } : {}), ...(metadata ? { metadata } : {}) });
   }
-  return uploads;
+  return password === undefined ? { uploads } : { uploads, password };
+}
+
+function readPassword(value: unknown): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || value.length > 1000) {
+    throw new CairnError('VALIDATION', 'The "password" field must be one text of at most 1000 characters');
+  }
+  return value;
 }

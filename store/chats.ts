@@ -153,6 +153,11 @@ export function createChatsRepo(db: Db) {
         : db.prepare<[], ChatRow>('SELECT * FROM chats ORDER BY updated_at DESC').all()
       ).map(toChat),
     remove: (id: string): boolean => db.prepare('DELETE FROM chats WHERE id = ?').run(id).changes > 0,
+    /** Renames a chat; updated_at stays, so renaming does not reorder the history. */
+    rename(id: string, title: string): Chat {
+      db.prepare('UPDATE chats SET title = ? WHERE id = ?').run(title, require(id).id);
+      return require(id);
+    },
     addMessage(input: Omit<ChatMessage, 'id' | 'createdAt'>): ChatMessage {
       const id = randomId('msg_');
       const time = now();

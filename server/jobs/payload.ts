@@ -121,11 +121,20 @@ export function finishedPayload(documentIds: string[]): { sources: StoredSource[
 export interface JobPayload {
   sources: StoredSource[];
   batch?: string;
+  /**
+   * The password sent for the encrypted PDFs of this job: kept only while the job is unfinished (so
+   * a restart can run it again) and gone with the rest of what was posted when it ends.
+   */
+  password?: string;
 }
 
 export function readPayload(raw: Record<string, unknown>): JobPayload {
   const sources = Array.isArray(raw.sources) ? (raw.sources as StoredSource[]) : [];
-  return typeof raw.batch === 'string' ? { sources, batch: raw.batch } : { sources };
+  return {
+    sources,
+    ...(typeof raw.batch === 'string' ? { batch: raw.batch } : {}),
+    ...(typeof raw.password === 'string' ? { password: raw.password } : {}),
+  };
 }
 
 /** The upload folders a payload names (a source dropped with its deleted document leaves its batch named). */

@@ -41,7 +41,14 @@ export const CRASHED = 'process crashed during this job';
 
 export interface JobWorker {
   /** Persists a job (uploads first written to files of the server's naming) and queues it. */
-  submit(input: { kind: string; collection: string; sources?: StoredSource[]; uploads?: UploadedFile[] }): Job;
+  submit(input: {
+    kind: string;
+    collection: string;
+    sources?: StoredSource[];
+    uploads?: UploadedFile[];
+    /** For the encrypted PDFs of the job; dropped from the row when the job ends. */
+    password?: string;
+  }): Job;
   /**
    * Starts the worker on what a previous process left: prunes old jobs, removes upload files no
    * job needs, queues the unfinished jobs and returns how many.
@@ -198,9 +205,10 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     closeOut(job.id, posted);
   }
 
-  async function ingestJob(job: Job, sources: StoredSource[], signal: AbortSignal): Promise<IngestOutcome | Error> {
+  async function ingestJob(job: Job, posted: JobPayload, signal: AbortSignal): Promise<IngestOutcome | Error> {
     try {
-      const { inputs, missing } = materialize(options.uploadsDir, sources, (documentId) => storedDocument(store, documentId));
+      const read = (documentId: string) => storedDocument(store, documentId);
+      const { inputs, missing } = materialize(options.uploadsDir, posted.sources, read);
       // One call for the whole job: the pipeline gives the event loop a turn between documents, so
       // requests are served while it runs, and the signal stops it at the next document.
       const report = progressReporter(job.id);
@@ -209,6 +217,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
         sources: inputs,
         // Re-ingest is asked for when something changed that the content hash cannot see (chunking, models).
         force: job.kind === 'reingest',
+        ...(posted.password ? { password: posted.password } : {}),
         signal,
         onProgress: (progress) => report(progress, []),
       });
@@ -232,7 +241,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     emitProgress(id);
     current = new AbortController();
     currentId = id;
-    const outcome = await ingestJob(claim.job, posted.sources, current.signal);
+    const outcome = await ingestJob(claim.job, posted, current.signal);
     // Interrupted by shutdown: back in the queue, and the next start runs it again (each document
     // is written in one transaction, so the rerun finds finished ones unchanged).
     currentId = null;
@@ -287,7 +296,10 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   return {
     submit(input) {
       const collectionId = store.collections.require(input.collection).id;
-      const payload: JobPayload = { sources: withHashes(input.sources ?? []) };
+      const payload: JobPayload = {
+        sources: withHashes(input.sources ?? []),
+        ...(input.password ? { password: input.password } : {}),
+      };
       // Written before the row: a crash in between leaves files that a later start removes.
       if (input.uploads?.length) {
         const { batch, sources } = storeUploads(options.uploadsDir, input.uploads);

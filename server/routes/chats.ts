@@ -4,8 +4,8 @@ import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { hasScope, requireScope } from '../middleware/auth.ts';
 import type { RouteDoc } from '../openapi.ts';
-import { listChatsQuery } from '../schemas.ts';
-import { param, parseQuery } from '../validate.ts';
+import { listChatsQuery, updateChatSchema } from '../schemas.ts';
+import { param, parseJsonBody, parseQuery } from '../validate.ts';
 
 export const chatDocs: RouteDoc[] = [
   { method: 'get', path: '/v1/chats', summary: 'Chats, newest first', tag: 'Chats', query: listChatsQuery, scope: 'read' },
@@ -15,6 +15,15 @@ export const chatDocs: RouteDoc[] = [
     summary: 'A chat with its messages; each carries `feedback` ({rating, comment, at} once rated, else null)',
     tag: 'Chats',
     scope: 'read',
+  },
+  {
+    method: 'patch',
+    path: '/v1/chats/{id}',
+    summary: 'Rename a chat (`{title}`); embed keys may not',
+    tag: 'Chats',
+    body: updateChatSchema,
+    scope: 'write',
+    responses: { 200: 'The renamed chat', 404: 'No such chat' },
   },
   { method: 'delete', path: '/v1/chats/{id}', summary: 'Delete a chat', tag: 'Chats', scope: 'write' },
 ];
@@ -36,6 +45,12 @@ export function createChatRoutes(deps: AppDeps) {
       const rated = feedback.byMessage(chat.id);
       const messages = store.chats.messages(chat.id).map((m) => ({ ...m, feedback: rated.get(m.id) ?? null }));
       return c.json({ ...chat, messages });
+    })
+    .patch('/:id', async (c) => {
+      const chat = store.chats.require(param(c, 'id'));
+      requireScope(c, chat.collectionId, 'write');
+      const body = await parseJsonBody(c, updateChatSchema);
+      return c.json(store.chats.rename(chat.id, body.title));
     })
     .delete('/:id', (c) => {
       const chat = store.chats.require(param(c, 'id'));

@@ -33,7 +33,7 @@ export const collectionDocs: RouteDoc[] = [
   {
     method: 'patch',
     path: `${BASE}/{collection}`,
-    summary: 'Update description and settings',
+    summary: 'Update description, display title (`title`; the name is the id and stays) and settings',
     tag: 'Collections',
     body: updateCollectionSchema,
     scope: 'admin',
@@ -56,6 +56,7 @@ function settingsPatch(body: SettingsInput & { description?: string | undefined 
     'generator',
     'index',
     'extra',
+    'title',
   ] as const);
   if (body.chunking !== undefined) {
     const base = current?.chunking ?? DEFAULT_SETTINGS.chunking;
@@ -89,6 +90,8 @@ export function collectionView(deps: AppDeps, collection: Collection) {
   const { store, config } = deps;
   return {
     ...collection,
+    /** What to show: the display name set by PATCH {title}, else the name. */
+    title: collection.settings.title || collection.name,
     models: {
       embedder: collection.settings.embedder ?? config.models.embedder,
       reranker: collection.settings.reranker ?? config.models.reranker,

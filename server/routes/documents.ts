@@ -8,8 +8,8 @@ import { idempotencyKey, rememberJob, replayedJob, replayResponse } from '../ide
 import type { StoredSource, UploadedFile } from '../jobs/payload.ts';
 import { hasScope, requireScope } from '../middleware/auth.ts';
 import type { RouteDoc } from '../openapi.ts';
-import { ingestJsonSchema, ingestMultipartSchema, listDocumentsQuery } from '../schemas.ts';
-import { readUploads } from '../uploads.ts';
+import { ingestJsonSchema, ingestMultipartSchema, listDocumentsQuery, reingestSchema } from '../schemas.ts';
+import { readUploadForm, readUploads } from '../uploads.ts';
 import { param, parseJsonBody, parseQuery, pickDefined } from '../validate.ts';
 
 const BASE = '/v1/collections/{collection}/documents';
@@ -23,7 +23,12 @@ export const documentDocs: RouteDoc[] = [
     body: ingestJsonSchema,
     multipart: ingestMultipartSchema,
     scope: 'write',
-    responses: { 202: 'Accepted: the job id to follow', 400: 'Invalid request', 413: 'Too large' },
+    responses: {
+      202: 'Accepted: the job id to follow',
+      400: 'Invalid request',
+      413: 'Too large',
+      503: 'OFFLINE: `urls` while the server is offline (nothing would be fetched)',
+    },
   },
   {
     method: 'get',
@@ -68,6 +73,7 @@ export const documentDocs: RouteDoc[] = [
     summary:
       'Ingest the document again, split and embedded anew: URLs and server paths are read again, uploads and texts come from the stored text',
     tag: 'Documents',
+    body: reingestSchema,
     scope: 'write',
     responses: { 202: 'Accepted: the job id to follow', 404: 'No such document' },
   },
@@ -94,9 +100,17 @@ function ownDocument(deps: AppDeps, collection: Collection, id: string): Documen
   return doc;
 }
 
-async function jsonSources(c: Parameters<typeof parseJsonBody>[0]): Promise<StoredSource[]> {
+async function jsonSources(deps: AppDeps, c: Parameters<typeof parseJsonBody>[0]): Promise<StoredSource[]> {
   const body = await parseJsonBody(c, ingestJsonSchema);
-  if ('urls' in body) return body.urls.map((url): StoredSource => ({ type: 'url', url }));
+  if ('urls' in body) {
+    // Refused here rather than accepted as a job bound to fail: offline means nothing is fetched.
+    if (deps.config.offline) {
+      throw new CairnError('OFFLINE', 'Offline mode (offline: true, CAIRN_OFFLINE=1) forbids fetching URLs', {
+        urls: body.urls.length,
+      });
+    }
+    return body.urls.map((url): StoredSource => ({ type: 'url', url }));
+  }
   // A posted text named like a server path or URL could later be "re-ingested" from there, and
   // one named like an upload would replace that upload.
   if (body.source !== undefined && (LOOKS_LIKE_LOCATION.test(body.source) || body.source.startsWith(UPLOAD_PREFIX))) {
@@ -136,7 +150,7 @@ export function createDocumentRoutes(deps: AppDeps) {
       const replay = replayedJob(store, idempotency);
       if (replay) return replayResponse(c, replay);
       const collection = targetCollection(deps, c, name);
-      const input = multipart ? { uploads: await readUploads(c, deps.config.server) } : { sources: await jsonSources(c) };
+      const input = multipart ? await readUploadForm(c, deps.config.server) : { sources: await jsonSources(deps, c) };
       // Asked again after the body's awaits: a twin request may have started the job meanwhile.
       const twin = replayedJob(store, idempotency);
       if (twin) return replayResponse(c, twin);
@@ -184,7 +198,7 @@ export function createDocumentRoutes(deps: AppDeps) {
       originals.release(doc.contentHash); // delete means delete: the kept original goes with its last document
       return c.json({ deleted: true, id: doc.id });
     })
-    .post('/:id/reingest', (c) => {
+    .post('/:id/reingest', async (c) => {
       const name = param(c, 'collection');
       requireScope(c, name, 'write');
       const collection = store.collections.require(name);
@@ -192,7 +206,16 @@ export function createDocumentRoutes(deps: AppDeps) {
       const source = reingestSource(doc);
       // Reading a server path again is the operator's call, not any writer's.
       if (source.type === 'path') requireScope(c, '*', 'admin');
-      const job = jobs.submit({ kind: 'reingest', collection: collection.id, sources: [source] });
+      if (source.type === 'url' && deps.config.offline) {
+        throw new CairnError('OFFLINE', `Offline mode forbids fetching ${source.url} again`, { url: source.url });
+      }
+      const { password } = await parseJsonBody(c, reingestSchema);
+      const job = jobs.submit({
+        kind: 'reingest',
+        collection: collection.id,
+        sources: [source],
+        ...(password ? { password } : {}),
+      });
       c.header('Location', `/v1/jobs/${job.id}`);
       return c.json({ jobId: job.id, status: job.status, job }, 202);
     });

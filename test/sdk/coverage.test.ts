@@ -45,6 +45,7 @@ const OPERATIONS: Record<string, Mapping> = {
   'post /v1/jobs/{id}/cancel': { sdk: 'jobs.cancel', invoke: (c) => c.jobs.cancel('j') },
   'get /v1/chats': { sdk: 'chats.list', invoke: (c) => c.chats.list() },
   'get /v1/chats/{id}': { sdk: 'chats.get', invoke: (c) => c.chats.get('c') },
+  'patch /v1/chats/{id}': { sdk: 'chats.update', invoke: (c) => c.chats.update('c', { title: 't' }) },
   'delete /v1/chats/{id}': { sdk: 'chats.delete', invoke: (c) => c.chats.delete('c') },
   'post /v1/chats/{id}/turns/{n}/feedback': { sdk: 'chats.feedback', invoke: (c) => c.chats.feedback('c', 1, { rating: 'up' }) },
   'get /v1/keys': { sdk: 'keys.list', invoke: (c) => c.keys.list() },
