@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -6,9 +6,12 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/index.ts';
+import type { AskEvent } from '../../sdk/index.ts';
 import { type RunningServer, startServer } from '../../server/index.ts';
+import { type AnswerState, applyAnswerEvent, newAnswer } from '../../web/shared/answer-state.ts';
+import { citationGroups, markerParts } from '../../web/shared/citations.tsx';
+import { pickLanguage } from '../../web/shared/language.ts';
 import { buildWidget } from '../../web/widget/build.ts';
-import { toAskEvent } from '../../web/widget/client.ts';
 import { createFakeRuntime, createTestEnv, testConfig } from '../server/helpers.ts';
 import { chromiumAvailable, launchChromium } from './chromium.ts';
 
@@ -19,7 +22,9 @@ const hasChromium = chromiumAvailable('the widget browser test');
 
 const TEXT = 'Cairns mark trails across open ground. They are piles of stones.';
 const HOSTILE_CSS = '* { all: unset; color: red !important } body { display: block; padding: 24px }';
-const SCREENSHOT = '/tmp/cairn-notes/widget.png';
+// In a temp folder, so CI needs no particular one; copied to the notes folder where a session keeps one.
+const SCREENSHOT = path.join(os.tmpdir(), 'cairn-widget.png');
+const NOTES = '/tmp/cairn-notes';
 
 let dataDir: string;
 let cairn: RunningServer;
@@ -109,8 +114,8 @@ describe.skipIf(!hasChromium)('the <cairn-chat> widget on a hostile page of anot
     expect(await page.locator('cairn-chat .msg.bot .text').last().textContent()).toBe('Cairns mark trails across open ground. 1');
     expect(await source.locator('.where').textContent()).toBe('1Trail guide');
     expect(await source.locator('q').textContent()).toBe(TEXT);
-    mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
+    if (existsSync(NOTES)) copyFileSync(SCREENSHOT, path.join(NOTES, 'widget-preact.png'));
     // Inside: the widget's own look, whatever the page unsets or paints red.
     expect(await style(page, '.msg.user', 'color')).toBe('rgb(255, 255, 255)');
     expect(await style(page, '.msg.user', 'background-color')).toBe('rgb(15, 118, 110)');
@@ -240,15 +245,47 @@ describe('embed.js', () => {
     }
   });
 
-  it('shows only gated text: draft tokens are skipped and `final` replaces what was shown', () => {
-    expect(toAskEvent('token', { text: 'Gated. ' })).toEqual({ type: 'text', text: 'Gated. ', replace: false });
-    expect(toAskEvent('token', { text: 'maybe', draft: true })).toBeNull();
-    expect(toAskEvent('final', { answer: 'The kept answer.' })).toEqual({
-      type: 'text',
-      text: 'The kept answer.',
-      replace: true,
-    });
-    expect(toAskEvent('reflection', { stage: 'isrel' })).toEqual({ type: 'status', stage: 'checking' });
-    expect(() => toAskEvent('error', { error: { code: 'GENERATOR_FAILED', message: 'boom' } })).toThrow('boom');
+  it('shows only gated text: draft tokens are kept apart and `final` replaces what was shown', () => {
+    const events = [
+      { type: 'retrieved', query: 'q', attempt: 1, passages: [] },
+      { type: 'token', text: 'Gated. ' },
+      { type: 'token', text: 'maybe', draft: true },
+      { type: 'reflection', stage: 'issup', verdict: null },
+    ] as AskEvent[];
+    const states: AnswerState[] = [];
+    let state = newAnswer();
+    for (const event of events) {
+      state = applyAnswerEvent(state, event);
+      states.push(state);
+    }
+    expect(states.map((s) => [s.stage, s.answer, s.draft])).toEqual([
+      ['searching', '', ''],
+      ['searching', 'Gated. ', ''],
+      ['searching', 'Gated. ', 'maybe'],
+      ['checking', 'Gated. ', 'maybe'],
+    ]);
+    const final = applyAnswerEvent(state, { type: 'final', answer: 'The kept answer.', citations: [] } as AskEvent);
+    expect([final.answer, final.draft]).toEqual(['The kept answer.', '']);
+    const failed = applyAnswerEvent(state, { type: 'error', error: { code: 'GENERATOR_FAILED', message: 'boom' } } as AskEvent);
+    expect(failed.error).toEqual({ code: 'GENERATOR_FAILED', message: 'boom' });
+  });
+
+  it('shares citation and language helpers: markers, groups by marker, the first known language', () => {
+    expect(markerParts('Cairns mark trails [1]. Stones [2][1]')).toEqual(['Cairns mark trails ', 1, '. Stones ', 2, 1]);
+    const cite = (marker: number, quote: string, title = 'Trail guide') =>
+      ({ marker, quote, title, source: 'trails.md', page: marker === 2 ? 3 : null }) as never;
+    expect(
+      citationGroups([
+        cite(2, 'b', 'Manual'),
+        cite(1, 'a'),
+        cite(1, 'c'),
+        { ...(cite(3, 'gone') as object), deleted: true } as never,
+      ]),
+    ).toEqual([
+      { marker: 1, where: 'Trail guide', quotes: ['a', 'c'] },
+      { marker: 2, where: 'Manual, p. 3', quotes: ['b'] },
+    ]);
+    expect(pickLanguage(['it', 'fr-CA', 'de'], ['en', 'fr', 'de'] as const, 'en')).toBe('fr');
+    expect(pickLanguage([null, '', 'pt-BR'], ['en', 'fr'] as const, 'en')).toBe('en');
   });
 });

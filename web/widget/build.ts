@@ -23,6 +23,11 @@ export async function buildWidget(): Promise<WidgetBundle> {
     target: 'es2022',
     write: false,
     legalComments: 'none',
+    // Preact's automatic JSX runtime, as the app (web/tsconfig.json) and the type check use.
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    // The SDK reads a file path with node:fs only in Node; the widget never passes one.
+    external: ['node:*'],
     logLevel: 'silent',
   });
   const js = result.outputFiles[0]?.text ?? '';

@@ -1,3 +1,5 @@
+import { pickLanguage } from '../shared/language.ts';
+
 /** The widget's own words, by language; the `language` attribute picks one, else the page's or browser's. */
 export interface Strings {
   title: string;
@@ -114,9 +116,9 @@ const es: Strings = {
   stopped: 'Detenido.',
 };
 
-const LANGUAGES: Record<string, Strings> = { en, fr, de, es };
+const LANGUAGES = { en, fr, de, es };
 
 export function stringsFor(language: string | null): Strings {
-  const wanted = (language || document.documentElement.lang || navigator.language || 'en').toLowerCase();
-  return LANGUAGES[wanted.split('-')[0] ?? 'en'] ?? en;
+  const wanted = [language, document.documentElement.lang, navigator.language];
+  return LANGUAGES[pickLanguage(wanted, ['en', 'fr', 'de', 'es'] as const, 'en')];
 }

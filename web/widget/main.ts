@@ -1,4 +1,4 @@
-import { CairnChat, setScriptServer } from './element.ts';
+import { CairnChat, setScriptServer } from './element.tsx';
 
 /**
  * embed.js: defines <cairn-chat>, and when loaded by a script tag with data-collection and
