@@ -201,6 +201,30 @@ describe.skipIf(!hasChromium)('the <cairn-chat> widget on a hostile page of anot
     await page.close();
   });
 
+  it('adds a line on Shift+Enter, stops an answer with Stop, and opens and resets from page scripts', async () => {
+    const page = await open(`http://localhost:${hostPort}`);
+    // Held answers: the question waits until Stop is pressed.
+    await page.route('**/v1/collections/docs/ask', () => new Promise(() => {}));
+    await page.evaluate(() =>
+      (document.querySelector('cairn-chat') as HTMLElement & { toggle(open?: boolean): void }).toggle(true),
+    );
+    await expect.poll(() => page.locator('cairn-chat .panel').isVisible()).toBe(true);
+    const input = page.locator('cairn-chat textarea');
+    await input.fill('First line');
+    await input.press('Shift+Enter');
+    expect([await input.inputValue(), await page.locator('cairn-chat .msg.user').count()]).toEqual(['First line\n', 0]);
+    await input.press('Enter');
+    const stop = page.locator('cairn-chat button.send');
+    await expect.poll(() => stop.textContent()).toBe('Stop');
+    await stop.click();
+    await expect.poll(() => page.locator('cairn-chat .msg.bot .status').last().textContent()).toBe('Stopped.');
+    expect(await stop.textContent()).toBe('Send');
+    expect(await page.locator('cairn-chat .msg.user').allTextContents()).toEqual(['First line']);
+    await page.evaluate(() => (document.querySelector('cairn-chat') as HTMLElement & { reset(): void }).reset());
+    await expect.poll(() => page.locator('cairn-chat .msg').count()).toBe(1);
+    await page.close();
+  });
+
   it('holds a key that cannot ingest, even from its own origin', async () => {
     const page = await open(`http://localhost:${hostPort}`);
     const result = await page.evaluate(
