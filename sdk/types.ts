@@ -9,6 +9,8 @@ import type { ApiKey, Chat, ChatMessage, Chunk, Collection, Document, Job, JobPr
 import type { AnswerEvent, AnswerResult } from '../generation/types.ts';
 import type { CollectionPassage, MultiSearchResult } from '../retrieval/multi.ts';
 import type { SearchResult } from '../retrieval/types.ts';
+import type { DeviceReport } from '../server/device.ts';
+import type { modelReport } from '../server/routes/health.ts';
 import type {
   askSchema,
   createCollectionSchema,
@@ -38,6 +40,7 @@ export type {
   Chunk,
   Collection,
   CollectionPassage,
+  DeviceReport,
   Document,
   Job,
   JobProgress,
@@ -148,7 +151,15 @@ export interface Health {
   auth: string;
   jobs: { queued: number };
   components: Record<string, ComponentStatus>;
+  /** The models folder (admin keys on `*` only). */
+  modelsDir?: string;
+  /** The GPU(s) found and the device each model backend is expected to use. */
+  device: DeviceReport;
+  /** Each configured default model: present or not; `location` (admin only), `missing` files and `get` (how to fetch it) when absent. */
+  models: ModelStatus[];
 }
+
+export type ModelStatus = ReturnType<typeof modelReport>[number];
 
 /**
  * An event of an answer stream. Events are parsed by their `type` alone, so a type this SDK does
