@@ -151,9 +151,23 @@ function persistTurn(run: Run): void {
   try {
     run.deps.store.chats.addMessage({ chatId, role: 'user', content: run.result.question, result: null });
     const result = JSON.parse(JSON.stringify(run.result)) as Record<string, unknown>;
+    nameCitedCollections(run, result);
     run.deps.store.chats.addMessage({ chatId, role: 'assistant', content: run.result.answer, result });
   } catch (error) {
     run.deps.logger.warn('could not store the chat turn', { chatId, error: (error as Error).message });
+  }
+}
+
+/**
+ * An answer over several collections stores each citation's `collection`, as its events carry it,
+ * so a reopened chat finds every source without trying each collection.
+ */
+function nameCitedCollections(run: Run, result: Record<string, unknown>): void {
+  const many = (run.request as { collections?: string[] }).collections;
+  if (!many || many.length < 2 || !Array.isArray(result.citations)) return;
+  for (const citation of result.citations as { documentId: string; collection?: string }[]) {
+    const owner = run.deps.store.documents.get(citation.documentId)?.collectionId;
+    if (owner && citation.collection === undefined) citation.collection = owner;
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cairn } from '../../sdk/index.ts';
-import { type AppHarness, fixture, startApp } from './app-helpers.ts';
+import { type AppHarness, fixture, SHOTS, startApp } from './app-helpers.ts';
 import { chromiumAvailable } from './chromium.ts';
 
 // Two collections in the chat web app: an answer across both, its source opened from the other
@@ -48,6 +48,16 @@ describe.skipIf(!hasChromium)('collections in the chat web app', () => {
     const quote = await page.locator('.source-panel .quote').textContent();
     await expect.poll(() => page.locator('.source-panel mark#cited-span').textContent()).toBe(quote);
     expect(quote).toBe('Granite is a coarse-grained igneous rock composed mostly of quartz, alkali feldspar and plagioclase.');
+
+    // Reopened, the stored answer still says which collection each source is in.
+    await page.reload();
+    await page.locator('.turn .markdown .cite').first().click();
+    await expect.poll(() => page.locator('.source-panel mark#cited-span').textContent()).toBe(quote);
+    const chat = new URLSearchParams(new URL(page.url()).hash.slice(1)).get('chat');
+    const stored = (await (await fetch(`${app.server.url}/v1/chats/${chat}`)).json()) as {
+      messages: { result: { citations: { collection?: string }[] } | null }[];
+    };
+    expect(stored.messages[1]?.result?.citations.map((c) => c.collection)).toEqual(['rocks', 'rocks']);
   });
 
   it('switches between stored chats, each showing its own turns', async () => {
@@ -78,6 +88,10 @@ describe.skipIf(!hasChromium)('collections in the chat web app', () => {
       .poll(questions, { timeout: 20_000 })
       .toEqual(['What is granite composed of?', 'What is granite made of?', 'What is granite made of?']);
     await page.locator('.turn:nth-child(3) .verdict').waitFor({ timeout: 20_000 });
+    // Every stored turn is shown, the regenerated one marked as another answer to the same question.
+    expect(
+      await page.locator('.turn').evaluateAll((turns) => turns.map((t) => t.querySelector('.regenerated-note') !== null)),
+    ).toEqual([false, false, true]);
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
     await page.locator('.turn').last().getByRole('button', { name: 'Copy' }).click();
     await page.locator('.turn').last().getByRole('button', { name: 'Copied' }).waitFor();
@@ -87,6 +101,12 @@ describe.skipIf(!hasChromium)('collections in the chat web app', () => {
       messages: { content: string }[];
     };
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(stored.messages.at(-1)?.content);
+    expect(stored.messages.filter((m) => (m as { role?: string }).role === 'user').length).toBe(3);
+    await page.reload();
+    await expect
+      .poll(questions, { timeout: 20_000 })
+      .toEqual(['What is granite composed of?', 'What is granite made of?', 'What is granite made of?']);
+    await page.screenshot({ path: `${SHOTS}/uifix-regenerated.png` });
   });
 
   it('saves the collection’s settings and deletes it after confirmation', async () => {

@@ -3,6 +3,7 @@ import { cairn, describeError } from './api.ts';
 import { droppedFiles, pickedFiles } from './files.ts';
 import { t } from './i18n.ts';
 import { dismiss, JobList, restoreJobs, track, trackedJobs } from './jobs.tsx';
+import { keepFiles } from './password-prompt.tsx';
 import { useSignal } from './signal.ts';
 
 /** Adding documents: drop files or folders, pick them, add a URL or paste a text; each becomes a followed job. */
@@ -15,10 +16,11 @@ export function AddDocuments({ collection }: { collection: string }) {
   const [error, setError] = useState<string | null>(null);
   const [over, setOver] = useState(false);
 
-  async function submit(label: string, add: () => ReturnType<typeof cairn.documents.add>) {
+  async function submit(label: string, add: () => ReturnType<typeof cairn.documents.add>, files: File[] = []) {
     setError(null);
     try {
       const accepted = await add();
+      if (files.length > 0) keepFiles(accepted.jobId, files);
       track(accepted, label);
       return true;
     } catch (failure) {
@@ -27,7 +29,7 @@ export function AddDocuments({ collection }: { collection: string }) {
     }
   }
   const upload = (files: File[]) =>
-    files.length > 0 && submit(files.map((f) => f.name).join(', '), () => cairn.documents.add(collection, { files }));
+    files.length > 0 && submit(files.map((f) => f.name).join(', '), () => cairn.documents.add(collection, { files }), files);
 
   const onDrop = async (event: DragEvent) => {
     event.preventDefault();

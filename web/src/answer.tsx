@@ -13,6 +13,8 @@ export interface AnswerProps {
   turn: Turn;
   chatId: string | null;
   last: boolean;
+  /** The same question as the turn before: a regenerated answer, kept in the chat like every turn. */
+  again: boolean;
   busy: boolean;
   onCite: (citation: Citation) => void;
   onAsk: (question: string) => void;
@@ -194,6 +196,7 @@ export function AnswerView(props: AnswerProps) {
   const { turn } = props;
   return (
     <article class="turn" aria-busy={turn.state === 'streaming'}>
+      {props.again && <p class="muted regenerated-note">↻ {t('regeneratedNote')}</p>}
       <Question turn={turn} busy={props.busy} onAsk={props.onAsk} />
       <div class={`answer ${turn.state}`}>
         {turn.state === 'streaming' && !turn.answer && <p class="muted thinking">{t('thinking')}</p>}

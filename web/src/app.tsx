@@ -9,7 +9,8 @@ import { lang, setLang, t } from './i18n.ts';
 import { SettingsPage } from './settings.tsx';
 import { useSignal } from './signal.ts';
 import { type OpenSource, SourcePanel } from './source-panel.tsx';
-import { alsoAsk, collections, current, drawerOpen, globalError, loadCollections, setTheme, theme, view } from './state.ts';
+import { current, drawerOpen, globalError, loadCollections, setTheme, theme, view } from './state.ts';
+import { TablesPage } from './tables.tsx';
 
 function KeyPrompt() {
   const [key, setValue] = useState('');
@@ -122,8 +123,7 @@ export function App() {
   useEffect(() => setSource(null), [name]);
   const cite = (citation: Citation) => {
     const named = (citation as { collection?: string }).collection;
-    const candidates = [named, name, ...alsoAsk.get(), ...collections.get().map((c) => c.name)];
-    setSource({ citation, collections: [...new Set(candidates.filter((c): c is string => Boolean(c)))] });
+    setSource({ citation, collection: named ?? name ?? '' });
     drawerOpen.set(false);
   };
   return (
@@ -139,7 +139,9 @@ export function App() {
         <Documents onOpen={cite} />
       </aside>
       {drawer && <button type="button" class="scrim" aria-label={t('close')} onClick={() => drawerOpen.set(false)} />}
-      <main class="main">{page === 'settings' ? <SettingsPage /> : <ChatView onCite={cite} />}</main>
+      <main class="main">
+        {page === 'settings' ? <SettingsPage /> : page === 'tables' ? <TablesPage /> : <ChatView onCite={cite} />}
+      </main>
       {source && <SourcePanel open={source} onClose={() => setSource(null)} />}
       {needKey && <KeyPrompt />}
     </div>

@@ -127,6 +127,7 @@ export function ChatView({ onCite }: ChatProps) {
             turn={turn}
             chatId={id}
             last={i === turns.length - 1}
+            again={i > 0 && turns[i - 1]?.question === turn.question}
             busy={busy}
             onCite={onCite}
             onAsk={ask}

@@ -28,7 +28,7 @@ export function CollectionPicker() {
         <select id="collection" value={name ?? ''} onChange={(e) => selectCollection(e.currentTarget.value)}>
           {all.map((c) => (
             <option key={c.name} value={c.name}>
-              {c.name} ({c.counts.documents})
+              {c.title || c.name} ({c.counts.documents})
             </option>
           ))}
         </select>
@@ -99,6 +99,7 @@ const orNull = (value: string) => (value.trim() ? value.trim() : null);
 export function CollectionSettingsForm({ collection }: { collection: CollectionView }) {
   const s = collection.settings;
   const [form, setForm] = useState({
+    title: collection.title === collection.name ? '' : collection.title,
     description: collection.description,
     embedder: text(s.embedder),
     reranker: text(s.reranker),
@@ -136,6 +137,7 @@ export function CollectionSettingsForm({ collection }: { collection: CollectionV
         splitter: form.splitter,
       };
       await cairn.collections.update(collection.name, {
+        title: form.title.trim(),
         description: form.description,
         index: form.index,
         embedder: orNull(form.embedder),
@@ -164,6 +166,7 @@ export function CollectionSettingsForm({ collection }: { collection: CollectionV
       <h3>
         {t('collectionSettings')}: {collection.name}
       </h3>
+      {field('title', `${t('renameCollection')} (${t('none')} = ${collection.name})`)}
       {field('description', t('description'))}
       {field('embedder', `${t('embedder')} (${t('none')} = BM25)`)}
       {field('reranker', t('reranker'))}

@@ -6,7 +6,7 @@ import { formatBytes } from './files.ts';
 import { type StringKey, t } from './i18n.ts';
 import { shownSource, track } from './jobs.tsx';
 import { useSignal } from './signal.ts';
-import { current, documentsVersion, loadCollections } from './state.ts';
+import { current, documentsVersion, drawerOpen, loadCollections, view } from './state.ts';
 
 type Sort = 'newest' | 'title' | 'size' | 'status';
 const SORTS: Record<Sort, StringKey> = { newest: 'sortNewest', title: 'sortTitle', size: 'sortSize', status: 'sortStatus' };
@@ -39,6 +39,33 @@ function openCitation(doc: DocumentSummary): Citation {
   };
 }
 
+interface OcrInfo {
+  engines: string[];
+  meanConfidence: number;
+  lowConfidencePages: number[];
+  warning?: string;
+}
+
+/** A document read by OCR says so: its engines and mean confidence, and a warning for doubtful pages. */
+function OcrBadge({ metadata }: { metadata: Record<string, unknown> }) {
+  const ocr = metadata.ocr as Partial<OcrInfo> | undefined;
+  if (!ocr || typeof ocr !== 'object') return null;
+  const engines = (ocr.engines ?? []).join(', ');
+  const mean = typeof ocr.meanConfidence === 'number' ? `${Math.round(ocr.meanConfidence * 100)}%` : '?';
+  const detail = t('ocrDetail', { engines: engines || '?', confidence: mean });
+  const low = ocr.lowConfidencePages ?? [];
+  return (
+    <details class={`ocr${low.length > 0 ? ' low' : ''}`}>
+      <summary class="badge" title={detail}>
+        {t('ocr')}
+        {low.length > 0 && ' ⚠'}
+      </summary>
+      <p class="muted">{detail}</p>
+      {low.length > 0 && <p class="failure">{ocr.warning ?? t('ocrLowPages', { pages: low.join(', ') })}</p>}
+    </details>
+  );
+}
+
 function DocumentRow({
   doc,
   onOpen,
@@ -64,6 +91,7 @@ function DocumentRow({
         </button>
         <span class={`status ${doc.status}`}>{t(STATUS[doc.status] ?? 'statusReady')}</span>
       </div>
+      <OcrBadge metadata={doc.metadata} />
       <div class="muted doc-meta">
         {shownSource(doc.source) !== name && <span>{shownSource(doc.source)} · </span>}
         {doc.mime} · {formatBytes(doc.bytes)}
@@ -119,9 +147,22 @@ export function Documents({ onOpen }: { onOpen: (c: Citation) => void }) {
   const changed = (e: string | null) => (e ? setError(e) : documentsVersion.set(documentsVersion.get() + 1));
   return (
     <section class="documents" aria-label={t('documents')}>
-      <h2>
-        {t('documents')} <span class="muted">({docs.length})</span>
-      </h2>
+      <div class="documents-head">
+        <h2>
+          {t('documents')} <span class="muted">({docs.length})</span>
+        </h2>
+        <button
+          type="button"
+          class="link"
+          id="open-tables"
+          onClick={() => {
+            view.set('tables');
+            drawerOpen.set(false);
+          }}
+        >
+          ⊞ {t('tables')}
+        </button>
+      </div>
       <div class="doc-tools">
         <input
           type="search"

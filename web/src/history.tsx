@@ -13,6 +13,7 @@ export function ChatHistory() {
   const version = useSignal(chatsVersion);
   const [chats, setChats] = useState<Chat[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const [renaming, setRenaming] = useState<string | null>(null);
   useEffect(() => {
     if (!name) return setChats([]);
     let live = true;
@@ -28,6 +29,11 @@ export function ChatHistory() {
       live = false;
     };
   }, [name, version]);
+  const renamed = (failure: string | null) => {
+    setRenaming(null);
+    if (failure) setError(failure);
+    else chatsVersion.set(chatsVersion.get() + 1);
+  };
   const remove = async (chat: Chat) => {
     if (!confirm(t('confirmDeleteChat'))) return;
     try {
@@ -59,16 +65,29 @@ export function ChatHistory() {
       <ul id="chat-list">
         {chats.map((chat) => (
           <li key={chat.id} class={chat.id === open ? 'active' : ''}>
+            {renaming === chat.id ? (
+              <RenameChat chat={chat} onDone={renamed} />
+            ) : (
+              <button
+                type="button"
+                class="chat-title"
+                aria-current={chat.id === open ? 'page' : undefined}
+                onClick={() => {
+                  openChat(chat.id);
+                  drawerOpen.set(false);
+                }}
+              >
+                {chat.title || chat.id}
+              </button>
+            )}
             <button
               type="button"
-              class="chat-title"
-              aria-current={chat.id === open ? 'page' : undefined}
-              onClick={() => {
-                openChat(chat.id);
-                drawerOpen.set(false);
-              }}
+              class="icon rename"
+              aria-label={`${t('renameChat')}: ${chat.title}`}
+              title={t('renameChat')}
+              onClick={() => setRenaming(renaming === chat.id ? null : chat.id)}
             >
-              {chat.title || chat.id}
+              ✎
             </button>
             <button type="button" class="icon" aria-label={`${t('delete')}: ${chat.title}`} onClick={() => remove(chat)}>
               <Icon name="trash" />
@@ -77,5 +96,40 @@ export function ChatHistory() {
         ))}
       </ul>
     </nav>
+  );
+}
+
+/** A chat's title edited in place: Enter saves, Escape keeps the old one. */
+function RenameChat({ chat, onDone }: { chat: Chat; onDone: (error: string | null) => void }) {
+  const [title, setTitle] = useState(chat.title);
+  const save = async (event: Event) => {
+    event.preventDefault();
+    const next = title.trim();
+    if (!next || next === chat.title) return onDone(null);
+    try {
+      await cairn.chats.update(chat.id, { title: next });
+      onDone(null);
+    } catch (e) {
+      onDone(describeError(e));
+    }
+  };
+  return (
+    <form class="rename-form" onSubmit={save}>
+      <input
+        aria-label={t('renameChat')}
+        value={title}
+        ref={(el) => el?.focus()}
+        maxLength={200}
+        onInput={(e) => setTitle(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          if (e.key !== 'Escape') return;
+          e.stopPropagation();
+          onDone(null);
+        }}
+      />
+      <button type="submit" class="primary">
+        {t('save')}
+      </button>
+    </form>
   );
 }

@@ -117,6 +117,21 @@ const en = {
   back: 'Back to chat',
   emptyChat: 'Ask anything about the documents of this collection. Answers cite their sources; click a [n] to see the passage.',
   extractive: 'No generator is loaded: answers quote the best passages (extractive mode).',
+  ocr: 'OCR',
+  ocrDetail: 'Text read by OCR ({engines}), mean confidence {confidence}',
+  ocrLowPages: 'Low OCR confidence on pages {pages}: check the text',
+  tables: 'Tables',
+  runSql: 'Run',
+  sqlPlaceholder: 'SELECT … FROM table LIMIT 10',
+  noTables: 'No tables in this collection yet. Add a CSV or XLSX file, or a document with tables.',
+  rowsShown: '{rows} rows · {ms} ms',
+  truncated: 'more rows were not read',
+  columns: 'Columns',
+  renameCollection: 'Display title',
+  renameChat: 'Rename chat',
+  regeneratedNote: 'another answer to the same question',
+  computeDevice: 'Compute device',
+  howToGet: 'To get it',
 } as const;
 
 export type StringKey = keyof typeof en;
@@ -237,6 +252,21 @@ const zh: Record<StringKey, string> = {
   back: '返回对话',
   emptyChat: '就此知识库的文档随意提问。回答会引用来源；点击 [n] 查看原文段落。',
   extractive: '未加载生成模型：回答直接引用最相关的段落（抽取模式）。',
+  ocr: 'OCR',
+  ocrDetail: '文字由 OCR 识别（{engines}），平均置信度 {confidence}',
+  ocrLowPages: '第 {pages} 页 OCR 置信度低：请核对文字',
+  tables: '表格',
+  runSql: '运行',
+  sqlPlaceholder: 'SELECT … FROM 表名 LIMIT 10',
+  noTables: '此知识库还没有表格。添加 CSV 或 XLSX 文件，或含表格的文档。',
+  rowsShown: '{rows} 行 · {ms} 毫秒',
+  truncated: '更多行未读取',
+  columns: '列',
+  renameCollection: '显示标题',
+  renameChat: '重命名对话',
+  regeneratedNote: '同一问题的另一个回答',
+  computeDevice: '计算设备',
+  howToGet: '获取方式',
 };
 
 export type Lang = 'en' | 'zh';

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Job, JobAccepted } from '../../sdk/index.ts';
 import { cairn, describeError, jobWord } from './api.ts';
 import { t } from './i18n.ts';
+import { PasswordPrompt, sentFile } from './password-prompt.tsx';
 import { signal } from './signal.ts';
 import { documentsVersion } from './state.ts';
 
@@ -12,6 +13,8 @@ export interface Tracked {
 }
 
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
+/** Failures a password fixes: none given, or a wrong one. */
+const PASSWORD_CODES = new Set(['PDF_ENCRYPTED', 'PDF_BAD_PASSWORD']);
 
 /** An upload's source is `upload:<hash>/<name>`: the name is what the person dropped. */
 export function shownSource(source: string): string {
@@ -30,6 +33,8 @@ function summary(job: Job): string {
 function JobRow({ tracked, onDismiss }: { tracked: Tracked; onDismiss: () => void }) {
   const [job, setJob] = useState<Job | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Encrypted files sent again with a password: their prompt goes, the new job follows in the list.
+  const [retried, setRetried] = useState<Set<string>>(new Set());
   useEffect(() => {
     const stop = new AbortController();
     cairn.jobs
@@ -71,9 +76,21 @@ function JobRow({ tracked, onDismiss }: { tracked: Tracked; onDismiss: () => voi
       </div>
       {running && p && <progress max={Math.max(p.documentsTotal, 1)} value={p.documentsDone} />}
       {job?.failures.map((f) => (
-        <p class="failure" key={f.source} title={f.source}>
-          <strong>{shownSource(f.source)}</strong> — <code>{f.code}</code>: {f.message}
-        </p>
+        <div key={f.source}>
+          <p class="failure" title={f.source}>
+            <strong>{shownSource(f.source)}</strong> — <code>{f.code}</code>: {f.message}
+          </p>
+          {PASSWORD_CODES.has(f.code) && tracked.collection && !retried.has(f.source) && (
+            <PasswordPrompt
+              collection={tracked.collection}
+              file={sentFile(tracked.id, shownSource(f.source))}
+              onSent={(jobId) => {
+                setRetried(new Set([...retried, f.source]));
+                track({ jobId, job: { collectionId: tracked.collection } }, shownSource(f.source));
+              }}
+            />
+          )}
+        </div>
       ))}
       {job?.error && <p class="failure">{job.error}</p>}
       {error && (
@@ -99,7 +116,7 @@ export function JobList({ jobs, onDismiss }: { jobs: Tracked[]; onDismiss: (id: 
 /** The jobs this tab started (uploads and re-ingests), newest first, until dismissed. */
 export const trackedJobs = signal<Tracked[]>([]);
 
-export function track(accepted: JobAccepted, label: string): void {
+export function track(accepted: { jobId: string; job: Pick<JobAccepted['job'], 'collectionId'> }, label: string): void {
   trackedJobs.set([{ id: accepted.jobId, label, collection: accepted.job.collectionId }, ...trackedJobs.get()]);
 }
 

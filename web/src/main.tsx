@@ -1,6 +1,7 @@
 import './styles/base.css';
 import './styles/layout.css';
 import './styles/chat.css';
+import './styles/extras.css';
 import './styles/mobile.css';
 import { render } from 'preact';
 import { App } from './app.tsx';

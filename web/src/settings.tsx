@@ -6,6 +6,23 @@ import { t } from './i18n.ts';
 import { useSignal } from './signal.ts';
 import { collections, current, view } from './state.ts';
 
+/** The compute device as /health names it: a word, or an object of its facts. */
+function deviceText(device: unknown): string | null {
+  if (typeof device === 'string') return device;
+  if (!device || typeof device !== 'object') return null;
+  return Object.entries(device)
+    .filter(([, value]) => value !== null && value !== undefined && typeof value !== 'object')
+    .map(([key, value]) => `${key}: ${value}`)
+    .join(' · ');
+}
+
+/** How to get a missing model, whichever field /health gives it in. */
+function howToGet(component: object): string | null {
+  const c = component as Record<string, unknown>;
+  const hint = c.howToGet ?? c.get ?? c.hint ?? c.fix;
+  return typeof hint === 'string' ? hint : null;
+}
+
 function HealthView() {
   const [health, setHealth] = useState<Health | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -21,13 +38,25 @@ function HealthView() {
         {health.status} · v{health.version} · auth: {health.auth} · {health.offline ? 'offline' : 'online'} · jobs queued:{' '}
         {health.jobs.queued}
       </p>
+      {deviceText((health as { device?: unknown }).device) && (
+        <p id="health-device">
+          {t('computeDevice')}: <strong>{deviceText((health as { device?: unknown }).device)}</strong>
+        </p>
+      )}
       <table class="health">
         <tbody>
           {Object.entries(health.components).map(([name, c]) => (
             <tr key={name}>
               <th scope="row">{name}</th>
               <td class={c.available ? 'ok' : 'missing'}>{c.available ? t('available') : t('missing')}</td>
-              <td>{c.detail}</td>
+              <td>
+                {c.detail}
+                {!c.available && howToGet(c) && (
+                  <div class="how-to-get">
+                    {t('howToGet')}: <code>{howToGet(c)}</code>
+                  </div>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>

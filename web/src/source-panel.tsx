@@ -1,27 +1,17 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { type Citation, type DocumentText, NotFoundError } from '../../sdk/index.ts';
+import type { Citation, DocumentText } from '../../sdk/index.ts';
 import { cairn, describeError } from './api.ts';
 import { t } from './i18n.ts';
 import { shownSource } from './jobs.tsx';
 
 export interface OpenSource {
   citation: Citation;
-  /** Where the document may be, most likely first: a stored answer over several collections does not say which. */
-  collections: string[];
+  /** The document's collection: the citation's own (answers across collections name it), else the open one. */
+  collection: string;
 }
 
-/** The document's text from the first collection that has it. */
 async function findText(open: OpenSource): Promise<{ collection: string; doc: DocumentText }> {
-  let failure: unknown = new Error('no collection');
-  for (const collection of open.collections) {
-    try {
-      return { collection, doc: await cairn.documents.text(collection, open.citation.documentId) };
-    } catch (error) {
-      failure = error;
-      if (!(error instanceof NotFoundError)) break;
-    }
-  }
-  throw failure;
+  return { collection: open.collection, doc: await cairn.documents.text(open.collection, open.citation.documentId) };
 }
 
 /** The slice of the text to show: the cited page when the document has pages, else all of it. */

@@ -8,7 +8,7 @@ export const current = signal<string | null>(null);
 export const chatId = signal<string | null>(null);
 /** Extra collections an answer searches besides the current one. */
 export const alsoAsk = signal<string[]>([]);
-export const view = signal<'chat' | 'settings'>('chat');
+export const view = signal<'chat' | 'settings' | 'tables'>('chat');
 export const drawerOpen = signal(false);
 export const theme = signal<'light' | 'dark'>(initialTheme());
 /** Bumped when documents change (ingest finished, delete), so lists reload. */
