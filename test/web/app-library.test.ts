@@ -135,6 +135,7 @@ describe.skipIf(!hasChromium)('the library of the chat web app', () => {
     await page.getByText('Saved', { exact: true }).waitFor();
     expect((await cairn.collections.get('library')).title).toBe('Field library');
     await expect.poll(() => page.locator('#collection option').first().textContent()).toBe('Field library (3)');
-    await page.screenshot({ path: `${SHOTS}/uifix-rename-collection.png` });
+    await page.locator('.topbar').screenshot({ path: `${SHOTS}/uifix-rename-collection.png` });
+    await page.locator('.settings-form').screenshot({ path: `${SHOTS}/uifix-collection-title.png` });
   });
 });

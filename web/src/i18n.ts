@@ -132,6 +132,12 @@ const en = {
   regeneratedNote: 'another answer to the same question',
   computeDevice: 'Compute device',
   howToGet: 'To get it',
+  noGpu: 'no GPU found (CPU)',
+  deviceGenerators: 'Generators (llama.cpp)',
+  deviceEncoders: 'Embedders and rerankers (transformers.js)',
+  deviceAsked: 'asked: {asked}',
+  models: 'Models',
+  missingFiles: 'Missing files',
 } as const;
 
 export type StringKey = keyof typeof en;
@@ -267,6 +273,12 @@ const zh: Record<StringKey, string> = {
   regeneratedNote: '同一问题的另一个回答',
   computeDevice: '计算设备',
   howToGet: '获取方式',
+  noGpu: '未找到 GPU（使用 CPU）',
+  deviceGenerators: '生成模型（llama.cpp）',
+  deviceEncoders: '向量与重排序模型（transformers.js）',
+  deviceAsked: '配置：{asked}',
+  models: '模型',
+  missingFiles: '缺少的文件',
 };
 
 export type Lang = 'en' | 'zh';

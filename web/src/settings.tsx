@@ -2,26 +2,10 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ApiKey, Health } from '../../sdk/index.ts';
 import { cairn, describeError, hasStoredKey, isDenied, setKey } from './api.ts';
 import { CollectionSettingsForm } from './collections.tsx';
+import { DeviceView, ModelsView } from './health-models.tsx';
 import { t } from './i18n.ts';
 import { useSignal } from './signal.ts';
 import { collections, current, view } from './state.ts';
-
-/** The compute device as /health names it: a word, or an object of its facts. */
-function deviceText(device: unknown): string | null {
-  if (typeof device === 'string') return device;
-  if (!device || typeof device !== 'object') return null;
-  return Object.entries(device)
-    .filter(([, value]) => value !== null && value !== undefined && typeof value !== 'object')
-    .map(([key, value]) => `${key}: ${value}`)
-    .join(' · ');
-}
-
-/** How to get a missing model, whichever field /health gives it in. */
-function howToGet(component: object): string | null {
-  const c = component as Record<string, unknown>;
-  const hint = c.howToGet ?? c.get ?? c.hint ?? c.fix;
-  return typeof hint === 'string' ? hint : null;
-}
 
 function HealthView() {
   const [health, setHealth] = useState<Health | null>(null);
@@ -38,40 +22,36 @@ function HealthView() {
         {health.status} · v{health.version} · auth: {health.auth} · {health.offline ? 'offline' : 'online'} · jobs queued:{' '}
         {health.jobs.queued}
       </p>
-      {deviceText((health as { device?: unknown }).device) && (
-        <p id="health-device">
-          {t('computeDevice')}: <strong>{deviceText((health as { device?: unknown }).device)}</strong>
-        </p>
-      )}
+      <DeviceView device={health.device} />
       <table class="health">
         <tbody>
           {Object.entries(health.components).map(([name, c]) => (
             <tr key={name}>
               <th scope="row">{name}</th>
               <td class={c.available ? 'ok' : 'missing'}>{c.available ? t('available') : t('missing')}</td>
-              <td>
-                {c.detail}
-                {!c.available && howToGet(c) && (
-                  <div class="how-to-get">
-                    {t('howToGet')}: <code>{howToGet(c)}</code>
-                  </div>
-                )}
-              </td>
+              <td>{c.detail}</td>
             </tr>
           ))}
         </tbody>
       </table>
+      <ModelsView models={health.models} />
       {health.dataDir && (
         <p class="muted">
           dataDir: <code>{health.dataDir}</code>
         </p>
       )}
-      {'ocr' in health && (
-        <p class="muted">
-          OCR: <code>{JSON.stringify((health as { ocr?: unknown }).ocr)}</code>
-        </p>
-      )}
+      <OcrLine ocr={(health as { ocr?: { mode?: string; engines?: string[] } }).ocr} />
     </section>
+  );
+}
+
+function OcrLine({ ocr }: { ocr: { mode?: string; engines?: string[] } | undefined }) {
+  if (!ocr) return null;
+  return (
+    <p class="muted" id="health-ocr">
+      OCR: {ocr.mode ?? '?'}
+      {ocr.engines && ocr.engines.length > 0 && ` · ${ocr.engines.join(', ')}`}
+    </p>
   );
 }
 
