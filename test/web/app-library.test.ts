@@ -109,6 +109,10 @@ describe.skipIf(!hasChromium)('the library of the chat web app', () => {
       'Bergen291000',
     ]);
     await page.screenshot({ path: `${SHOTS}/uifix-tables.png` });
+    await page.setViewportSize({ width: 375, height: 740 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth)).toBe(true);
+    await page.screenshot({ path: `${SHOTS}/uifix-tables-mobile.png` });
+    await page.setViewportSize({ width: 1280, height: 800 });
     await page.fill('#sql', `DELETE FROM "${name}"`);
     await page.click('#run-sql');
     await expect.poll(() => page.locator('#sql-error').textContent()).toMatch(/^SQL_REFUSED: /);

@@ -16,7 +16,7 @@ function TableCard({ table, onPick }: { table: TableInfo; onPick: (sql: string) 
         <code>{table.name}</code>
       </button>{' '}
       <span class="muted">
-        {where} · {table.rows} rows
+        {where} · {t('tableRows', { rows: table.rows })}
       </span>
       <ul class="columns" aria-label={t('columns')}>
         {table.columns.map((c) => (
