@@ -82,12 +82,12 @@ export class Documents {
     return `/v1/collections/${enc(collection)}/documents${rest}`;
   }
 
-  /** Ingests a text, URLs or files as a background job; follow it with `jobs.wait(accepted.jobId)`. */
+  /** Ingests a text, URLs or files as a background job; follow it with `jobs.wait(accepted.id)`. */
   async add(collection: string, params: AddDocumentParams, options?: AddOptions): Promise<JobAccepted> {
     const body = 'files' in params ? await filesForm(params) : params;
     // One key for every retry of this call, so a retried POST cannot ingest twice.
     const headers = { 'idempotency-key': options?.idempotencyKey ?? newIdempotencyKey() };
-    return this.http.json({ method: 'POST', path: this.path(collection), body, headers, options });
+    return accepted(this.http.json({ method: 'POST', path: this.path(collection), body, headers, options }));
   }
 
   list(collection: string, params: ListDocumentsParams = {}, options?: RequestOptions): Promise<DocumentList> {
@@ -118,7 +118,7 @@ export class Documents {
   /** Replaces an uploaded or posted document with one file; it keeps its id. */
   async replace(collection: string, id: string, file: FileInput, options?: RequestOptions): Promise<JobAccepted> {
     const body = await filesForm({ files: file }, 'file');
-    return this.http.json({ method: 'PUT', path: this.path(collection, `/${enc(id)}`), body, options });
+    return accepted(this.http.json({ method: 'PUT', path: this.path(collection, `/${enc(id)}`), body, options }));
   }
 
   delete(collection: string, id: string, options?: RequestOptions): Promise<Deleted> {
@@ -127,8 +127,16 @@ export class Documents {
 
   /** Ingests the document again; `password` opens an encrypted PDF (kept by the server only until the job ends). */
   reingest(collection: string, id: string, params: ReingestParams = {}, options?: RequestOptions): Promise<JobAccepted> {
-    return this.http.json({ method: 'POST', path: this.path(collection, `/${enc(id)}/reingest`), body: params, options });
+    return accepted(
+      this.http.json({ method: 'POST', path: this.path(collection, `/${enc(id)}/reingest`), body: params, options }),
+    );
   }
+}
+
+/** `id` mirrors `jobId`, so `jobs.wait(accepted.id)` works as with the openai client's objects. */
+async function accepted(answer: Promise<Omit<JobAccepted, 'id'>>): Promise<JobAccepted> {
+  const body = await answer;
+  return { ...body, id: body.jobId };
 }
 
 export interface WaitOptions extends RequestOptions {

@@ -9,8 +9,6 @@ import type { ApiKey, Chat, ChatMessage, Chunk, Collection, Document, Job, JobPr
 import type { AnswerEvent, AnswerResult } from '../generation/types.ts';
 import type { CollectionPassage, MultiSearchResult } from '../retrieval/multi.ts';
 import type { SearchResult } from '../retrieval/types.ts';
-import type { DeviceReport } from '../server/device.ts';
-import type { modelReport } from '../server/routes/health.ts';
 import type {
   askSchema,
   createCollectionSchema,
@@ -40,7 +38,6 @@ export type {
   Chunk,
   Collection,
   CollectionPassage,
-  DeviceReport,
   Document,
   Job,
   JobProgress,
@@ -84,6 +81,8 @@ export type DocumentWithChunks = Document & { chunks: Chunk[] };
 
 /** What an ingest, replace or re-ingest answers: the job to follow. */
 export interface JobAccepted {
+  /** The job's id (the same as `jobId`). */
+  id: string;
   jobId: string;
   status: Job['status'];
   job: Job;
@@ -159,7 +158,28 @@ export interface Health {
   models: ModelStatus[];
 }
 
-export type ModelStatus = ReturnType<typeof modelReport>[number];
+/** The GPUs found and the device each model backend is expected to use (server/device.ts). */
+export interface DeviceReport {
+  gpus: string[];
+  nvidiaDriver: string | null;
+  llama: { asked: 'auto' | 'cuda' | 'vulkan' | 'metal' | 'cpu'; expected: 'cuda' | 'metal' | 'vulkan' | 'cpu' };
+  transformers: { asked: 'cpu' | 'cuda'; expected: 'cuda' | 'cpu' };
+  note: string;
+}
+
+/** One configured model as /health reports it (server/routes/health.ts `modelReport`). */
+export interface ModelStatus {
+  role: 'embedder' | 'reranker' | 'generator';
+  ref: string;
+  backend: string;
+  present: boolean;
+  /** Where its files are (admin keys on `*` only). */
+  location?: string;
+  /** Files not found, inside the model's folder (absent models only). */
+  missing?: string[];
+  /** How to fetch it (absent models only). */
+  get?: string;
+}
 
 /**
  * An event of an answer stream. Events are parsed by their `type` alone, so a type this SDK does

@@ -34,8 +34,9 @@ describe('the SDK against a real server in Node', () => {
       source: 'granite',
     });
     expect(accepted.job.kind).toBe('ingest');
+    expect(accepted.id).toBe(accepted.jobId);
     const progress: number[] = [];
-    const job = await cairn.jobs.wait(accepted.jobId, { onProgress: (p) => progress.push(p.progress.documentsTotal) });
+    const job = await cairn.jobs.wait(accepted.id, { onProgress: (p) => progress.push(p.progress.documentsTotal) });
     expect(job.status).toBe('succeeded');
     expect(progress.length).toBeGreaterThanOrEqual(1);
     const id = documentId('rocks', 'granite');
