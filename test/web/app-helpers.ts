@@ -10,7 +10,8 @@ import { buildWebApp, WEB_DIST } from '../../web/build.ts';
 import { testConfig } from '../server/helpers.ts';
 import { launchChromium } from './chromium.ts';
 
-export const SHOTS = '/tmp/cairn-notes';
+/** Screenshots of each test run, for a person to look at; outside the repository. */
+export const SHOTS = path.join(os.tmpdir(), 'cairn-shots');
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 const SOURCES = ['web/src', 'web/index.html', 'web/vite.config.ts', 'sdk'];
