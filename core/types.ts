@@ -22,6 +22,21 @@ export interface CollectionSettings {
   extra: Record<string, unknown>;
   /** Display name; the name stays the id, since document ids derive from it. Absent or "": the name. */
   title?: string;
+  /** Search defaults for this collection: a request's own option wins, config fills what is unset. */
+  retrieval?: CollectionRetrievalSettings;
+  /** Answer defaults for this collection (single-collection asks only), with the same precedence. */
+  answer?: CollectionAnswerSettings;
+}
+
+export interface CollectionRetrievalSettings {
+  mode?: 'bm25' | 'dense' | 'hybrid';
+  k?: number;
+  rerank?: boolean;
+}
+
+export interface CollectionAnswerSettings {
+  reflect?: boolean;
+  retrieve?: 'always' | 'never' | 'auto';
 }
 
 export interface Collection {

@@ -104,18 +104,25 @@ function prepare(deps: AnswerDeps, request: AskRequest, onEvent?: (event: Answer
   const chatId = resolveChat(deps, request, collection);
   const history = chatId && request.chatId ? loadHistory(deps, chatId, config.historyTurns) : givenHistory(request, config);
   const standalone = truncate(question, config.maxQuestionChars);
-  const retrieveMode = request.retrieve ?? config.retrieve;
+  const own = answerDefaults(request, collection);
+  const retrieveMode = request.retrieve ?? own?.retrieve ?? config.retrieve;
   const result = createResult(question, standalone, retrieveMode, chatId);
   if (standalone.length < question.length) {
     result.notes.push(`The question was cut to ${standalone.length} of ${question.length} characters (answer.maxQuestionChars).`);
   }
-  const reflect = request.reflect ?? config.reflect;
+  const reflect = request.reflect ?? own?.reflect ?? config.reflect;
   const run = createRun(deps, { collection, request, history, reflect, retrieveMode, result }, onEvent);
   if (deps.generator && reflect) result.models.grade = deps.generator.id;
   if (!deps.generator)
     result.notes.push('No generator is available: the answer is extractive (sentences quoted from the documents).');
   else if (!reflect) result.notes.push('Reflection is off: the answer was not checked against its sources.');
   return run;
+}
+
+/** A collection's own answer settings apply to asks of it alone; several collections use config's. */
+function answerDefaults(request: AskRequest, collection: Collection) {
+  const many = (request as { collections?: string[] }).collections;
+  return many && many.length > 1 ? undefined : collection.settings.answer;
 }
 
 function resolveChat(deps: AnswerDeps, request: AskRequest, collection: Collection): string | null {

@@ -49,13 +49,22 @@ export async function retrieveDecisionStage(run: Run): Promise<boolean> {
   return retrieve;
 }
 
+/**
+ * A single collection's own search k; over several collections k is the request's or config's,
+ * while each collection's mode and rerank still apply inside its own search.
+ */
+function collectionDefaults(run: Run) {
+  const many = (run.request as { collections?: string[] }).collections;
+  return many && many.length > 1 ? undefined : run.collection.settings.retrieval;
+}
+
 async function searchOnce(run: Run, query: string, attempt: number): Promise<Passage[]> {
   throwIfAborted(run.request.signal);
   const found = await timed(run, 'retrieve', () =>
     run.deps.search({
       collection: run.collection.id,
       query,
-      k: run.request.k ?? run.deps.config.retrieval.k,
+      k: run.request.k ?? collectionDefaults(run)?.k ?? run.deps.config.retrieval.k,
       ...(run.request.filter !== undefined ? { filter: run.request.filter } : {}),
     }),
   );
@@ -64,6 +73,7 @@ async function searchOnce(run: Run, query: string, attempt: number): Promise<Pas
   r.retrieval.queries.push(query);
   r.retrieval.notes.push(...found.notes);
   r.models.retrieval = found.ran;
+  if (found.effective) r.retrieval.search = found.effective;
   run.retrieved.push(...found.passages);
   run.emit({ type: 'retrieved', query, attempt, passages: found.passages });
   return found.passages;

@@ -135,6 +135,8 @@ export interface AnswerResult {
     queries: string[];
     rewritten: boolean;
     notes: string[];
+    /** The search mode, k and rerank the last retrieval used (request, else collection, else config). */
+    search?: { mode: 'bm25' | 'dense' | 'hybrid'; k: number; rerank: boolean };
   };
   /** Milliseconds per stage, plus `total`. */
   timings: Record<string, number>;

@@ -1,4 +1,4 @@
-import { CairnError, type Config } from '../core/index.ts';
+import { CairnError, type CollectionRetrievalSettings, type Config } from '../core/index.ts';
 import { validateFilter } from './filter.ts';
 import type { FusionMethod, SearchFilter, SearchMode, SearchRequest } from './types.ts';
 
@@ -26,11 +26,16 @@ function checkInteger(value: unknown, name: string, min: number, max: number): n
   return value;
 }
 
-export function planRequest(request: SearchRequest, config: Config['retrieval']): Plan {
+/** Precedence: the request's option, then the collection's setting, then config. */
+export function planRequest(
+  request: SearchRequest,
+  config: Config['retrieval'],
+  defaults: CollectionRetrievalSettings = {},
+): Plan {
   if (typeof request.query !== 'string' || request.query.trim() === '') {
     throw new CairnError('VALIDATION', 'The query is empty', { field: 'query' });
   }
-  const mode = request.mode ?? config.mode;
+  const mode = request.mode ?? defaults.mode ?? config.mode;
   if (!MODES.includes(mode)) throw new CairnError('VALIDATION', `mode must be one of ${MODES.join(', ')}`, { field: 'mode' });
   const fusion = request.fusion ?? config.fusion;
   if (!FUSIONS.includes(fusion)) throw new CairnError('VALIDATION', `fusion must be rrf or convex`, { field: 'fusion' });
@@ -44,8 +49,8 @@ export function planRequest(request: SearchRequest, config: Config['retrieval'])
     collection: request.collection,
     query,
     mode,
-    k: checkInteger(request.k ?? config.k, 'k', 1, MAX_K),
-    rerank: request.rerank ?? config.rerank,
+    k: checkInteger(request.k ?? defaults.k ?? config.k, 'k', 1, MAX_K),
+    rerank: request.rerank ?? defaults.rerank ?? config.rerank,
     filter: validateFilter(request.filter),
     contextWindow: checkInteger(request.contextWindow ?? config.contextWindow, 'contextWindow', 0, 20),
     fusion,

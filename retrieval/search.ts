@@ -125,16 +125,18 @@ const NOTHING_RAN = { bm25: false, dense: false, fusion: null, rerank: false } a
 export async function search(deps: SearchDeps, request: SearchRequest): Promise<SearchResult> {
   const started = performance.now();
   const timings: Timings = {};
-  const plan = planRequest(request, deps.config.retrieval);
-  const known = deps.collection;
-  const collection = known?.id === plan.collection ? known : deps.store.collections.require(plan.collection);
+  const given = deps.collection;
+  const known = given?.id === request.collection ? given : deps.store.collections.get(request.collection);
+  const plan = planRequest(request, deps.config.retrieval, known?.settings.retrieval);
+  const collection = known ?? deps.store.collections.require(plan.collection);
+  const effective = { mode: plan.mode, k: plan.k, rerank: plan.rerank };
   let t = performance.now();
   const allowed = resolveFilter(deps.store, collection.id, plan.filter);
   if (allowed) timings.filter = round(performance.now() - t);
   if (allowed && allowed.size === 0) {
     plan.notes.push('no chunks match the filter');
     timings.total = round(performance.now() - started);
-    return { passages: [], ran: { ...NOTHING_RAN }, notes: plan.notes, timings };
+    return { passages: [], ran: { ...NOTHING_RAN }, effective, notes: plan.notes, timings };
   }
   t = performance.now();
   const { lexical, dense } = await retrieve(deps, collection, plan, allowed, timings);
@@ -151,6 +153,7 @@ export async function search(deps: SearchDeps, request: SearchRequest): Promise<
   return {
     passages,
     ran: { bm25: lexical !== null, dense: dense !== null, fusion: lexical && dense ? plan.fusion : null, rerank: rerank.ran },
+    effective,
     notes: plan.notes,
     timings,
   };

@@ -52,6 +52,8 @@ export interface SearchRan {
 export interface SearchResult {
   passages: Passage[];
   ran: SearchRan;
+  /** The mode, k and rerank this search used: the request's, else the collection's, else config's. */
+  effective?: { mode: SearchMode; k: number; rerank: boolean };
   notes: string[];
   /**
    * Milliseconds per stage: filter, retrieve (wall time of lexical ∥ dense, whose own lexical, embed

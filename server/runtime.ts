@@ -101,7 +101,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   let remoteScore: RemoteSpanScore | null = null;
   // Spans are ranked by the reranker only where retrieval reranks; [] leaves them to word overlap.
   const spanScorerFor = (collection: string) =>
-    config.retrieval.rerank
+    (store.collections.get(collection)?.settings.retrieval?.rerank ?? config.retrieval.rerank)
       ? (query: string, texts: string[]) => remoteScore?.(collection, query, texts) ?? scoreSpans(collection, query, texts)
       : null;
 

@@ -24,6 +24,21 @@ const collectionSettingsFields = {
   index: z.enum(['auto', 'flat', 'hnsw', 'ivf']).optional(),
   chunking: chunkingSchema.optional(),
   extra: z.record(z.string(), z.unknown()).optional(),
+  retrieval: z
+    .strictObject({
+      mode: z.enum(['bm25', 'dense', 'hybrid']).nullable().optional(),
+      k: z.number().int().min(1).max(200).nullable().optional(),
+      rerank: z.boolean().nullable().optional(),
+    })
+    .optional()
+    .describe('Search defaults for this collection (search, ask, MCP, CLI); a request option wins; null clears a field'),
+  answer: z
+    .strictObject({
+      reflect: z.boolean().nullable().optional(),
+      retrieve: z.enum(['always', 'never', 'auto']).nullable().optional(),
+    })
+    .optional()
+    .describe('Answer defaults for this collection (single-collection asks); a request option wins; null clears a field'),
 };
 
 export const createCollectionSchema = z.strictObject({

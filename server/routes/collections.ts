@@ -47,7 +47,22 @@ export const collectionDocs: RouteDoc[] = [
   },
 ];
 
-type SettingsInput = Partial<Omit<CollectionSettings, 'chunking'>> & { chunking?: Partial<CollectionSettings['chunking']> };
+type Nullable<T> = { [K in keyof T]?: T[K] | null | undefined };
+type SettingsInput = Partial<Omit<CollectionSettings, 'chunking' | 'retrieval' | 'answer'>> & {
+  chunking?: Partial<CollectionSettings['chunking']>;
+  retrieval?: Nullable<NonNullable<CollectionSettings['retrieval']>>;
+  answer?: Nullable<NonNullable<CollectionSettings['answer']>>;
+};
+
+/** A partial update of one settings group: given fields replace, null removes, omitted ones stay. */
+function mergeGroup<T extends object>(current: T | undefined, patch: Nullable<T>): T {
+  const merged: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key];
+    else if (value !== undefined) merged[key] = value;
+  }
+  return merged as T;
+}
 
 function settingsPatch(body: SettingsInput & { description?: string | undefined }, current?: CollectionSettings) {
   const settings: Partial<CollectionSettings> = pickDefined(body, [
@@ -62,6 +77,8 @@ function settingsPatch(body: SettingsInput & { description?: string | undefined 
     const base = current?.chunking ?? DEFAULT_SETTINGS.chunking;
     settings.chunking = { ...base, ...pickDefined(body.chunking, ['splitter', 'size', 'overlap', 'unit'] as const) };
   }
+  if (body.retrieval !== undefined) settings.retrieval = mergeGroup(current?.retrieval, body.retrieval);
+  if (body.answer !== undefined) settings.answer = mergeGroup(current?.answer, body.answer);
   return settings;
 }
 
