@@ -101,6 +101,8 @@ const ingestSchema = z.strictObject({
   ocrMinConfidence: z.number().min(0).max(1).default(0.6),
   /** Largest page image OCR'd, in pixels (the render scale is lowered to fit): bounds memory per page. */
   ocrMaxPixels: z.number().int().positive().default(8_000_000),
+  /** A page OCR takes longer than this on is skipped and reported, and the OCR worker restarted: one bad page never stalls a document. */
+  ocrPageTimeoutMs: z.number().int().positive().default(120_000),
 });
 
 const indexSchema = z.strictObject({

@@ -8,6 +8,7 @@ export interface PdfOcrSettings {
   minTextChars: number;
   minConfidence: number;
   maxPixels: number;
+  pageTimeoutMs: number;
   runner?: OcrRunner;
   signal?: AbortSignal;
   onPage?: (done: number, total: number) => void;
@@ -37,18 +38,21 @@ export async function ocrPdfPages(
   // The text layer stays when OCR skipped the page (auto: no image) or read nothing on it.
   const { ocrMetadata, sharedOcrRunner } = await import('../ocr/index.ts');
   const runner = settings.runner ?? sharedOcrRunner();
-  const readings = await runner.readPdfPages(data, wanted, {
+  const { readings, timedOut } = await runner.readPdfPages(data, wanted, {
     scale: settings.scale,
     maxPixels: settings.maxPixels,
+    pageTimeoutMs: settings.pageTimeoutMs,
     onlyWithImage: settings.mode === 'auto',
     ...(password ? { password } : {}),
     ...(settings.signal ? { signal: settings.signal } : {}),
     ...(settings.onPage ? { onPage: settings.onPage } : {}),
   });
   const mode = settings.mode === 'force' ? 'force' : 'auto';
+  // A page over the time limit keeps its text layer (if any) and is listed in the metadata's warning.
+  const metadata = ocrMetadata(readings, mode, settings.minConfidence, { pages: timedOut, limitMs: settings.pageTimeoutMs });
   return {
     pages: pages.map((page) => ({ num: page.num, text: readings.get(page.num)?.text || page.text })),
-    ...(readings.size > 0 ? { metadata: ocrMetadata(readings, mode, settings.minConfidence) } : {}),
+    ...(readings.size > 0 || timedOut.length > 0 ? { metadata } : {}),
   };
 }
 
@@ -63,6 +67,7 @@ export function pdfOcrSettings(
     minTextChars: ingest.ocrMinTextChars,
     minConfidence: ingest.ocrMinConfidence,
     maxPixels: ingest.ocrMaxPixels,
+    pageTimeoutMs: ingest.ocrPageTimeoutMs,
     ...(extra.runner ? { runner: extra.runner } : {}),
     ...(extra.signal ? { signal: extra.signal } : {}),
     ...(extra.onPage ? { onPage: extra.onPage } : {}),

@@ -4,9 +4,11 @@ export { fitScale } from './render.ts';
 export {
   createOcrRunner,
   OCR_ENGINES,
+  type OcrPages,
   type OcrRunner,
   type OcrRunnerOptions,
   ocrStatus,
+  type PageLoopOptions,
   type PdfOcrOptions,
   sharedOcrRunner,
 } from './runner.ts';

@@ -10,13 +10,23 @@ export interface OcrMetadata {
   meanConfidence: number;
   /** Pages whose confidence is under ingest.ocrMinConfidence: their text may be wrong. */
   lowConfidencePages: number[];
+  /** Pages skipped because OCR ran past ingest.ocrPageTimeoutMs on them (set only when some did). */
+  timedOutPages?: number[];
   /** Set when some page is low-confidence, so no reader mistakes its text for a clean extraction. */
   warning?: string;
 }
 
 const round = (value: number) => Math.round(value * 1000) / 1000;
 
-export function ocrMetadata(readings: Map<number, PageReading>, mode: 'auto' | 'force', minConfidence: number): OcrMetadata {
+const plural = (pages: number[]) => `page${pages.length > 1 ? 's' : ''} ${pages.join(', ')}`;
+
+/** timedOut: pages skipped after ingest.ocrPageTimeoutMs (limitMs), reported in the warning with the low-confidence ones. */
+export function ocrMetadata(
+  readings: Map<number, PageReading>,
+  mode: 'auto' | 'force',
+  minConfidence: number,
+  timedOut: { pages: number[]; limitMs: number } = { pages: [], limitMs: 0 },
+): OcrMetadata {
   const pages = [...readings].map(([page, reading]) => ({ page, engine: reading.engine, confidence: round(reading.confidence) }));
   const withText = [...readings].filter(([, reading]) => reading.text !== '');
   const mean = withText.length === 0 ? 0 : withText.reduce((sum, [, r]) => sum + r.confidence, 0) / withText.length;
@@ -28,8 +38,12 @@ export function ocrMetadata(readings: Map<number, PageReading>, mode: 'auto' | '
     meanConfidence: round(mean),
     lowConfidencePages: low,
   };
-  if (low.length > 0) {
-    metadata.warning = `OCR confidence under ${minConfidence} on page${low.length > 1 ? 's' : ''} ${low.join(', ')}: check the text`;
+  const warnings: string[] = [];
+  if (low.length > 0) warnings.push(`OCR confidence under ${minConfidence} on ${plural(low)}: check the text`);
+  if (timedOut.pages.length > 0) {
+    metadata.timedOutPages = timedOut.pages;
+    warnings.push(`OCR took over ${timedOut.limitMs / 1000} s on ${plural(timedOut.pages)}: skipped, no OCR text`);
   }
+  if (warnings.length > 0) metadata.warning = warnings.join('; ');
   return metadata;
 }

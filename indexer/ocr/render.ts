@@ -33,15 +33,22 @@ export async function renderPage(pdf: OpenPdf, page: number, scale: number, maxP
  * Any supported image (PNG, JPEG, TIFF, WebP) as a PNG on white, turned upright by its EXIF
  * orientation and scaled down to maxPixels: the one form both engines read.
  */
-export async function normalizeImage(data: Uint8Array, maxPixels: number): Promise<Buffer> {
+export async function normalizeImage(data: Uint8Array, maxPixels: number, page = 1): Promise<Buffer> {
   const { default: sharp } = await import('sharp');
-  const image = sharp(data, { limitInputPixels: maxPixels * 16 }).rotate();
+  const image = sharp(data, { limitInputPixels: maxPixels * 16, page: page - 1 }).rotate();
   const meta = await image.metadata();
   const width = meta.autoOrient?.width ?? meta.width ?? 0;
   const height = meta.autoOrient?.height ?? meta.height ?? 0;
   const shrink = width * height > maxPixels ? Math.sqrt(maxPixels / (width * height)) : 1;
   const sized = shrink < 1 ? image.resize({ width: Math.floor(width * shrink) }) : image;
   return sized.flatten({ background: '#ffffff' }).png().toBuffer();
+}
+
+/** Pages in an image file: a multi-page TIFF has several, every other image one. */
+export async function imagePageCount(data: Uint8Array): Promise<number> {
+  const { default: sharp } = await import('sharp');
+  const meta = await sharp(data).metadata();
+  return meta.format === 'tiff' ? (meta.pages ?? 1) : 1;
 }
 
 /** pdf.js operators that paint an image (solid colour masks excepted: they are fills). */

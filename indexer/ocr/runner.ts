@@ -6,16 +6,31 @@ import type { OcrReply, OcrRequest } from './worker.ts';
 /** Engines the worker may run, in the order it tries them. */
 export const OCR_ENGINES = ['tesseract.js@7.0.0/eng', 'paddleocr-ppocrv4@ocr-node-1.4.8'] as const;
 
-export interface PdfOcrOptions {
-  password?: string;
-  scale: number;
+/** Cancel, progress and the time limit of a page loop (PDF pages, or the pages of a TIFF). */
+export interface PageLoopOptions {
   maxPixels: number;
-  /** Skip pages that paint no image (auto mode: a short text page is not a scan). */
-  onlyWithImage: boolean;
   signal?: AbortSignal;
   /** Called after each page with pages done and pages to do. */
   onPage?: (done: number, total: number) => void;
+  /** A page OCR takes longer on is skipped (listed in timedOut) and the worker restarted; default 120 s. */
+  pageTimeoutMs?: number;
 }
+
+export interface PdfOcrOptions extends PageLoopOptions {
+  password?: string;
+  scale: number;
+  /** Skip pages that paint no image (auto mode: a short text page is not a scan). */
+  onlyWithImage: boolean;
+}
+
+/** What a page loop read: each page's reading (a page skipped for painting no image has none), and the pages over the time limit. */
+export interface OcrPages {
+  readings: Map<number, PageReading>;
+  timedOut: number[];
+}
+
+const DEFAULT_PAGE_TIMEOUT_MS = 120_000;
+const TIMED_OUT = Symbol('timed out');
 
 /**
  * OCR off the caller's thread: one worker, one page at a time (memory is one page image and the
@@ -23,8 +38,10 @@ export interface PdfOcrOptions {
  */
 export interface OcrRunner {
   readonly engines: readonly string[];
-  /** The pages' readings; a page skipped for painting no image has none. */
-  readPdfPages(data: Uint8Array, pages: number[], options: PdfOcrOptions): Promise<Map<number, PageReading>>;
+  readPdfPages(data: Uint8Array, pages: number[], options: PdfOcrOptions): Promise<OcrPages>;
+  /** Every page of an image file (a multi-page TIFF has several; other images one), numbered from 1. */
+  readImagePages(data: Uint8Array, options: PageLoopOptions): Promise<OcrPages>;
+  /** The first page of an image, with no time limit. */
   readImage(data: Uint8Array, options: { maxPixels: number; signal?: AbortSignal }): Promise<PageReading>;
   /** Whether the worker is up (it ends after idleMs without work). */
   running(): boolean;
@@ -107,28 +124,69 @@ export function createOcrRunner(options: OcrRunnerOptions = {}): OcrRunner {
     return run;
   }
 
-  async function pdfPages(data: Uint8Array, pages: number[], opts: PdfOcrOptions): Promise<Map<number, PageReading>> {
-    const read = new Map<number, PageReading>();
-    let done = 0;
-    cancelled(opts.signal);
-    await ask({ type: 'open', data: new Uint8Array(data), ...(opts.password ? { password: opts.password } : {}) });
+  /** The reply, or TIMED_OUT after ms: then the worker (stuck in an engine) is ended, and the next request starts a fresh one. */
+  async function timed<T>(request: Request, ms: number): Promise<T | typeof TIMED_OUT> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<typeof TIMED_OUT>((resolve) => {
+      timer = setTimeout(() => resolve(TIMED_OUT), ms);
+    });
     try {
-      for (const page of pages) {
-        cancelled(opts.signal);
-        const { scale, maxPixels, onlyWithImage } = opts;
-        const reading = await ask<PageReading | null>({ type: 'page', page, scale, maxPixels, onlyWithImage });
-        if (reading) read.set(page, reading);
-        opts.onPage?.(++done, pages.length);
+      const reply = await Promise.race([ask<T>(request), limit]);
+      if (reply === TIMED_OUT) {
+        const stuck = worker;
+        worker = null;
+        await stuck?.thread.terminate();
       }
+      return reply;
     } finally {
-      await ask({ type: 'close' }).catch(() => undefined);
+      clearTimeout(timer);
     }
-    return read;
+  }
+
+  /** One page at a time, cancel checked between pages; reopen restores the worker's state after a restart. */
+  async function eachPage(
+    pages: number[],
+    opts: PageLoopOptions,
+    request: (page: number) => Request,
+    reopen: () => Promise<unknown> = async () => undefined,
+  ): Promise<OcrPages> {
+    const result: OcrPages = { readings: new Map(), timedOut: [] };
+    let done = 0;
+    for (const page of pages) {
+      cancelled(opts.signal);
+      if (worker === null && result.timedOut.length > 0) await reopen();
+      const reading = await timed<PageReading | null>(request(page), opts.pageTimeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS);
+      if (reading === TIMED_OUT) result.timedOut.push(page);
+      else if (reading) result.readings.set(page, reading);
+      opts.onPage?.(++done, pages.length);
+    }
+    return result;
+  }
+
+  async function pdfPages(data: Uint8Array, pages: number[], opts: PdfOcrOptions): Promise<OcrPages> {
+    cancelled(opts.signal);
+    const open = () => ask({ type: 'open', data: new Uint8Array(data), ...(opts.password ? { password: opts.password } : {}) });
+    await open();
+    const { scale, maxPixels, onlyWithImage } = opts;
+    try {
+      return await eachPage(pages, opts, (page) => ({ type: 'page', page, scale, maxPixels, onlyWithImage }), open);
+    } finally {
+      // No worker left (the last page timed out): nothing is open, and none need start just to close.
+      if (worker) await ask({ type: 'close' }).catch(() => undefined);
+    }
+  }
+
+  async function imagePages(data: Uint8Array, opts: PageLoopOptions): Promise<OcrPages> {
+    cancelled(opts.signal);
+    const count = await ask<number>({ type: 'imagePages', data: new Uint8Array(data) });
+    const pages = Array.from({ length: count }, (_, i) => i + 1);
+    return eachPage(pages, opts, (page) => ({ type: 'image', data: new Uint8Array(data), maxPixels: opts.maxPixels, page }));
   }
 
   return {
     engines: OCR_ENGINES,
     readPdfPages: (data, pages, opts) => serial(() => pdfPages(data, pages, opts)),
+    readImagePages: (data, opts) => serial(() => imagePages(data, opts)),
     readImage: (data, opts) =>
       serial(() => {
         cancelled(opts.signal);

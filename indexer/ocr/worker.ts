@@ -1,13 +1,16 @@
 import { parentPort } from 'node:worker_threads';
 import { createEngineSet, type PageReading, readPageImage } from './page-ocr.ts';
-import { drawsImage, normalizeImage, type OpenPdf, openPdf, renderPage } from './render.ts';
+import { drawsImage, imagePageCount, normalizeImage, type OpenPdf, openPdf, renderPage } from './render.ts';
 
 /** Requests the OCR worker answers, one at a time (the runner never sends the next before a reply). */
 export type OcrRequest =
   | { id: number; type: 'open'; data: Uint8Array; password?: string }
   /** onlyWithImage: skip (answer null for) a page that paints no image. */
   | { id: number; type: 'page'; page: number; scale: number; maxPixels: number; onlyWithImage: boolean }
-  | { id: number; type: 'image'; data: Uint8Array; maxPixels: number }
+  /** page: which page of a multi-page image (TIFF), from 1; the first when absent. */
+  | { id: number; type: 'image'; data: Uint8Array; maxPixels: number; page?: number }
+  /** How many pages the image has (a multi-page TIFF more than one). */
+  | { id: number; type: 'imagePages'; data: Uint8Array }
   | { id: number; type: 'close' };
 
 export type OcrReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
@@ -34,7 +37,9 @@ async function handle(request: OcrRequest): Promise<unknown> {
       return readPageImage(image, engines) satisfies Promise<PageReading>;
     }
     case 'image':
-      return readPageImage(await normalizeImage(request.data, request.maxPixels), engines);
+      return readPageImage(await normalizeImage(request.data, request.maxPixels, request.page ?? 1), engines);
+    case 'imagePages':
+      return imagePageCount(request.data);
     case 'close':
       return closePdf();
   }

@@ -98,7 +98,11 @@ function fakeRunner(text: string, confidence: number): OcrRunner & { calls: stri
     engines: ['fake'],
     async readPdfPages(_data, pages) {
       calls.push(`pdf ${pages.join(',')}`);
-      return new Map(pages.map((page) => [page, reading]));
+      return { readings: new Map(pages.map((page) => [page, reading])), timedOut: [] };
+    },
+    async readImagePages() {
+      calls.push('image');
+      return { readings: new Map([[1, reading]]), timedOut: [] };
     },
     async readImage() {
       calls.push('image');
