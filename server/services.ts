@@ -53,6 +53,8 @@ export interface SearchOutcome {
   passages: Passage[];
   /** Which stages ran (bm25, dense, fusion, rerank). */
   ran: object;
+  /** The mode, k and rerank the search used (request, else collection, else config). */
+  effective?: { mode: string; k: number; rerank: boolean };
   notes: string[];
   timings: Record<string, number>;
 }

@@ -51,7 +51,7 @@ export async function resolveAnswerModels(
   out.generator = await pick('generator', settings?.generator ?? config.models.generator, (r) => registry.generator(r));
   if (!roles.retrieval) return out;
   out.embedder = await pick('embedder', settings?.embedder ?? config.models.embedder, (r) => registry.embedder(r));
-  if (config.retrieval.rerank)
+  if (settings?.retrieval?.rerank ?? config.retrieval.rerank)
     out.reranker = await pick('reranker', settings?.reranker ?? config.models.reranker, (r) => registry.reranker(r));
   return out;
 }
@@ -152,12 +152,13 @@ function printDetails(ctx: CommandContext, result: AnswerResult): void {
 export const askCommand: Command = {
   name: 'ask',
   summary: 'Ask a question; answers with citations',
-  usage: 'cairn ask "<question>" [--collection c] [--chat id] [--no-reflect] [--retrieve always|never|auto] [--json]',
+  usage: 'cairn ask "<question>" [--collection c] [--chat id] [--reflect|--no-reflect] [--retrieve always|never|auto] [--json]',
   options: {
     collection: { type: 'string', short: 'c', description: 'collection name (default "default")' },
     chat: { type: 'string', description: 'continue this chat' },
     'no-reflect': { type: 'boolean', description: 'skip the Self-RAG checks (faster, unchecked)' },
-    retrieve: { type: 'string', description: 'always | never | auto (default from config)' },
+    reflect: { type: 'boolean', description: 'run the Self-RAG checks where the collection turns them off' },
+    retrieve: { type: 'string', description: "always | never | auto (default: the collection's, else config's)" },
     k: { type: 'string', description: 'passages to retrieve' },
   },
   async run(ctx) {
@@ -184,7 +185,7 @@ export const askCommand: Command = {
           question,
           signal: controller.signal,
           ...(typeof ctx.flags.chat === 'string' ? { chatId: ctx.flags.chat } : {}),
-          ...(ctx.flags['no-reflect'] === true ? { reflect: false } : {}),
+          ...(ctx.flags['no-reflect'] === true ? { reflect: false } : ctx.flags.reflect === true ? { reflect: true } : {}),
           ...(retrieve ? { retrieve } : {}),
           ...(k !== undefined ? { k } : {}),
         },

@@ -1,4 +1,4 @@
-import { CairnError, type Config, type Logger, type Passage } from '../../core/index.ts';
+import { CairnError, type CollectionRetrievalSettings, type Config, type Logger, type Passage } from '../../core/index.ts';
 import { createAnnManager } from '../../indexer/ann/index.ts';
 import { createModelRegistry, type Embedder, type ModelRegistry, type Reranker } from '../../models/index.ts';
 import { type MetadataCondition, type SearchFilter, type SearchMode, type SearchResult, search } from '../../retrieval/index.ts';
@@ -135,21 +135,22 @@ function flagString(ctx: CommandContext, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-export function readMode(ctx: CommandContext): SearchMode {
-  const mode = flagString(ctx, 'mode') ?? ctx.config.retrieval.mode;
+/** A flag wins, then the collection's own setting, then config. */
+export function readMode(ctx: CommandContext, own?: CollectionRetrievalSettings): SearchMode {
+  const mode = flagString(ctx, 'mode') ?? own?.mode ?? ctx.config.retrieval.mode;
   if (mode !== 'bm25' && mode !== 'dense' && mode !== 'hybrid')
     throw new CairnError('USAGE', `--mode must be bm25, dense or hybrid, not "${mode}"`);
   return mode;
 }
 
-export function readRerank(ctx: CommandContext): boolean {
+export function readRerank(ctx: CommandContext, own?: CollectionRetrievalSettings): boolean {
   if (ctx.flags['no-rerank'] === true) return false;
-  return ctx.flags.rerank === true || ctx.config.retrieval.rerank;
+  return ctx.flags.rerank === true || (own?.rerank ?? ctx.config.retrieval.rerank);
 }
 
-function readK(ctx: CommandContext): number {
+function readK(ctx: CommandContext, own?: CollectionRetrievalSettings): number {
   const raw = flagString(ctx, 'k');
-  if (raw === undefined) return ctx.config.retrieval.k;
+  if (raw === undefined) return own?.k ?? ctx.config.retrieval.k;
   if (!/^\d+$/.test(raw)) throw new CairnError('USAGE', `--k must be a positive integer, not "${raw}"`);
   return Number(raw);
 }
@@ -160,8 +161,7 @@ async function runSearch(ctx: CommandContext): Promise<number> {
   const collectionName = flagString(ctx, 'collection') ?? 'default';
   const filterArgs = ctx.flags.filter;
   const filter = parseFilterArgs(Array.isArray(filterArgs) ? filterArgs : typeof filterArgs === 'string' ? [filterArgs] : []);
-  const mode = readMode(ctx);
-  const rerank = readRerank(ctx);
+  readMode(ctx); // a bad --mode is a usage error before anything opens
   const store = openStore({ dataDir: ctx.config.dataDir });
   const ann = createAnnManager({
     store,
@@ -173,12 +173,15 @@ async function runSearch(ctx: CommandContext): Promise<number> {
   let models: SearchModels | null = null;
   try {
     const collection = store.collections.require(collectionName);
+    const own = collection.settings.retrieval;
+    const mode = readMode(ctx, own);
+    const rerank = readRerank(ctx, own);
     const hasVectors = store.vectors.count(collection.id) > 0;
     models = await loadSearchModels(ctx.config, ctx.logger, {
       embedder: mode !== 'bm25' && hasVectors ? (collection.settings.embedder ?? ctx.config.models.embedder) : null,
       reranker: rerank ? (collection.settings.reranker ?? ctx.config.models.reranker) : null,
     });
-    const request = { collection: collection.id, query, mode, k: readK(ctx), rerank, filter };
+    const request = { collection: collection.id, query, mode, k: readK(ctx, own), rerank, filter };
     const result = await search(
       { store, config: ctx.config, ann, embedder: models.embedder, reranker: models.reranker },
       request,
@@ -200,10 +203,13 @@ export const searchCommand: Command = {
     'cairn search "<query>" [--collection c] [--mode bm25|dense|hybrid] [--rerank|--no-rerank] [--k n] [--filter key=value ...] [--json]',
   options: {
     collection: { type: 'string', short: 'c', description: 'collection name (default "default")' },
-    mode: { type: 'string', description: 'bm25, dense or hybrid (default from config: hybrid)' },
-    rerank: { type: 'boolean', description: 'rerank with the cross-encoder (the default when one is configured)' },
+    mode: { type: 'string', description: "bm25, dense or hybrid (default: the collection's, else config's: hybrid)" },
+    rerank: {
+      type: 'boolean',
+      description: "rerank with the cross-encoder (default: the collection's setting, else on when one is configured)",
+    },
     'no-rerank': { type: 'boolean', description: 'skip reranking' },
-    k: { type: 'string', description: 'number of passages (default 8)' },
+    k: { type: 'string', description: "number of passages (default: the collection's, else 8)" },
     filter: {
       type: 'string',
       multiple: true,

@@ -10,9 +10,18 @@ import type { McpContext } from './types.ts';
 const searchInput = z.object({
   query: z.string().min(1),
   collections: z.array(z.string().min(1)).min(1).max(20).describe('One or several collection names'),
-  k: z.number().int().min(1).max(100).default(8).describe('Passages to return (over all collections)'),
-  mode: z.enum(['bm25', 'dense', 'hybrid']).optional().describe('Default: hybrid when the collection has vectors, else bm25'),
-  rerank: z.boolean().optional(),
+  k: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe("Passages to return (over all collections); default: each collection's own k, else the server's"),
+  mode: z
+    .enum(['bm25', 'dense', 'hybrid'])
+    .optional()
+    .describe("Default: the collection's own mode, else the server's (BM25 where there are no vectors)"),
+  rerank: z.boolean().optional().describe("Default: the collection's own setting, else the server's"),
   filter: filterSchema.optional().describe('Metadata and document filters, as in the REST search'),
 });
 
@@ -41,7 +50,7 @@ async function runSearch(ctx: McpContext, args: SearchInput) {
       ctx.services.search({
         collection: collection.id,
         query: args.query,
-        k: args.k,
+        ...(args.k ? { k: args.k } : {}),
         ...(args.mode ? { mode: args.mode } : {}),
         ...(args.rerank !== undefined ? { rerank: args.rerank } : {}),
         ...(args.filter ? { filter: args.filter } : {}),
@@ -50,10 +59,14 @@ async function runSearch(ctx: McpContext, args: SearchInput) {
   );
   const passages = interleave(
     outcomes.map((outcome, i) => outcome.passages.map((p) => passageView(names[i] as string, p))),
-    args.k,
+    // Without a k, the largest of the collections' own (an unset one's is the server's).
+    args.k ?? Math.max(0, ...outcomes.map((outcome) => outcome.effective?.k ?? outcome.passages.length)),
   );
-  const ran: Record<string, { ran: object; notes: string[] }> = Object.fromEntries(
-    outcomes.map((outcome, i) => [names[i], { ran: outcome.ran, notes: outcome.notes }]),
+  const ran: Record<string, { ran: object; effective?: object; notes: string[] }> = Object.fromEntries(
+    outcomes.map((outcome, i) => [
+      names[i],
+      { ran: outcome.ran, ...(outcome.effective ? { effective: outcome.effective } : {}), notes: outcome.notes },
+    ]),
   );
   return { query: args.query, passages, collections: ran };
 }

@@ -1,9 +1,15 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Passage } from '../../core/index.ts';
 import { answer } from '../../generation/index.ts';
 import type { Generator } from '../../models/types.ts';
 import { search } from '../../retrieval/index.ts';
 import type { SearchCall } from '../../server/index.ts';
+import { openStore } from '../../store/index.ts';
 import { createScriptedGenerator, seedStore } from '../generation/helpers.ts';
 import { createTestEnv, type TestEnv } from './helpers.ts';
 
@@ -129,4 +135,26 @@ describe('collection answer settings', () => {
     expect(on.models.grade).toBe('scripted');
     expect(on.notes.includes('Reflection is off: the answer was not checked against its sources.')).toBe(false);
   });
+});
+
+describe('cairn search', () => {
+  it("uses the collection's mode and k, and --k overrides k", async () => {
+    const data = mkdtempSync(path.join(os.tmpdir(), 'cairn-settings-cli-'));
+    const store = openStore({ dataDir: data });
+    const seeded = seedStore('trails', DOCS, store).store;
+    seeded.collections.update('trails', { settings: { retrieval: { mode: 'bm25', k: 2 } } });
+    store.close();
+    const run = async (extra: string[]) => {
+      const args = [path.resolve('bin/cairn.js'), 'search', 'cairn trail', '-c', 'trails', '--json', '--data', data, '--offline'];
+      const { stdout } = await promisify(execFile)('node', [...args, ...extra]);
+      const out = JSON.parse(stdout) as { passages: unknown[]; effective: { mode: string; k: number } };
+      return [out.passages.length, out.effective.mode, out.effective.k];
+    };
+    try {
+      expect(await run([])).toEqual([2, 'bm25', 2]);
+      expect(await run(['--k', '3'])).toEqual([3, 'bm25', 3]);
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
