@@ -5,13 +5,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Passage } from '../../core/index.ts';
+import { silentLogger } from '../../core/index.ts';
 import { answer } from '../../generation/index.ts';
 import type { Generator } from '../../models/types.ts';
 import { search } from '../../retrieval/index.ts';
-import type { SearchCall } from '../../server/index.ts';
+import { createRuntime, type SearchCall, startServer } from '../../server/index.ts';
 import { openStore } from '../../store/index.ts';
 import { createScriptedGenerator, seedStore } from '../generation/helpers.ts';
-import { createTestEnv, type TestEnv } from './helpers.ts';
+import { createTestEnv, type TestEnv, testConfig } from './helpers.ts';
 
 // A collection's retrieval and answer settings over REST, on the real search and answer pipeline
 // (BM25 only, no reranker; a scripted generator where reflection matters).
@@ -154,6 +155,33 @@ describe('cairn search', () => {
       expect(await run([])).toEqual([2, 'bm25', 2]);
       expect(await run(['--k', '3'])).toEqual([3, 'bm25', 3]);
     } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('a search worker', () => {
+  it("reads a collection's settings as PATCH leaves them", async () => {
+    const data = mkdtempSync(path.join(os.tmpdir(), 'cairn-settings-worker-'));
+    seedStore('trails', DOCS, openStore({ dataDir: data })).store.close();
+    const config = testConfig(data, {
+      offline: true,
+      models: { embedder: null, reranker: null, generator: null },
+      server: { searchWorkers: 1 },
+    });
+    const server = await startServer(config, silentLogger, await createRuntime(config, silentLogger));
+    const call = async (method: string, route: string, body: unknown) => {
+      const init = { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+      return (await (await fetch(`${server.url}${route}`, init)).json()) as SearchBody;
+    };
+    try {
+      await call('PATCH', '/v1/collections/trails', { retrieval: { mode: 'bm25', k: 2, rerank: false } });
+      const own = await call('POST', '/v1/collections/trails/search', { query: 'cairn trail' });
+      const over = await call('POST', '/v1/collections/trails/search', { query: 'cairn trail', k: 5 });
+      expect([own.passages.length, own.effective]).toEqual([2, { mode: 'bm25', k: 2, rerank: false }]);
+      expect([over.passages.length, over.effective]).toEqual([5, { mode: 'bm25', k: 5, rerank: false }]);
+    } finally {
+      await server.close();
       rmSync(data, { recursive: true, force: true });
     }
   }, 60_000);
