@@ -126,6 +126,21 @@ describe.skipIf(!hasChromium)('collections in the chat web app', () => {
       'sentence',
     ]);
 
+    // The collection's own search defaults: saved, and shown again after a reload.
+    const form = page.locator('.settings-form');
+    await form.getByLabel('Passages').fill('3');
+    await form.getByLabel('Search mode').selectOption('bm25');
+    await form.getByRole('button', { name: 'Save' }).click();
+    const retrieval = async () =>
+      ((await (await fetch(`${app.server.url}/v1/collections/trails`)).json()) as { settings: { retrieval?: unknown } }).settings
+        .retrieval;
+    await expect.poll(retrieval).toEqual({ mode: 'bm25', k: 3 });
+    await page.reload();
+    await page.click('#open-settings');
+    await expect.poll(() => form.getByLabel('Passages').inputValue()).toBe('3');
+    expect(await form.getByLabel('Search mode').inputValue()).toBe('bm25');
+    await form.locator('.collection-defaults').screenshot({ path: `${SHOTS}/collection-defaults.png` });
+
     await page.locator('.settings-form').getByRole('button', { name: 'Delete' }).click();
     await expect.poll(() => page.locator('#collection option').allTextContents()).toEqual(['rocks (1)']);
     expect((await fetch(`${app.server.url}/v1/collections/trails`)).status).toBe(404);

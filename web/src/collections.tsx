@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { CollectionView } from '../../sdk/index.ts';
 import { cairn, describeError } from './api.ts';
+import { DefaultsFields, defaultsForm, defaultsPatch } from './collection-defaults.tsx';
 import { t } from './i18n.ts';
 import { useSignal } from './signal.ts';
 import { collections, current, loadCollections, selectCollection } from './state.ts';
@@ -109,6 +110,7 @@ export function CollectionSettingsForm({ collection }: { collection: CollectionV
     index: s.index,
     splitter: s.chunking.splitter,
   });
+  const [defaults, setDefaults] = useState(defaultsForm(s));
   const [note, setNote] = useState<{ error: boolean; text: string } | null>(null);
   const field = (key: keyof typeof form, label: string) => (
     <label>
@@ -144,6 +146,7 @@ export function CollectionSettingsForm({ collection }: { collection: CollectionV
         reranker: orNull(form.reranker),
         generator: orNull(form.generator),
         chunking,
+        ...defaultsPatch(defaults),
       });
       await loadCollections();
       setNote({ error: false, text: t('saved') });
@@ -175,6 +178,7 @@ export function CollectionSettingsForm({ collection }: { collection: CollectionV
       {field('overlap', t('chunkOverlap'))}
       {choice('splitter', t('splitter'), SPLITTERS)}
       {choice('index', t('index'), INDEXES)}
+      <DefaultsFields form={defaults} change={(change) => setDefaults({ ...defaults, ...change })} />
       <p class="muted">
         {collection.counts.documents} {t('documents')} · {collection.counts.chunks} {t('chunks')}
       </p>
