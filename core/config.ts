@@ -103,6 +103,8 @@ const ingestSchema = z.strictObject({
   ocrMaxPixels: z.number().int().positive().default(8_000_000),
   /** A page OCR takes longer than this on is skipped and reported, and the OCR worker restarted: one bad page never stalls a document. */
   ocrPageTimeoutMs: z.number().int().positive().default(120_000),
+  /** auto: an image covering at least this share of a text page, with no text layer over it, is OCR'd and its new lines appended to the page (1 = only page-sized images). */
+  ocrRegionMinShare: z.number().min(0).max(1).default(0.25),
 });
 
 const indexSchema = z.strictObject({

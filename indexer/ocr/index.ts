@@ -1,5 +1,6 @@
 export { type OcrMetadata, ocrMetadata } from './metadata.ts';
 export type { PageReading } from './page-ocr.ts';
+export { type Box, newLines, type RegionReading } from './regions.ts';
 export { fitScale } from './render.ts';
 export {
   createOcrRunner,

@@ -52,7 +52,7 @@ export async function imagePageCount(data: Uint8Array): Promise<number> {
 }
 
 /** pdf.js operators that paint an image (solid colour masks excepted: they are fills). */
-const IMAGE_OPS = new Set<number>([
+export const IMAGE_OPS = new Set<number>([
   OPS.paintImageMaskXObject,
   OPS.paintImageMaskXObjectGroup,
   OPS.paintImageXObject,

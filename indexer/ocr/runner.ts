@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { CairnError } from '../../core/index.ts';
 import type { PageReading } from './page-ocr.ts';
+import type { RegionReading } from './regions.ts';
 import type { OcrReply, OcrRequest } from './worker.ts';
 
 /** Engines the worker may run, in the order it tries them. */
@@ -21,12 +22,16 @@ export interface PdfOcrOptions extends PageLoopOptions {
   scale: number;
   /** Skip pages that paint no image (auto mode: a short text page is not a scan). */
   onlyWithImage: boolean;
+  /** Text pages whose images covering at least minShare of the page are OCR'd too (after the pages, without progress). */
+  regions?: { pages: number[]; minShare: number; maxTextChars: number };
 }
 
 /** What a page loop read: each page's reading (a page skipped for painting no image has none), and the pages over the time limit. */
 export interface OcrPages {
   readings: Map<number, PageReading>;
   timedOut: number[];
+  /** What was read in the large images of text pages (PDFs asked for regions; a page with none is absent). */
+  regions?: Map<number, RegionReading[]>;
 }
 
 const DEFAULT_PAGE_TIMEOUT_MS = 120_000;
@@ -144,18 +149,19 @@ export function createOcrRunner(options: OcrRunnerOptions = {}): OcrRunner {
   }
 
   /** One page at a time, cancel checked between pages; reopen restores the worker's state after a restart. */
-  async function eachPage(
+  async function eachPage<T>(
     pages: number[],
     opts: PageLoopOptions,
     request: (page: number) => Request,
     reopen: () => Promise<unknown> = async () => undefined,
-  ): Promise<OcrPages> {
-    const result: OcrPages = { readings: new Map(), timedOut: [] };
+  ): Promise<{ readings: Map<number, T>; timedOut: number[] }> {
+    const result = { readings: new Map<number, T>(), timedOut: [] as number[] };
     let done = 0;
     for (const page of pages) {
       cancelled(opts.signal);
-      if (worker === null && result.timedOut.length > 0) await reopen();
-      const reading = await timed<PageReading | null>(request(page), opts.pageTimeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS);
+      // No worker mid-document means a page timed out and ended it: the fresh one needs the PDF again.
+      if (worker === null) await reopen();
+      const reading = await timed<T | null>(request(page), opts.pageTimeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS);
       if (reading === TIMED_OUT) result.timedOut.push(page);
       else if (reading) result.readings.set(page, reading);
       opts.onPage?.(++done, pages.length);
@@ -169,7 +175,30 @@ export function createOcrRunner(options: OcrRunnerOptions = {}): OcrRunner {
     await open();
     const { scale, maxPixels, onlyWithImage } = opts;
     try {
-      return await eachPage(pages, opts, (page) => ({ type: 'page', page, scale, maxPixels, onlyWithImage }), open);
+      const read = await eachPage<PageReading>(
+        pages,
+        opts,
+        (page) => ({ type: 'page', page, scale, maxPixels, onlyWithImage }),
+        open,
+      );
+      if (!opts.regions || opts.regions.pages.length === 0) return read;
+      const { minShare, maxTextChars } = opts.regions;
+      const quiet = {
+        maxPixels,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.pageTimeoutMs ? { pageTimeoutMs: opts.pageTimeoutMs } : {}),
+      };
+      const regions = await eachPage<RegionReading[]>(
+        opts.regions.pages,
+        quiet,
+        (page) => ({ type: 'regions', page, scale, maxPixels, minShare, maxTextChars }),
+        open,
+      );
+      return {
+        readings: read.readings,
+        timedOut: [...read.timedOut, ...regions.timedOut].sort((a, b) => a - b),
+        regions: regions.readings,
+      };
     } finally {
       // No worker left (the last page timed out): nothing is open, and none need start just to close.
       if (worker) await ask({ type: 'close' }).catch(() => undefined);
@@ -180,7 +209,12 @@ export function createOcrRunner(options: OcrRunnerOptions = {}): OcrRunner {
     cancelled(opts.signal);
     const count = await ask<number>({ type: 'imagePages', data: new Uint8Array(data) });
     const pages = Array.from({ length: count }, (_, i) => i + 1);
-    return eachPage(pages, opts, (page) => ({ type: 'image', data: new Uint8Array(data), maxPixels: opts.maxPixels, page }));
+    return eachPage<PageReading>(pages, opts, (page) => ({
+      type: 'image',
+      data: new Uint8Array(data),
+      maxPixels: opts.maxPixels,
+      page,
+    }));
   }
 
   return {

@@ -20,7 +20,14 @@ export async function textImage(
   return { png: await sharp(Buffer.from(svg)).png().toBuffer(), width, height };
 }
 
-export type PdfPageSpec = { text: string } | { image: Buffer };
+/**
+ * A text page, a scan, or both: then the text at the foot of the page (or at textY points up) and
+ * the image at the top (imageWidth points wide, 540 by default).
+ */
+export type PdfPageSpec =
+  | { text: string }
+  | { image: Buffer; imageWidth?: number }
+  | { text: string; image: Buffer; imageWidth?: number; textY?: number };
 
 const latin1 = (text: string) => Buffer.from(text, 'latin1');
 
@@ -44,21 +51,29 @@ export async function mixedPdf(pages: PdfPageSpec[]): Promise<Buffer> {
   const add = (body: Buffer) => objects.push(body);
   const kids: number[] = [];
   for (const page of pages) {
-    let resources: string;
-    let content: string;
+    const parts: string[] = [];
+    const resources: string[] = [];
     if ('text' in page) {
-      resources = '<< /Font << /F1 3 0 R >> >>';
-      content = `BT /F1 14 Tf 72 720 Td (${page.text.replace(/[()\\]/g, '\\$&')}) Tj ET`;
-    } else {
+      resources.push('/Font << /F1 3 0 R >>');
+      const y = 'image' in page ? (page.textY ?? 60) : 720;
+      parts.push(`BT /F1 14 Tf 72 ${y} Td (${page.text.replace(/[()\\]/g, '\\$&')}) Tj ET`);
+    }
+    if ('image' in page) {
       const image = await imageObject(page.image);
       const id = add(image.body);
-      const drawnHeight = (540 * image.height) / image.width;
-      resources = `<< /XObject << /Im1 ${id} 0 R >> >>`;
-      content = `q 540 0 0 ${drawnHeight.toFixed(2)} 36 ${(756 - drawnHeight).toFixed(2)} cm /Im1 Do Q`;
+      const width = page.imageWidth ?? 540;
+      const drawnHeight = (width * image.height) / image.width;
+      resources.push(`/XObject << /Im1 ${id} 0 R >>`);
+      parts.push(`q ${width} 0 0 ${drawnHeight.toFixed(2)} 36 ${(756 - drawnHeight).toFixed(2)} cm /Im1 Do Q`);
     }
+    const content = parts.join('\n');
     const contents = add(stream('<< >>', latin1(content)));
     kids.push(
-      add(latin1(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources ${resources} /Contents ${contents} 0 R >>`)),
+      add(
+        latin1(
+          `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << ${resources.join(' ')} >> /Contents ${contents} 0 R >>`,
+        ),
+      ),
     );
   }
   objects[0] = latin1('<< /Type /Catalog /Pages 2 0 R >>');
