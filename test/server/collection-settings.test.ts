@@ -13,6 +13,7 @@ import { createRuntime, type SearchCall, startServer } from '../../server/index.
 import { openStore } from '../../store/index.ts';
 import { createScriptedGenerator, seedStore } from '../generation/helpers.ts';
 import { createTestEnv, type TestEnv, testConfig } from './helpers.ts';
+import { httpClient } from './mcp-helpers.ts';
 
 // A collection's retrieval and answer settings over REST, on the real search and answer pipeline
 // (BM25 only, no reranker; a scripted generator where reflection matters).
@@ -135,6 +136,45 @@ describe('collection answer settings', () => {
       .body as unknown as AskBody;
     expect(on.models.grade).toBe('scripted');
     expect(on.notes.includes('Reflection is off: the answer was not checked against its sources.')).toBe(false);
+  });
+});
+
+describe('the OpenAI-compatible endpoint', () => {
+  it("answers with the collection's reflect and retrieve settings", async () => {
+    const scripted = createScriptedGenerator([{ stream: ['Above ', 'the ', 'line.'] }]);
+    env = setup(scripted.generator);
+    await send(env, 'PATCH', '/v1/collections/trails', { answer: { reflect: false, retrieve: 'never' } });
+    const body = { model: 'trails', messages: [{ role: 'user', content: 'Where?' }] };
+    const out = (await send(env, 'POST', '/v1/chat/completions', body)).body as {
+      cairn: { reflection: { models: { grade: string | null }; notes: string[] } };
+    };
+    expect(out.cairn.reflection.models.grade).toBe(null);
+    expect(out.cairn.reflection.notes).toEqual([
+      'Reflection is off: the answer was not checked against its sources.',
+      'The question was answered without the documents (retrieval was skipped).',
+    ]);
+  });
+});
+
+describe('the MCP search tool', () => {
+  it("returns the collection's k passages without a k, and the given k with one", async () => {
+    env = setup();
+    await send(env, 'PATCH', '/v1/collections/trails', { retrieval: { mode: 'bm25', k: 2 } });
+    const client = await httpClient(env);
+    const found = async (args: Record<string, unknown>) => {
+      const result = await client.callTool({
+        name: 'search',
+        arguments: { query: 'cairn trail', collections: ['trails'], ...args },
+      });
+      const out = result.structuredContent as { passages: unknown[]; collections: { trails: { effective: unknown } } };
+      return [out.passages.length, out.collections.trails.effective];
+    };
+    try {
+      expect(await found({})).toEqual([2, { mode: 'bm25', k: 2, rerank: env.config.retrieval.rerank }]);
+      expect(await found({ k: 4 })).toEqual([4, { mode: 'bm25', k: 4, rerank: env.config.retrieval.rerank }]);
+    } finally {
+      await client.close();
+    }
   });
 });
 
