@@ -39,6 +39,7 @@ function regionReading(read: RegionReading[], added: string[][]): PageReading & 
 export function mergeRegions(
   pages: Page[],
   regions: Map<number, RegionReading[]>,
+  minConfidence: number,
 ): { pages: Page[]; readings: Map<number, PageReading> } {
   const readings = new Map<number, PageReading>();
   const merged = pages.map((page) => {
@@ -46,6 +47,8 @@ export function mergeRegions(
     if (!read || read.length === 0) return page;
     let text = page.text.replace(/\s+$/, '');
     const added = read.map((region) => {
+      // A photo or chart read as text comes back unsure: on a page with a text layer, drop it rather than add noise.
+      if (region.reading.confidence < minConfidence) return [];
       const lines = newLines(region.reading.text, text);
       if (lines.length > 0) text += `\n\n${lines.join('\n')}`;
       return lines;

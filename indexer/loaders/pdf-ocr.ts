@@ -56,7 +56,7 @@ export async function ocrPdfPages(
   const mode = settings.mode === 'force' ? 'force' : 'auto';
   // A page over the time limit keeps its text layer (if any) and is listed in the metadata's warning.
   const replaced = pages.map((page) => ({ num: page.num, text: readings.get(page.num)?.text || page.text }));
-  const merged = mergeRegions(replaced, regions ?? new Map());
+  const merged = mergeRegions(replaced, regions ?? new Map(), settings.minConfidence);
   const all = new Map([...readings, ...merged.readings].sort(([a], [b]) => a - b));
   const metadata = ocrMetadata(all, mode, settings.minConfidence, { pages: timedOut, limitMs: settings.pageTimeoutMs });
   return { pages: merged.pages, ...(all.size > 0 || timedOut.length > 0 ? { metadata } : {}) };

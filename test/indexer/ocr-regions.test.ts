@@ -2,7 +2,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../core/index.ts';
 import { createOcrRunner, type LoadedDocument, loadInput, type OcrMetadata } from '../../indexer/index.ts';
-import { regionCandidates } from '../../indexer/loaders/pdf-ocr-regions.ts';
+import { mergeRegions, regionCandidates } from '../../indexer/loaders/pdf-ocr-regions.ts';
+import type { RegionReading } from '../../indexer/ocr/index.ts';
 import { testConfig } from './helpers.ts';
 import { mixedPdf, textImage } from './ocr-fixtures.ts';
 
@@ -66,5 +67,26 @@ describe('image-only regions of PDF pages with a text layer', () => {
       regionCandidates(pages, [], withImage, 'force'),
       regionCandidates(pages, [1], withImage, 'auto'),
     ]).toEqual([[1], [], [], []]);
+  });
+
+  it('appends only new lines, and drops an unsure reading (a photo) rather than add noise', () => {
+    const read = (text: string, confidence: number): RegionReading => ({
+      box: [0, 0, 10, 10],
+      reading: { text, engine: 'e', confidence, tried: ['e'] },
+    });
+    const pages = [{ num: 1, text: 'Alpha line.\n' }];
+    const regions = new Map([[1, [read('Alpha line.\nBeta line.', 0.9), read('~~ |= noise', 0.3)]]]);
+    const merged = mergeRegions(pages, regions, 0.6);
+    expect(merged.pages).toEqual([{ num: 1, text: 'Alpha line.\n\nBeta line.' }]);
+    expect(merged.readings.get(1)).toEqual({
+      text: 'Beta line.',
+      engine: 'e',
+      confidence: 0.6,
+      tried: ['e'],
+      regions: [
+        { box: [0, 0, 10, 10], lines: 1 },
+        { box: [0, 0, 10, 10], lines: 0 },
+      ],
+    });
   });
 });
