@@ -6,7 +6,9 @@
  * --queries 300, --dims 384, --hard-n 30000 (0 skips the harder mixture), --skip-ivf, --seconds 2,
  * --portable (also Cairn's hnsw on the npm build, the fallback where the host build is unavailable),
  * --build-threads 1,2 (hnsw build time and recall per thread count, batches of 8192 as the index
- * builder adds them; ratio hnsw_build_threads_2_vs_1), --threads-only (only those rows).
+ * builder adds them; ratio hnsw_build_threads_2_vs_1), --threads-only (only those rows),
+ * --speedup-breakdown (only: host build vs stock by compiler flags and by Float32Array without a copy,
+ * bench/ann-speedup.ts; try --n 20000 --queries 500 --seconds 1).
  */
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
@@ -15,6 +17,7 @@ import { loadHnswBackend } from '../indexer/ann/hnsw-backend.ts';
 import { createFlatIndex, createHnswIndex, createIvfIndex, type SearchHit, type VectorIndex } from '../indexer/ann/index.ts';
 import { createRandom } from '../indexer/ann/kmeans.ts';
 import { buildNativeHnsw } from '../indexer/ann/native-build.ts';
+import { speedupBreakdown } from './ann-speedup.ts';
 
 const require = createRequire(import.meta.url);
 const { values } = parseArgs({
@@ -33,6 +36,7 @@ const { values } = parseArgs({
     'ef-construction': { type: 'string', default: '200' },
     'build-threads': { type: 'string', default: '1,2' },
     'threads-only': { type: 'boolean', default: false },
+    'speedup-breakdown': { type: 'boolean', default: false },
   },
 });
 const N = Number(values.n);
@@ -344,8 +348,10 @@ function best(name: string, minRecall: number, key: 'qps' | 'qpsCpu'): number {
   return Math.max(0, ...rows.map((r) => r[key] as number));
 }
 
+let hostAddon: string | null = null;
 try {
   const started = timeBuild(() => buildNativeHnsw(undefined, log));
+  hostAddon = started.value;
   log(`host hnswlib build ready (${started.seconds}s)`);
 } catch (error) {
   log(`host build unavailable, comparing the portable build: ${(error as Error).message.slice(0, 300)}`);
@@ -357,12 +363,16 @@ const threadCounts = values['build-threads']
   .split(',')
   .filter(Boolean)
   .map((t) => Number(t));
-if (!values['threads-only']) runSet('', mainData, !values['ours-only']);
+const only = values['threads-only'] || values['speedup-breakdown'];
+const shape = { dims: D, m: M, efConstruction: EFC, k: K, hostAddon, log };
+const speedup = values['speedup-breakdown'] ? speedupBreakdown(mainData, (s) => measure(s, mainData), shape) : null;
+results.push(...(speedup?.rows ?? []));
+if (!only) runSet('', mainData, !values['ours-only']);
 const hardN = Number(values['hard-n']);
-if (hardN > 0 && !values['threads-only']) runSet('-hard', makeData(hardN, 1.0, 2), false);
-if (threadCounts.length > 0) benchBuildThreads(mainData, threadCounts);
+if (hardN > 0 && !only) runSet('-hard', makeData(hardN, 1.0, 2), false);
+if (threadCounts.length > 0 && !values['speedup-breakdown']) benchBuildThreads(mainData, threadCounts);
 
-const ratios: Record<string, number> = { ...threadRatio() };
+const ratios: Record<string, number> = { ...threadRatio(), ...speedup?.ratios };
 for (const r of [0.95, 0.99]) {
   for (const key of ['qps', 'qpsCpu'] as const) {
     const suffix = key === 'qps' ? '' : '_cpu_time';
