@@ -5,7 +5,7 @@ import { cairn, describeError } from './api.ts';
 import { AskOptionsForm, askOptions, askParams } from './ask-options.tsx';
 import { t } from './i18n.ts';
 import { useSignal } from './signal.ts';
-import { alsoAsk, chatId, chatsVersion, collections, current, openChat } from './state.ts';
+import { alsoAsk, chatId, chatsVersion, collections, current, openChat, setAlsoAsk } from './state.ts';
 import { applyEvent, newTurn, type Turn, turnsOf } from './turns.ts';
 
 export interface ChatProps {
@@ -152,7 +152,7 @@ function AskAcross() {
   const extra = useSignal(alsoAsk);
   const others = all.filter((c) => c.name !== name);
   if (others.length === 0) return null;
-  const toggle = (other: string, on: boolean) => alsoAsk.set(on ? [...extra, other] : extra.filter((c) => c !== other));
+  const toggle = (other: string, on: boolean) => setAlsoAsk(on ? [...extra, other] : extra.filter((c) => c !== other));
   return (
     <details class="ask-across">
       <summary>

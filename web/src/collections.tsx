@@ -1,10 +1,10 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { CollectionView } from '../../sdk/index.ts';
 import { cairn, describeError } from './api.ts';
 import { DefaultsFields, defaultsForm, defaultsPatch } from './collection-defaults.tsx';
 import { t } from './i18n.ts';
 import { useSignal } from './signal.ts';
-import { collections, current, loadCollections, selectCollection } from './state.ts';
+import { collections, current, loadCollections, selectCollection, view } from './state.ts';
 
 /** The server's rule for collection names (server/schemas.ts), checked as the user types. */
 export const NAME_RULE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -19,7 +19,10 @@ export function nameProblem(name: string, existing: CollectionView[]): string | 
 export function CollectionPicker() {
   const all = useSignal(collections);
   const name = useSignal(current);
+  const page = useSignal(view);
   const [creating, setCreating] = useState(false);
+  // the box is for the chat page; left open it would cover the settings and status pages
+  useEffect(() => setCreating(false), [page]);
   return (
     <div class="collection-picker">
       <label class="visually-hidden" for="collection">
@@ -44,7 +47,7 @@ export function CollectionPicker() {
       >
         +
       </button>
-      {(creating || all.length === 0) && <CreateCollection onDone={() => setCreating(false)} />}
+      {(creating || (all.length === 0 && page === 'chat')) && <CreateCollection onDone={() => setCreating(false)} />}
     </div>
   );
 }

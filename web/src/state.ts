@@ -33,11 +33,12 @@ export function setTheme(next: 'light' | 'dark'): void {
   applyTheme(next);
 }
 
-/** The open collection and chat live in the URL's hash, so a reload (or a shared link) keeps them. */
+/** The open collection, chat and ask-across choices live in the URL's hash, so a reload (or a shared link) keeps them. */
 export function readHash(): void {
   const params = new URLSearchParams(location.hash.slice(1));
   current.set(params.get('c'));
   chatId.set(params.get('chat'));
+  alsoAsk.set(params.getAll('also'));
 }
 
 export function writeHash(): void {
@@ -46,6 +47,7 @@ export function writeHash(): void {
   const chat = chatId.get();
   if (name) params.set('c', name);
   if (chat) params.set('chat', chat);
+  for (const other of alsoAsk.get()) params.append('also', other);
   history.replaceState(null, '', `#${params.toString()}`);
 }
 
@@ -53,6 +55,11 @@ export function selectCollection(name: string | null): void {
   if (name !== current.get()) chatId.set(null);
   current.set(name);
   alsoAsk.set([]);
+  writeHash();
+}
+
+export function setAlsoAsk(others: string[]): void {
+  alsoAsk.set(others);
   writeHash();
 }
 
@@ -68,6 +75,11 @@ export async function loadCollections(): Promise<void> {
     globalError.set(null);
     const name = current.get();
     if (!name || !list.some((c) => c.name === name)) selectCollection(list[0]?.name ?? null);
+    // a collection deleted since the link was written is no longer asked
+    const others = alsoAsk.get();
+    if (others.some((other) => !list.some((c) => c.name === other))) {
+      setAlsoAsk(others.filter((other) => list.some((c) => c.name === other)));
+    }
   } catch (error) {
     globalError.set(describeError(error));
   }
