@@ -2,17 +2,19 @@
  * HTTP overhead of the server: autocannon (in a worker thread, so it has its own event loop) on
  * loopback against POST /v1/collections/scifact/search in BM25 mode on the SciFact corpus, beside
  * the same searches called in-process in the same run.
- *   npm run bench -- server [--data folder] [--connections 50] [--duration 10] [--docs n]
- *                           [--rounds 3] [--latency-seconds 2] [--search-workers auto|n]
- * Reports: requests/s, p50/p99 latency and errors under load, for the server as configured (search
- * workers: `auto` = cores − 1) and with searches in the server's own thread (searchWorkers 0); and
- * one-connection sequential latency over HTTP next to the in-process latency, so the per-request
- * overhead is visible. The in-process baseline is always a direct call in one thread.
+ *   npm run bench -- server [--data folder] [--connections 50] [--duration 3] [--docs n]
+ *                           [--rounds 3] [--latency-seconds 2] [--load-rounds 2] [--search-workers auto|n]
+ * Reports: requests/s, p50/p99 latency and errors under load, in like-for-like pairs: Cairn with
+ * searches in the server's thread (searchWorkers 0) against bare node:http searching in its thread,
+ * and Cairn with N search workers (`auto` = cores − 1) against bare node:http with the same N worker
+ * threads running the same search and JSON (bench/server-bare.ts). Each pair runs alternately
+ * (A B B A ..., --load-rounds) and each side's best round is reported, as outside load on a shared
+ * machine only ever lowers a rate. Also one-connection sequential latency over HTTP next to the
+ * in-process latency, so the per-request overhead is visible.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance as nodePerformance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -20,12 +22,14 @@ import { Worker } from 'node:worker_threads';
 import { documentId, hashContent, parseConfig, silentLogger } from '../core/index.ts';
 import { createRuntime, resolveSearchWorkers, startServer } from '../server/index.ts';
 import type { Store } from '../store/index.ts';
+import { startBareServer, startBareWorkerServer } from './server-bare.ts';
 
 const { values } = parseArgs({
   options: {
     data: { type: 'string', default: '/work/shared/eval/beir-scifact' },
     connections: { type: 'string', default: '50' },
-    duration: { type: 'string', default: '10' },
+    duration: { type: 'string', default: '3' },
+    'load-rounds': { type: 'string', default: '2' },
     docs: { type: 'string', default: '0' },
     'latency-seconds': { type: 'string', default: '2' },
     rounds: { type: 'string', default: '3' },
@@ -36,6 +40,7 @@ const connections = Number(values.connections);
 const duration = Number(values.duration);
 const latencySeconds = Number(values['latency-seconds']);
 const rounds = Math.max(1, Number(values.rounds));
+const loadRounds = Math.max(1, Number(values['load-rounds']));
 const searchWorkers = values['search-workers'] === 'auto' ? 'auto' : Number(values['search-workers']);
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
@@ -206,6 +211,7 @@ async function sequentialRound(target: Target): Promise<SeqRound> {
 async function loadRun(name: string, target: Target) {
   log(`${name}: autocannon, ${connections} connections for ${duration} s`);
   const autocannon = createRequire(import.meta.url).resolve('autocannon');
+  const load1m = loadavg()[0] as number;
   const eluBefore = nodePerformance.eventLoopUtilization();
   const load = await runWorker<AutocannonResult>({ ...target, mode: 'load', autocannon, connections, duration });
   // How busy the server's event loop was under load: near 1 means its thread was the bottleneck.
@@ -219,27 +225,21 @@ async function loadRun(name: string, target: Target) {
     requests: load.latency.totalCount,
     errors: load.errors + load.timeouts + load.non2xx,
     server_event_loop_busy: round(serverBusy),
+    loadavg_1m_before: round(load1m, 2),
   };
 }
 
-/**
- * The ceiling for any server in one thread: bare node:http, no framework, no middleware, the same
- * search and JSON.stringify. Shows what the HTTP machinery itself costs on this machine.
- */
-async function startBareServer(search: (query: string) => Promise<unknown>): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    const parts: Buffer[] = [];
-    req.on('data', (part: Buffer) => parts.push(part));
-    req.on('end', async () => {
-      const { query } = JSON.parse(Buffer.concat(parts).toString()) as { query: string };
-      const body = JSON.stringify(await search(query));
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${address.port}`, server };
+type LoadRow = Awaited<ReturnType<typeof loadRun>>;
+
+/** Cairn and its bare baseline alternately (A B B A ...); each side's best round. */
+async function loadPair(names: [string, string], targets: [Target, Target]): Promise<[LoadRow, LoadRow]> {
+  const runs: [LoadRow[], LoadRow[]] = [[], []];
+  for (let r = 0; r < loadRounds; r++) {
+    const order = r % 2 === 0 ? [0, 1] : [1, 0];
+    for (const side of order) runs[side as 0 | 1].push(await loadRun(names[side] as string, targets[side] as Target));
+  }
+  const bestOf = (rows: LoadRow[]) => rows.reduce((a, b) => (b.requests_per_s > a.requests_per_s ? b : a));
+  return [bestOf(runs[0]), bestOf(runs[1])];
 }
 
 function benchConfig(dataDir: string, workers: 'auto' | number) {
@@ -253,6 +253,7 @@ function benchConfig(dataDir: string, workers: 'auto' | number) {
 }
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg().map((x) => round(x, 2));
   const dataDir = mkdtempSync(path.join(tmpdir(), 'cairn-bench-server-'));
   try {
     const limit = Number(values.docs);
@@ -289,20 +290,18 @@ async function main(): Promise<void> {
       const local = median(localRounds);
       const seq = median(seqRounds);
       const seqInThread = median(seqInThreadRounds);
-      const pooled = await loadRun(
-        `http search (${workers} search workers, autocannon ${connections} connections, ${duration} s)`,
-        target,
-      );
+      const bareInThread = await startBareServer((call) => runtime.services.search(call));
+      const bareWorkers = await startBareWorkerServer(config, workers);
+      const load = `autocannon ${connections} connections, ${duration} s, best of ${loadRounds}`;
+      const [inThread, bareInThreadRun] = await loadPair(
+        [`http search (in the server's thread, ${load})`, `bare node:http, search in its thread (${load})`],
+        [inThreadTarget, { ...target, url: bareInThread.url }],
+      ).finally(() => bareInThread.close());
+      const [pooled, bareWorkersRun] = await loadPair(
+        [`http search (${workers} search workers, ${load})`, `bare node:http, ${workers} worker threads (${load})`],
+        [target, { ...target, url: bareWorkers.url }],
+      ).finally(() => bareWorkers.close());
       const handlerMs = await serverSideMeanMs(server.url);
-      const inThread = await loadRun(
-        `http search (in the server's thread, autocannon ${connections} connections, ${duration} s)`,
-        inThreadTarget,
-      );
-      const bare = await startBareServer(search);
-      const bareRun = await loadRun(`bare node:http baseline (no framework, same search, ${connections} connections)`, {
-        ...target,
-        url: bare.url,
-      }).finally(() => bare.server.close());
       const results = [
         {
           name: 'in-process search (sequential)',
@@ -327,14 +326,18 @@ async function main(): Promise<void> {
           requests: seqInThread.n,
           errors: seqInThreadRounds.reduce((sum, r) => sum + r.errors, 0),
         },
-        pooled,
         inThread,
-        bareRun,
+        bareInThreadRun,
+        pooled,
+        bareWorkersRun,
       ];
       const output = {
         bench: 'server',
         corpus: { documents: docs.length, queries: queries.length },
         search_workers: workers,
+        cores: availableParallelism(),
+        loadavg_before: loadBefore,
+        loadavg_after: loadavg().map((x) => round(x, 2)),
         // Mean time inside the app (middleware, validation, search, JSON) per search request, from /metrics:
         // what is left of the HTTP latency is the socket, the parser and the client.
         server_side_mean_ms: round(handlerMs),
@@ -342,8 +345,8 @@ async function main(): Promise<void> {
         ratios: {
           http_vs_inprocess_rate: round(pooled.requests_per_s / local.rate),
           http_in_thread_vs_inprocess_rate: round(inThread.requests_per_s / local.rate),
-          bare_node_http_vs_inprocess_rate: round(bareRun.requests_per_s / local.rate),
-          http_vs_bare_node_http_rate: round(pooled.requests_per_s / bareRun.requests_per_s),
+          inthread_vs_bare_inthread: round(inThread.requests_per_s / bareInThreadRun.requests_per_s),
+          workers_vs_bare_workers: round(pooled.requests_per_s / bareWorkersRun.requests_per_s),
           http_p50_overhead_ms: round(seq.p50 - local.p50),
           http_in_thread_p50_overhead_ms: round(seqInThread.p50 - local.p50),
         },
