@@ -137,7 +137,8 @@ describe('GET /health: device and missing models', () => {
       config: { offline: true, models: { gpu: 'cpu', reranker: null, generator: null, embedder: 'Xenova/bge-small-en-v1.5' } },
     });
     const model = path.join(env.dataDir, 'models/Xenova/bge-small-en-v1.5');
-    const body = async () => ((await (await env?.app.request('/health'))?.json()) as { models: unknown[] }).models;
+    const { app } = env;
+    const body = async () => ((await (await app.request('/health')).json()) as { models: unknown[] }).models;
     expect(await body()).toEqual([
       expect.objectContaining({
         present: false,
