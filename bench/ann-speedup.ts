@@ -6,6 +6,7 @@
  * the copy (Array.from in JS plus a per-element walk in C++ vs one memcpy).
  */
 import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
 import type { HnswConstructor, HnswNative } from '../indexer/ann/hnsw-backend.ts';
 
 const require = createRequire(import.meta.url);
@@ -88,6 +89,7 @@ export function speedupBreakdown(
   const rows: Row[] = [];
   for (const effort of efs) {
     for (const index of indexes) index.setEf(effort);
+    const load = Number((loadavg()[0] as number).toFixed(2));
     const runs = [0, 1].map(() => list.map(([, search]) => measure(search)));
     list.forEach(([name], i) => {
       const [a, b] = [runs[0]?.[i], runs[1]?.[i]];
@@ -98,6 +100,7 @@ export function speedupBreakdown(
         recall: a.recall,
         qps: Math.max(a.qps, b.qps),
         qpsCpu: Math.max(a.qpsCpu, b.qpsCpu),
+        loadavg1mBefore: load,
       });
       options.log(
         `ef=${effort} ${name}: qps ${Math.max(a.qps, b.qps)} (cpu ${Math.max(a.qpsCpu, b.qpsCpu)}) recall ${a.recall.toFixed(3)}`,
