@@ -104,7 +104,7 @@ export const evalCommand: Command = {
   options: {
     mode: { type: 'string', description: 'bm25, dense or hybrid (default from config: hybrid)' },
     rerank: { type: 'boolean', description: 'rerank the fused top-N with the cross-encoder' },
-    fusion: { type: 'string', description: 'rrf or convex (default from config: rrf)' },
+    fusion: { type: 'string', description: 'rrf or convex (default: retrieval.fusion from the config, convex unless set)' },
     embedder: { type: 'string', description: 'embedder model ref (default from config)' },
     reranker: { type: 'string', description: 'reranker model ref (default from config)' },
     limit: { type: 'string', description: 'evaluate only the first n queries' },
