@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, Page } from 'playwright-core';
-import { silentLogger } from '../../core/index.ts';
+import { type ConfigInput, silentLogger } from '../../core/index.ts';
 import { createRuntime, type RunningServer, type Runtime, startServer } from '../../server/index.ts';
 import { buildWebApp, WEB_DIST } from '../../web/build.ts';
 import { testConfig } from '../server/helpers.ts';
@@ -132,15 +132,25 @@ export interface AppHarness {
   close(): Promise<void>;
 }
 
+export interface StartAppOptions {
+  /** A runtime made by the test instead of the real one. */
+  fake?: (dataDir: string) => Runtime;
+  /** Config over the default (offline, no models), made once the data folder exists. */
+  config?: (dataDir: string) => ConfigInput;
+}
+
 /**
- * A real server without models (extractive answers), or over the runtime `fake` makes, the freshly
- * built app, and Chromium.
+ * A real server (by default without models: extractive answers), or over the runtime `fake` makes,
+ * the freshly built app, and Chromium.
  */
-export async function startApp(prefix: string, fake?: (dataDir: string) => Runtime): Promise<AppHarness> {
+export async function startApp(prefix: string, options: StartAppOptions = {}): Promise<AppHarness> {
   await freshWebApp();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  const config = testConfig(dataDir, { offline: true, models: { embedder: null, reranker: null, generator: null } });
-  const runtime = fake ? fake(dataDir) : await createRuntime(config, silentLogger);
+  const config = testConfig(
+    dataDir,
+    options.config?.(dataDir) ?? { offline: true, models: { embedder: null, reranker: null, generator: null } },
+  );
+  const runtime = options.fake ? options.fake(dataDir) : await createRuntime(config, silentLogger);
   const server = await startServer(config, silentLogger, runtime);
   const browser = await launchChromium();
   return {

@@ -1,15 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../core/index.ts';
 import type { Health } from '../../sdk/index.ts';
-import { createRuntime, type RunningServer, startServer } from '../../server/index.ts';
+import type { RunningServer } from '../../server/index.ts';
 import { writeTinyEmbedder, writeTinyGguf, writeTinyReranker } from '../fixtures/make-models.ts';
-import { testConfig } from '../server/helpers.ts';
-import { dropFile, dropFiles, fixture, freshWebApp, SHOTS } from './app-helpers.ts';
-import { chromiumAvailable, launchChromium } from './chromium.ts';
+import { type AppHarness, dropFile, dropFiles, fixture, SHOTS, startApp } from './app-helpers.ts';
+import { chromiumAvailable } from './chromium.ts';
 
 // The chat web app over the real runtime with models: the tiny random-weight ONNX embedder and
 // cross-encoder and the tiny GGUF generator (node-llama-cpp, one thread). A dropped document gets
@@ -18,36 +14,34 @@ import { chromiumAvailable, launchChromium } from './chromium.ts';
 // must show either way (a verdict line; in gated mode no draft text), not what the model says.
 const hasChromium = chromiumAvailable('the chat web app browser test with models');
 
+let app: AppHarness;
 let server: RunningServer;
-let browser: Browser;
 let page: Page;
-let dataDir: string;
 let refs: { embedder: string; reranker: string; generator: string };
 
 beforeAll(async () => {
   if (!hasChromium) return;
-  await freshWebApp();
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'cairn-app-models-'));
-  refs = {
-    embedder: writeTinyEmbedder(path.join(dataDir, 'tiny-embedder')),
-    reranker: writeTinyReranker(path.join(dataDir, 'tiny-reranker')),
-    generator: writeTinyGguf(path.join(dataDir, 'tiny-llama.gguf')),
-  };
-  const config = testConfig(dataDir, {
-    offline: true,
-    models: { ...refs, threads: 1, gpu: 'cpu', sequences: 1, contextSize: 2048 },
-    answer: { maxTokens: 16, temperature: 0, stream: 'gated' },
+  app = await startApp('cairn-app-models-', {
+    config: (dataDir) => {
+      refs = {
+        embedder: writeTinyEmbedder(path.join(dataDir, 'tiny-embedder')),
+        reranker: writeTinyReranker(path.join(dataDir, 'tiny-reranker')),
+        generator: writeTinyGguf(path.join(dataDir, 'tiny-llama.gguf')),
+      };
+      return {
+        offline: true,
+        models: { ...refs, threads: 1, gpu: 'cpu', sequences: 1, contextSize: 2048 },
+        answer: { maxTokens: 16, temperature: 0, stream: 'gated' },
+      };
+    },
   });
-  server = await startServer(config, silentLogger, await createRuntime(config, silentLogger));
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+  server = app.server;
+  page = await app.browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
   page.on('pageerror', (error) => console.error('page error:', error.message));
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await app?.close();
 });
 
 describe.skipIf(!hasChromium)('the chat web app with the tiny models', () => {

@@ -19,7 +19,7 @@ let aborted = 0;
 beforeAll(async () => {
   if (!hasChromium) return;
   const fakes = { tokenDelayMs: 120, ingestDelayMs: 400, onAnswerAborted: () => aborted++ };
-  app = await startApp('cairn-app-stream-', (dataDir) => createFakeRuntime(dataDir, fakes));
+  app = await startApp('cairn-app-stream-', { fake: (dataDir) => createFakeRuntime(dataDir, fakes) });
   const cairn = new Cairn({ baseUrl: app.server.url });
   await cairn.collections.create({ name: 'docs' });
   await cairn.jobs.wait((await cairn.documents.add('docs', { text: TEXT, source: 'cairns.md' })).jobId);
