@@ -36,6 +36,27 @@ export interface SupportSpan extends Span {
   basis: SpanBasis;
 }
 
+/** A citation of `passage` quoting [start, end) of its document; the one place a Citation is built. */
+export function citePassage(
+  marker: number,
+  passage: Passage,
+  quote: { start: number; end: number; text: string },
+  basis?: SpanBasis,
+): Citation {
+  return {
+    marker,
+    chunkId: passage.chunkId,
+    documentId: passage.documentId,
+    source: passage.source,
+    title: passage.title,
+    page: passage.page,
+    start: quote.start,
+    end: quote.end,
+    quote: quote.text,
+    ...(basis !== undefined ? { spanBasis: basis } : {}),
+  };
+}
+
 /** Scores texts against a query, higher is better (a cross-encoder's `score`). */
 export type SpanScorer = (query: string, texts: string[]) => Promise<number[]>;
 
@@ -195,19 +216,8 @@ function collectCitations(
       const key = `${marker}:${span.start}:${span.end}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      citations.push({
-        marker,
-        chunkId: passage.chunkId,
-        documentId: passage.documentId,
-        source: passage.source,
-        title: passage.title,
-        page: passage.page,
-        start: span.start,
-        end: span.end,
-        // Shown as read (wrapped lines joined, "ef-\nficient" whole); start/end stay exact in the stored text.
-        quote: readableText(span.text),
-        spanBasis: span.basis,
-      });
+      // Shown as read (wrapped lines joined, "ef-\nficient" whole); start/end stay exact in the stored text.
+      citations.push(citePassage(marker, passage, { ...span, text: readableText(span.text) }, span.basis));
     }
   }
   return citations;

@@ -1,5 +1,5 @@
 import type { Citation } from '../core/index.ts';
-import { chunkSentences, type DocumentText } from './citations.ts';
+import { chunkSentences, citePassage, type DocumentText } from './citations.ts';
 import { answerConfidence, type ConfidencePenalties, DEFAULT_PENALTIES } from './extractive-confidence.ts';
 import { type AnswerCue, answerCue, cueMatches, matchTerms, questionTerms } from './extractive-cues.ts';
 import { coverage, createBm25Pool } from './extractive-score.ts';
@@ -200,18 +200,7 @@ function render(picks: Candidate[]): Omit<ExtractiveAnswer, 'score'> {
       removed: false,
     });
     answer += text;
-    const p = pick.passage.passage;
-    citations.push({
-      marker,
-      chunkId: p.chunkId,
-      documentId: p.documentId,
-      source: p.source,
-      title: p.title,
-      page: p.page,
-      start: pick.span.start,
-      end: pick.span.end,
-      quote: pick.text,
-    });
+    citations.push(citePassage(marker, pick.passage.passage, { ...pick.span, text: pick.text }));
   });
   return { answer, sentences, citations };
 }

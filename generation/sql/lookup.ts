@@ -1,5 +1,6 @@
 import type { Citation, Passage } from '../../core/index.ts';
 import type { DataTable, Store } from '../../store/index.ts';
+import { citePassage } from '../citations.ts';
 import type { GradedPassage, SentenceVerdict } from '../types.ts';
 
 const STOP = new Set(
@@ -68,18 +69,12 @@ function match(question: Set<string>, passage: GradedPassage, table: DataTable, 
 
 function citation(store: Store, marker: number, passage: Passage): Citation {
   const text = store.documents.get(passage.documentId)?.text ?? passage.text;
-  return {
+  return citePassage(
     marker,
-    chunkId: passage.chunkId,
-    documentId: passage.documentId,
-    source: passage.source,
-    title: passage.title,
-    page: passage.page,
-    start: passage.start,
-    end: passage.end,
-    quote: text.slice(passage.start, passage.end),
-    spanBasis: 'overlap',
-  };
+    passage,
+    { start: passage.start, end: passage.end, text: text.slice(passage.start, passage.end) },
+    'overlap',
+  );
 }
 
 export interface TableLookupAnswer {
