@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createFlatIndex, createHnswIndex, loadHnswBackend } from '../../../indexer/ann/index.ts';
+import { isCi } from '../../ci-env.ts';
 import { clusteredVectors, recallAt } from './helpers.ts';
 
 const D = 32;
@@ -41,7 +42,7 @@ describe('multi-threaded hnsw builds', () => {
   );
   const truth = queries.map((q) => flat.search(q, 10).map((h) => h.label));
 
-  it.skipIf(!host)(
+  it.skipIf(!host && !isCi())(
     'reach the recall of a single-threaded build at equal parameters (host build)',
     () => {
       const one = recallOf(1, 'auto', vectors, queries, truth);
