@@ -1,0 +1,4 @@
+export { type Bm25PgQuery, type Bm25PgResult, queryTerms, searchBm25Pg } from './bm25.ts';
+export { filterCondition, SqlParams } from './filter-sql.ts';
+export { NUMERIC_INT8, type Queryable } from './pg-query.ts';
+export { type PostingsRow, writePostings } from './postings.ts';
