@@ -60,7 +60,7 @@ export interface EmbedKeyInput {
   ratePerMinute?: number | null;
 }
 
-function embedBinding(input: EmbedKeyInput): EmbedBinding {
+export function embedBinding(input: EmbedKeyInput): EmbedBinding {
   if (input.collection.trim() === '' || input.collection === '*') {
     throw new CairnError('VALIDATION', 'An embed key is bound to one named collection');
   }

@@ -68,7 +68,7 @@ function tombstone(item: Record<string, unknown>): Record<string, unknown> {
  * The answer keeps its text; every citation and passage of the deleted document loses its quote,
  * text, title and source and says `deleted: true`.
  */
-function scrubResult(result: Record<string, unknown>, documentId: string): Record<string, unknown> {
+export function scrubResult(result: Record<string, unknown>, documentId: string): Record<string, unknown> {
   const gone = (item: Record<string, unknown> | undefined) => item?.documentId === documentId;
   const out = { ...result };
   if (Array.isArray(result.citations)) out.citations = listOf(result.citations).map((c) => (gone(c) ? tombstone(c) : c));

@@ -1,0 +1,80 @@
+import pg from 'pg';
+
+/** Anything that runs a query: the pool, or a client inside a transaction. */
+export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
+
+const INT8_OID = 20;
+
+/**
+ * bigint columns (chunk rowids, counts, sizes) come back from the driver as strings; Cairn's
+ * values are numbers, exact up to 2^53, as on SQLite. Set on this pool only, not the driver's
+ * global parsers, so other users of `pg` in the process are unaffected.
+ */
+const TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+export interface PoolOptions {
+  url: string;
+  /** Connections at most (default 10). */
+  poolSize?: number;
+}
+
+export function createPool(options: PoolOptions): pg.Pool {
+  return new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    types: TYPES,
+    application_name: 'cairn',
+  });
+}
+
+/** Runs `fn` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** The first row of a query, or null. */
+export async function one<R extends pg.QueryResultRow>(db: Queryable, sql: string, params: unknown[] = []): Promise<R | null> {
+  const result = await db.query<R>(sql, params);
+  return result.rows[0] ?? null;
+}
+
+export async function many<R extends pg.QueryResultRow>(db: Queryable, sql: string, params: unknown[] = []): Promise<R[]> {
+  return (await db.query<R>(sql, params)).rows;
+}
+
+/** The row count a statement changed. */
+export async function changes(db: Queryable, sql: string, params: unknown[] = []): Promise<number> {
+  return (await db.query(sql, params)).rowCount ?? 0;
+}
+
+/** jsonb parameters go as JSON text: the driver would send a JS array as a PostgreSQL array. */
+export function json(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+/** pgvector's text form; float32 values print exactly, so they read back bit for bit. */
+export function vectorText(vector: Float32Array): string {
+  return `[${Array.from(vector).join(',')}]`;
+}
+
+export function parseVector(text: string): Float32Array {
+  return Float32Array.from(JSON.parse(text) as number[]);
+}
+
+export function now(): string {
+  return new Date().toISOString();
+}
