@@ -19,15 +19,22 @@ export interface PoolOptions {
   url: string;
   /** Connections at most (default 10). */
   poolSize?: number;
+  /** Told when an idle connection fails (the server closed it); default: ignored. */
+  onIdleError?: (error: Error) => void;
 }
 
 export function createPool(options: PoolOptions): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
     types: TYPES,
     application_name: 'cairn',
   });
+  // An idle connection that the server closes (a restart, a failover, an administrator) is
+  // reported here; without a listener it would crash the process. The pool drops it and opens
+  // a new one on the next query, so it is only passed on.
+  pool.on('error', (error) => options.onIdleError?.(error));
+  return pool;
 }
 
 /** Runs `fn` in one transaction on one connection: committed when it resolves, rolled back when it throws. */

@@ -54,6 +54,19 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Waits (up to 3 s) for the connections a test closed to be gone before dropping: FORCE would
+ * otherwise kill a connection still closing, whose client then reports an uncaught error.
+ */
+async function dropWhenIdle(client: pg.Client, name: string): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    const open = await client.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+    if (open.rows[0]?.n === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
+
 /** Creates an empty database on the test server; returns its URL and how to drop it. */
 export async function createTestDatabase(prefix = 'cairn_test'): Promise<{ url: string; name: string; drop(): Promise<void> }> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
@@ -61,7 +74,7 @@ export async function createTestDatabase(prefix = 'cairn_test'): Promise<{ url: 
   return {
     name,
     url: withDatabase(TEST_DATABASE_URL as string, name),
-    drop: () => admin(async (client) => void (await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))),
+    drop: () => admin((client) => dropWhenIdle(client, name)),
   };
 }
 
