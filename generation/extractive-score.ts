@@ -53,3 +53,19 @@ export function coverage(query: string[], text: ReadonlySet<string>, idf: (term:
   }
   return all === 0 ? 0 : hit / all;
 }
+
+/** The question's adjacent term pairs ("super bowl", "bowl 50"): a sentence that repeats one says the same phrase. */
+export function questionBigrams(terms: string[]): Set<string> {
+  const pairs = new Set<string>();
+  for (let i = 0; i + 1 < terms.length; i++) pairs.add(`${terms[i]} ${terms[i + 1]}`);
+  return pairs;
+}
+
+/** How many of the question's term pairs the text has side by side, as a share of 3 (more count no further). */
+export function phraseMatch(pairs: ReadonlySet<string>, terms: string[]): number {
+  let hits = 0;
+  for (let i = 0; i + 1 < terms.length && hits < PHRASE_CAP; i++) if (pairs.has(`${terms[i]} ${terms[i + 1]}`)) hits++;
+  return hits / PHRASE_CAP;
+}
+
+const PHRASE_CAP = 3;

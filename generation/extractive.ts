@@ -1,8 +1,9 @@
 import type { Citation } from '../core/index.ts';
+import { analyze } from '../retrieval/index.ts';
 import { chunkSentences, citePassage, type DocumentText } from './citations.ts';
 import { answerConfidence, type ConfidencePenalties, DEFAULT_PENALTIES } from './extractive-confidence.ts';
 import { type AnswerCue, answerCue, cueMatches, matchTerms, questionTerms } from './extractive-cues.ts';
-import { coverage, createBm25Pool } from './extractive-score.ts';
+import { coverage, createBm25Pool, phraseMatch, questionBigrams } from './extractive-score.ts';
 import { readableText } from './sentence-lines.ts';
 import type { Span } from './text.ts';
 import type { GradedPassage, SentenceVerdict } from './types.ts';
@@ -12,14 +13,18 @@ import type { GradedPassage, SentenceVerdict } from './types.ts';
  * answer the question, quoted verbatim and cited. Nothing is generated, so nothing can be made up;
  * the result says it is extractive. Sentences are ranked by BM25 against the question (terms from
  * the index's own analyzer, idf over the candidate sentences), by how much of the question their
- * passage covers, by whether they hold the kind of thing the question asks for (a date for
- * "when", a number for "how many", a name for "who"), and by the passage's retrieval rank, which
- * is the cross-encoder's order when one reranked.
+ * passage covers, by how much of the question they and their neighbours hold, by the question's
+ * phrases (adjacent term pairs) they repeat, by whether they hold the kind of thing the question
+ * asks for (a date for "when", a number for "how many", a name for "who"), and by the passage's
+ * retrieval score and rank, which are the cross-encoder's when one reranked. Sentences of every
+ * kept passage compete, so a passage retrieval put second or fifth can still give the answer when
+ * one of its sentences says what the question asks far better than the first passage's.
  */
 export interface ExtractiveSettings {
   /** Abstain when the answer's confidence (0..1, extractive-confidence.ts) is below this. */
   minOverlap: number;
   sentences: number;
+  /** How many of the kept passages' sentences compete; all of them by default. */
   topPassages?: number;
   weights?: Partial<ExtractiveWeights>;
   penalties?: Partial<ConfidencePenalties>;
@@ -30,6 +35,14 @@ export interface ExtractiveWeights {
   bm25: number;
   /** Share of the question's idf mass in the sentence's passage. */
   passage: number;
+  /** Share of the question's idf mass in the sentence itself. */
+  sentence: number;
+  /** Share of the question's idf mass in the sentence with the sentences either side of it. */
+  window: number;
+  /** The question's adjacent term pairs found side by side in the sentence (up to 3). */
+  phrase: number;
+  /** The same, the best sentence of its passage: a passage that repeats the question's phrasing. */
+  passagePhrase: number;
   /** A date, number or name of the kind the question asks for. */
   cue: number;
   /** 1 for the first passage, falling with rank. */
@@ -40,7 +53,19 @@ export interface ExtractiveWeights {
   second: number;
 }
 
-export const DEFAULT_WEIGHTS: ExtractiveWeights = { bm25: 1, passage: 0.6, cue: 0.4, rank: 0.1, retrieval: 1, second: 0.5 };
+/** Chosen on the even-numbered questions of SQuAD v1.1 dev (README, "Extractive answers"). */
+export const DEFAULT_WEIGHTS: ExtractiveWeights = {
+  bm25: 1,
+  passage: 0,
+  sentence: 0.5,
+  window: 0.4,
+  phrase: 0.2,
+  passagePhrase: 0.6,
+  cue: 0.8,
+  rank: 0.1,
+  retrieval: 1.5,
+  second: 0.5,
+};
 
 export interface ExtractiveAnswer {
   answer: string;
@@ -56,6 +81,10 @@ interface Candidate {
   span: Span;
   text: string;
   terms: string[];
+  /** The sentence with its neighbours in the passage. */
+  windowTerms: Set<string>;
+  phrase: number;
+  passagePhrase: number;
   passageTerms: Set<string>;
   /** The passage's terms with its document's title and headings: what the passage is about. */
   aboutTerms: Set<string>;
@@ -65,19 +94,22 @@ interface Candidate {
   score: number;
 }
 
-function collectCandidates(
-  passages: GradedPassage[],
-  docText: DocumentText,
-  top: number,
-  question: string,
-  cue: AnswerCue | null,
-): Candidate[] {
+interface Question {
+  text: string;
+  cue: AnswerCue | null;
+  pairs: ReadonlySet<string>;
+}
+
+function collectCandidates(passages: GradedPassage[], docText: DocumentText, top: number, question: Question): Candidate[] {
   return passages.slice(0, top).flatMap((passage, rank) => {
     const spans = chunkSentences(passage.passage, docText);
     const texts = spans.map((s) => readableText(s.text));
-    const passageTerms = new Set(texts.flatMap((t) => matchTerms(t)));
+    const terms = texts.map((t) => matchTerms(t));
+    const phrases = texts.map((t) => phraseMatch(question.pairs, analyze(t)));
+    const passageTerms = new Set(terms.flat());
     const { title, headings } = passage.passage;
     const aboutTerms = new Set([...passageTerms, ...[title, ...headings].flatMap((t) => matchTerms(t))]);
+    const passagePhrase = Math.max(0, ...phrases);
     return spans.map((span, i) => {
       const text = texts[i] as string;
       return {
@@ -85,10 +117,13 @@ function collectCandidates(
         passage,
         span,
         text,
-        terms: matchTerms(text),
+        terms: terms[i] as string[],
+        windowTerms: new Set([...(terms[i - 1] ?? []), ...(terms[i] as string[]), ...(terms[i + 1] ?? [])]),
+        phrase: phrases[i] as number,
+        passagePhrase,
         passageTerms,
         aboutTerms,
-        cue: cue !== null && cueMatches(cue, text, question),
+        cue: question.cue !== null && cueMatches(question.cue, text, question.text),
         bm25: 0,
         score: 0,
       };
@@ -104,7 +139,8 @@ export function extractAnswer(
 ): ExtractiveAnswer | null {
   const w = { ...DEFAULT_WEIGHTS, ...settings.weights };
   const cue = answerCue(question);
-  const candidates = collectCandidates(passages, docText, settings.topPassages ?? 3, question, cue);
+  const asked = { text: question, cue, pairs: questionBigrams(analyze(question)) };
+  const candidates = collectCandidates(passages, docText, settings.topPassages ?? passages.length, asked);
   const query = questionTerms(question);
   if (candidates.length === 0 || query.length === 0) return null;
   if (!scoreCandidates(candidates, query, passages, w)) return null;
@@ -136,10 +172,13 @@ function scoreCandidates(candidates: Candidate[], query: string[], passages: Gra
   const retrieval = retrievalShares(passages);
   candidates.forEach((c, i) => {
     c.bm25 = bm25[i] as number;
-    const around = coverage(query, c.passageTerms, pool.idf);
     c.score =
       w.bm25 * (c.bm25 / top) +
-      w.passage * around +
+      w.passage * coverage(query, c.passageTerms, pool.idf) +
+      w.sentence * coverage(query, new Set(c.terms), pool.idf) +
+      w.window * coverage(query, c.windowTerms, pool.idf) +
+      w.phrase * c.phrase +
+      w.passagePhrase * c.passagePhrase +
       (c.cue ? w.cue : 0) +
       w.rank / (1 + c.rank) +
       w.retrieval * (retrieval[c.rank] ?? 0);

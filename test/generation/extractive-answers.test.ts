@@ -27,11 +27,11 @@ describe('extractive answers pick the sentence that answers', () => {
     seeded = seedStore('c', [{ source: 'zephyr.md', paragraphs: ZEPHYR }]);
     const p = [seeded.passage('zephyr.md', 0)];
     const mascot = await ask('What is the mascot of the Zephyr project?', p);
-    // The mascot sentence leads; the founding sentence, matching "Zephyr project" nearly as well, follows as [2].
+    // The mascot sentence leads; the licence sentence, saying "Zephyr project" next to the mascot's sentence, follows as [2].
     expect([mascot.decision, mascot.mode, mascot.answer]).toEqual([
       'answered',
       'extractive',
-      'Its mascot is a red fox named Pip. [1] The Zephyr project was founded in 2019 by three engineers at a small Oslo company. [2]',
+      'Its mascot is a red fox named Pip. [1] The Zephyr project is licensed under Apache-2.0, so companies can ship it in closed products. [2]',
     ]);
     const licence = await ask('Which license does Zephyr use?', p);
     expect(licence.answer).toBe(
