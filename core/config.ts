@@ -205,6 +205,29 @@ const tablesSchema = z.strictObject({
   maxConcurrent: z.number().int().positive().default(4),
 });
 
+/** The PostgreSQL URL schemes store.url accepts (besides `sqlite:`, the embedded store in dataDir). */
+const DATABASE_URL = /^postgres(ql)?:\/\//;
+
+/** A host in the URL, or libpq's `?host=` (a Unix socket folder). */
+function namesHost(url: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const parsed = new URL(url);
+  return parsed.hostname !== '' || parsed.searchParams.has('host');
+}
+
+const storeSchema = z.strictObject({
+  /** Unset or `sqlite:` = the embedded SQLite store in dataDir; `postgres://…` = PostgreSQL ≥ 15 with pgvector ≥ 0.8. */
+  url: z
+    .string()
+    .nullable()
+    .default(null)
+    .refine((url) => url === null || url === 'sqlite:' || (DATABASE_URL.test(url) && namesHost(url)), {
+      message: 'must be sqlite: or a postgres:// (postgresql://) URL with a host',
+    }),
+  /** Connections per instance to PostgreSQL. */
+  poolSize: z.number().int().positive().max(1000).default(10),
+});
+
 export const configSchema = z.strictObject({
   dataDir: z.string().default('./data'),
   offline: z.boolean().default(false),
@@ -217,6 +240,7 @@ export const configSchema = z.strictObject({
   answer: answerSchema.default(answerSchema.parse({})),
   jobs: jobsSchema.default(jobsSchema.parse({})),
   tables: tablesSchema.default(tablesSchema.parse({})),
+  store: storeSchema.default(storeSchema.parse({})),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -254,6 +278,8 @@ const ENV_MAP: Record<string, [string, EnvKind]> = {
   CAIRN_THREADS: ['models.threads', 'number'],
   CAIRN_OPENAI_BASE_URL: ['models.openaiBaseUrl', 'nullable'],
   CAIRN_OPENAI_API_KEY: ['models.openaiApiKey', 'nullable'],
+  CAIRN_DATABASE_URL: ['store.url', 'nullable'],
+  CAIRN_DATABASE_POOL_SIZE: ['store.poolSize', 'number'],
 };
 
 export function loadConfig(options: LoadConfigOptions = {}): Config {

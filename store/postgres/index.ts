@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { Config } from '../../core/config.ts';
 import type { Async, StoreContract } from '../contract.ts';
 import type { JobsRepo } from '../jobs.ts';
 import { createPgApiKeysRepo } from './api-keys.ts';
@@ -68,4 +69,15 @@ export async function openPostgresStore(options: OpenPostgresStoreOptions): Prom
     await pool.end();
     throw error;
   }
+}
+
+/** Whether the config names PostgreSQL (store.url postgres:// or postgresql://) rather than the embedded store. */
+export function usesPostgres(config: Pick<Config, 'store'>): boolean {
+  return config.store.url !== null && /^postgres(ql)?:\/\//.test(config.store.url);
+}
+
+/** The PostgreSQL store the config names, migrated and ready; null when it names the embedded SQLite store. */
+export async function openConfiguredPostgresStore(config: Pick<Config, 'store'>): Promise<PostgresStore | null> {
+  if (!usesPostgres(config) || config.store.url === null) return null;
+  return openPostgresStore({ url: config.store.url, poolSize: config.store.poolSize });
 }
