@@ -48,13 +48,13 @@ describePostgres('PostgreSQL job leases (two instances, one queue)', () => {
   it('a live lease is not taken over; an expired one is, and the old owner loses its heartbeat', async () => {
     const job = await a.jobs.create({ kind: 'ingest' });
     const first = await a.jobs.claimNext('instance-a', 150, 3);
-    expect([first?.claimed, first?.job.id, first?.job.attempts]).toEqual([true, job.id, 1]);
+    expect([first?.claimed, first?.job?.id, first?.job?.attempts]).toEqual([true, job.id, 1]);
     expect(await b.jobs.claimNext('instance-b', 60_000, 3)).toBeNull();
     expect(await b.jobs.claim(job.id, 3)).toMatchObject({ claimed: false, exhausted: false });
     expect(await a.jobs.heartbeat(job.id, 'instance-a', 150)).toBe(true);
     await sleep(300);
     const taken = await b.jobs.claimNext('instance-b', 60_000, 3);
-    expect([taken?.claimed, taken?.job.id, taken?.job.status, taken?.job.attempts]).toEqual([true, job.id, 'running', 2]);
+    expect([taken?.claimed, taken?.job?.id, taken?.job?.status, taken?.job?.attempts]).toEqual([true, job.id, 'running', 2]);
     expect(await a.jobs.heartbeat(job.id, 'instance-a', 60_000)).toBe(false);
     expect(await b.jobs.heartbeat(job.id, 'instance-b', 60_000)).toBe(true);
     await b.jobs.finish(job.id, { status: 'succeeded' });
@@ -68,7 +68,7 @@ describePostgres('PostgreSQL job leases (two instances, one queue)', () => {
     await sleep(150);
     const again = await b.jobs.claimNext('instance-b', 60_000, 1);
     expect(again).toEqual({ claimed: false, job: await a.jobs.get(job.id), exhausted: true });
-    expect(again?.job.attempts).toBe(1);
+    expect(again?.job?.attempts).toBe(1);
     expect(await a.jobs.claimNext('instance-a', 60_000, 1)).toBeNull();
   });
 });
