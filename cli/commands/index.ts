@@ -5,6 +5,7 @@ import { evalCommand } from './eval.ts';
 import { ingestCommand } from './ingest.ts';
 import { keysCommand } from './keys.ts';
 import { mcpCommand } from './mcp.ts';
+import { migrateCommand } from './migrate.ts';
 import { modelsCommand } from './models.ts';
 import { reindexCommand } from './reindex.ts';
 import { searchCommand } from './search.ts';
@@ -25,4 +26,5 @@ export const COMMANDS: Command[] = [
   modelsCommand,
   keysCommand,
   evalCommand,
+  migrateCommand,
 ];
