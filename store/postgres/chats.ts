@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { CairnError, type Chat, type ChatMessage, randomId } from '../../core/index.ts';
 import { type ChatsRepo, citedDocuments, scrubResult } from '../chats.ts';
 import type { Async } from '../contract.ts';
-import { changes, inTransaction, json, many, now, one, type Queryable } from './pool.ts';
+import { changes, inTransaction, json, many, now, one, pgText, type Queryable } from './pool.ts';
 
 interface ChatRow {
   id: string;
@@ -92,7 +92,7 @@ export function createPgChatsRepo(pool: pg.Pool): Async<ChatsRepo> {
         client,
         `INSERT INTO messages (id, chat_id, role, content, result, created_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6)
          RETURNING ${MESSAGE_COLUMNS}`,
-        [id, input.chatId, input.role, input.content, result ? json(result) : null, time],
+        [id, input.chatId, input.role, pgText(input.content), result ? json(result) : null, time],
       );
       await client.query(
         'INSERT INTO message_sources (document_id, message_id) SELECT d, $2 FROM unnest($1::text[]) AS d ON CONFLICT DO NOTHING',
@@ -100,7 +100,7 @@ export function createPgChatsRepo(pool: pg.Pool): Async<ChatsRepo> {
       );
       await client.query("UPDATE chats SET updated_at = $1, title = CASE WHEN title = '' THEN $2 ELSE title END WHERE id = $3", [
         time,
-        input.role === 'user' ? input.content.slice(0, 80) : '',
+        input.role === 'user' ? pgText(input.content.slice(0, 80)) : '',
         input.chatId,
       ]);
       return toMessage(row as MessageRow);

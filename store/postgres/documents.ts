@@ -4,7 +4,7 @@ import { writePostings } from '../../retrieval/postgres/postings.ts';
 import type { Async } from '../contract.ts';
 import type { DocumentsRepo, ListDocumentsOptions, NewChunk, NewDocument, NewVectors, WriteResult } from '../documents.ts';
 import { scrubDocumentFromChatsPg } from './chats.ts';
-import { changes, inTransaction, json, many, now, one, type Queryable, vectorText } from './pool.ts';
+import { changes, inTransaction, json, many, now, one, pgText, type Queryable, vectorText } from './pool.ts';
 
 interface DocumentRow {
   id: string;
@@ -72,12 +72,12 @@ function chunkColumns(doc: NewDocument, chunks: NewChunk[]): ChunkColumns {
   const search: ChunkColumns['search'] = [];
   for (const chunk of chunks) {
     const title = chunk.searchTitle ?? [doc.title, ...chunk.headings].filter(Boolean).join(' / ');
-    const fields = { searchTitle: toSearchText(title), searchText: chunk.searchText ?? toSearchText(chunk.text) };
+    const fields = { searchTitle: pgText(toSearchText(title)), searchText: pgText(chunk.searchText ?? toSearchText(chunk.text)) };
     search.push(fields);
     const values = [
       chunk.id,
       chunk.ordinal,
-      chunk.text,
+      pgText(chunk.text),
       chunk.start,
       chunk.end,
       chunk.page,
@@ -148,10 +148,10 @@ async function write(pool: pg.Pool, doc: NewDocument, chunks: NewChunk[], vector
       doc.collectionId,
       doc.source,
       doc.mime,
-      doc.title,
+      pgText(doc.title),
       doc.language,
       doc.contentHash,
-      doc.text,
+      pgText(doc.text),
       json(doc.pages),
       json(doc.metadata),
       json(doc.tags),

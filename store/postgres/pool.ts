@@ -68,9 +68,17 @@ export async function changes(db: Queryable, sql: string, params: unknown[] = []
   return (await db.query(sql, params)).rowCount ?? 0;
 }
 
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000 (SQLite can). It becomes U+FFFD, one UTF-16 unit
+ * like it, so chunk offsets into a document's text stay exact.
+ */
+export function pgText(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
+}
+
 /** jsonb parameters go as JSON text: the driver would send a JS array as a PostgreSQL array. */
 export function json(value: unknown): string {
-  return JSON.stringify(value);
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? pgText(v) : v));
 }
 
 /** pgvector's text form; float32 values print exactly, so they read back bit for bit. */

@@ -36,6 +36,15 @@ describePostgres('PostgreSQL documents.write', () => {
     ]).toEqual([0, 0]);
   });
 
+  it('stores U+0000 (which PostgreSQL text cannot hold) as U+FFFD, keeping chunk offsets exact', async () => {
+    const { doc, chunks } = makeDocument('c', 'nul.txt', 'a\u0000b\n\nc');
+    const { document } = await a.documents.write({ ...doc, metadata: { note: 'x\u0000y' } }, chunks);
+    const [first] = await a.chunks.byDocument(doc.id);
+    expect([document.text, document.metadata, first?.text]).toEqual(['a\uFFFDb\n\nc', { note: 'x\uFFFDy' }, 'a\uFFFDb']);
+    expect(document.text.slice(first?.start, first?.end)).toBe(first?.text);
+    await a.documents.remove(doc.id);
+  });
+
   it('two instances rewriting one document at once: no error, and one whole version stays', async () => {
     const versions = Array.from({ length: 8 }, (_, i) => makeDocument('c', 'same.txt', `v${i} one\n\nv${i} two\n\nv${i} three`));
     const results = await Promise.all(versions.map((v, i) => (i % 2 ? a : b).documents.write(v.doc, v.chunks)));
