@@ -226,6 +226,14 @@ const storeSchema = z.strictObject({
     }),
   /** Connections per instance to PostgreSQL. */
   poolSize: z.number().int().positive().max(1000).default(10),
+  /** pgvector HNSW on PostgreSQL: m and efConstruction when a model's index is built, efSearch per query (retrieval/postgres/dense.ts). */
+  pgvector: z
+    .strictObject({
+      m: z.number().int().min(2).max(100).default(16),
+      efConstruction: z.number().int().min(4).max(1000).default(64),
+      efSearch: z.number().int().min(1).max(1000).default(100),
+    })
+    .default({ m: 16, efConstruction: 64, efSearch: 100 }),
 });
 
 export const configSchema = z.strictObject({

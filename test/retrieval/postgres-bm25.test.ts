@@ -1,12 +1,11 @@
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { toSearchText } from '../../core/index.ts';
 import { buildBm25Index, type LexicalDoc } from '../../retrieval/bm25-index.ts';
 import { searchBm25Pg, writePostings } from '../../retrieval/postgres/index.ts';
 import { analyze } from '../../retrieval/tokenize.ts';
-import { createTestDatabase, insertDocument, requireTestDatabase, type TestDatabase } from './postgres-fixtures.ts';
+import { createTestDatabase, describePostgres, insertDocument, type TestDatabase } from './postgres-fixtures.ts';
 
-const run = requireTestDatabase();
 const C = 'bm25c';
 
 interface Source {
@@ -91,7 +90,7 @@ function expectedStats(live: Map<number, LexicalDoc>) {
   return { docs: live.size, titleLen, bodyLen };
 }
 
-describe.skipIf(!run)('BM25 inside PostgreSQL', () => {
+describePostgres('BM25 inside PostgreSQL', () => {
   let tdb: TestDatabase;
   const live = new Map<number, LexicalDoc & { doc: string }>();
 

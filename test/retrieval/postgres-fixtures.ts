@@ -1,59 +1,13 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import pg from 'pg';
-import { isCi } from '../ci-env.ts';
+import { migratePostgres } from '../../store/postgres/migrate.ts';
+import { createTestDatabase as createEmptyDatabase, TEST_DATABASE_URL } from '../store/postgres-helpers.ts';
 
 /**
- * A throwaway PostgreSQL database per test file, created on the server CAIRN_TEST_DATABASE_URL
- * points at (scripts/postgres-test-server starts one). Without that variable the tests skip on a
- * developer's machine and fail in CI, where skipping would claim a run that did not happen.
+ * A PostgreSQL database per test file with Cairn's migrations applied, on the server
+ * CAIRN_TEST_DATABASE_URL points at (test/store/postgres-helpers.ts: skipped without a server on a
+ * developer's machine, failing in CI).
  */
-export const testDatabaseUrl = process.env.CAIRN_TEST_DATABASE_URL?.trim() || null;
-
-export const NO_DATABASE =
-  'CAIRN_TEST_DATABASE_URL is not set: PostgreSQL search tests skipped (start a server with scripts/postgres-test-server)';
-
-/** Whether to run: true with a server; false (skip, with a message) without one outside CI; throws in CI. */
-export function requireTestDatabase(): boolean {
-  if (testDatabaseUrl) return true;
-  if (isCi()) throw new Error(`CI=true but ${NO_DATABASE.replace(': PostgreSQL search tests skipped', '')}`);
-  process.stderr.write(`${NO_DATABASE}\n`);
-  return false;
-}
-
-const MIGRATIONS = path.resolve(import.meta.dirname, '../../migrations/postgres');
-
-/**
- * Until migrations/postgres/0001_init.sql exists, the tables search reads, shaped as PG-PLAN.md
- * describes them (SQLite's columns; JSON as jsonb; vectors without a fixed dimension).
- */
-const MINIMAL_0001 = `
-CREATE EXTENSION IF NOT EXISTS vector;
-CREATE TABLE collections (id text PRIMARY KEY, name text NOT NULL UNIQUE, description text NOT NULL DEFAULT '',
-  settings jsonb NOT NULL DEFAULT '{}', created_at text NOT NULL, updated_at text NOT NULL);
-CREATE TABLE documents (id text PRIMARY KEY, collection_id text NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
-  source text NOT NULL, mime text NOT NULL, title text NOT NULL DEFAULT '', language text, content_hash text NOT NULL,
-  text text NOT NULL, pages jsonb NOT NULL DEFAULT '[]', metadata jsonb NOT NULL DEFAULT '{}', tags jsonb NOT NULL DEFAULT '[]',
-  status text NOT NULL DEFAULT 'ready', bytes bigint NOT NULL DEFAULT 0, chunk_count integer NOT NULL DEFAULT 0,
-  created_at text NOT NULL, updated_at text NOT NULL, UNIQUE (collection_id, source));
-CREATE TABLE chunks (rowid bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, id text NOT NULL UNIQUE,
-  document_id text NOT NULL REFERENCES documents(id) ON DELETE CASCADE, collection_id text NOT NULL, ordinal integer NOT NULL,
-  text text NOT NULL, char_start integer NOT NULL, char_end integer NOT NULL, page integer, headings jsonb NOT NULL DEFAULT '[]',
-  token_count integer NOT NULL DEFAULT 0, metadata jsonb NOT NULL DEFAULT '{}', search_title text NOT NULL DEFAULT '',
-  search_text text NOT NULL, UNIQUE (document_id, ordinal));
-CREATE INDEX chunks_collection ON chunks (collection_id);
-CREATE TABLE vectors (chunk_rowid bigint NOT NULL REFERENCES chunks(rowid) ON DELETE CASCADE, collection_id text NOT NULL,
-  model_id text NOT NULL, dimensions integer NOT NULL, embedding vector NOT NULL, PRIMARY KEY (chunk_rowid, model_id));
-CREATE INDEX vectors_collection_model ON vectors (collection_id, model_id);`;
-
-/** Applies migrations/postgres in order (or the stand-in for 0001 and this helper's 0002). */
-export async function migrate(pool: pg.Pool): Promise<void> {
-  const files = readdirSync(MIGRATIONS)
-    .filter((f) => f.endsWith('.sql'))
-    .sort();
-  if (!existsSync(path.join(MIGRATIONS, '0001_init.sql'))) await pool.query(MINIMAL_0001);
-  for (const file of files) await pool.query(readFileSync(path.join(MIGRATIONS, file), 'utf8'));
-}
+export { describePostgres } from '../store/postgres-helpers.ts';
 
 export interface TestDatabase {
   pool: pg.Pool;
@@ -61,36 +15,36 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** The pool's backends exit just after pool.end() resolves; FORCE would kill them mid-goodbye. */
-async function dropWhenClosed(admin: pg.Client, name: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-      return;
-    } catch (error) {
-      if (attempt >= 50 || (error as { code?: string }).code !== '55006') throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+/** The pool's backends exit just after pool.end() resolves; a FORCE drop would kill them mid-goodbye. */
+async function dropWhenClosed(name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL ?? '' });
+  await admin.connect();
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+        return;
+      } catch (error) {
+        if (attempt >= 50 || (error as { code?: string }).code !== '55006') throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     }
+  } finally {
+    await admin.end();
   }
 }
 
 /** A new database with the schema applied; drop() removes it. */
 export async function createTestDatabase(prefix: string): Promise<TestDatabase> {
-  const admin = new pg.Client({ connectionString: testDatabaseUrl ?? '' });
-  await admin.connect();
-  const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(testDatabaseUrl ?? '');
-  url.pathname = `/${name}`;
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 4 });
-  await migrate(pool);
+  const database = await createEmptyDatabase(prefix);
+  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  await migratePostgres(pool);
   return {
     pool,
-    url: url.toString(),
+    url: database.url,
     async drop() {
       await pool.end();
-      await dropWhenClosed(admin, name);
-      await admin.end();
+      await dropWhenClosed(database.name);
     },
   };
 }

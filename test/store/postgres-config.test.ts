@@ -18,7 +18,7 @@ function errorOf(fn: () => unknown): CairnError {
 describe('store.url (CAIRN_DATABASE_URL)', () => {
   it('is unset by default: the embedded SQLite store', async () => {
     const config = load({});
-    expect(config.store).toEqual({ url: null, poolSize: 10 });
+    expect(config.store).toEqual({ url: null, poolSize: 10, pgvector: { m: 16, efConstruction: 64, efSearch: 100 } });
     expect(usesPostgres(config)).toBe(false);
     expect(await openConfiguredPostgresStore(config)).toBeNull();
   });
@@ -29,7 +29,11 @@ describe('store.url (CAIRN_DATABASE_URL)', () => {
       CAIRN_DATABASE_URL: 'postgres://cairn:pw@db.example:5432/cairn?sslmode=require',
       CAIRN_DATABASE_POOL_SIZE: '25',
     });
-    expect(pg.store).toEqual({ url: 'postgres://cairn:pw@db.example:5432/cairn?sslmode=require', poolSize: 25 });
+    expect(pg.store).toEqual({
+      url: 'postgres://cairn:pw@db.example:5432/cairn?sslmode=require',
+      poolSize: 25,
+      pgvector: { m: 16, efConstruction: 64, efSearch: 100 },
+    });
     expect(usesPostgres(pg)).toBe(true);
     expect(usesPostgres(load({ CAIRN_DATABASE_URL: 'postgresql://localhost/cairn' }))).toBe(true);
     expect(load({ CAIRN_DATABASE_URL: 'none' }).store.url).toBeNull();
