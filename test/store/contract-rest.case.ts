@@ -116,6 +116,23 @@ function registerJobCases(s: () => StoreContract): void {
       expect(await store.jobs.payload(queued.id)).toEqual({ sources: [keep] });
       expect(await store.jobs.payload(finished.id)).toEqual({ sources: [gone] });
     });
+
+    it('deleting a part document of an upload drops the upload from unfinished job payloads', async () => {
+      const store = s();
+      await store.collections.create({ name: 'c' });
+      const hash = `0123456789abcdef${'e'.repeat(48)}`;
+      const { document } = await seedDocument(store, 'upload:0123456789abcdef/t.csv#L3', 'row three');
+      const upload = { type: 'upload', hash, name: 't.csv' };
+      const text = { type: 'text', hash: 'other', text: 'keep' };
+      const job = await store.jobs.create({
+        kind: 'ingest',
+        collectionId: 'c',
+        payload: { sources: [upload, text] },
+        hashes: [hash, 'other'],
+      });
+      await store.documents.remove(document.id);
+      expect(await store.jobs.payload(job.id)).toEqual({ sources: [text] });
+    });
   });
 }
 
