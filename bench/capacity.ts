@@ -15,6 +15,8 @@
  * 2. bm25-memory (with --sqlite-dir): heap and typed-array bytes of the in-memory BM25 index.
  * 3. sqlite-vectors: --sqlite-n chunks with one-word texts and random --dims vectors written through
  *    the store into a temporary folder: the vectors table's bytes per row at that dimension.
+ *    sqlite-vector-layouts: the same rows in that table as WITHOUT ROWID (today), as a rowid table,
+ *    and WITHOUT ROWID on 8 KB pages.
  * 4. hnsw-memory: Cairn's hnsw index (M --m, efConstruction 200, 2 build threads) of --hnsw-n random
  *    vectors: build time, file size, and the RSS growth of a fresh process loading it, per vector,
  *    beside hnswlib's layout (bench/capacity-model.ts).
@@ -208,6 +210,40 @@ function squadQuestions(count: number): string[] {
   return squad.data.flatMap((a) => a.paragraphs.flatMap((p) => p.qas.map((q) => q.question))).slice(0, count);
 }
 
+/**
+ * The `vectors` table's bytes per row under other layouts than migration 0001's (WITHOUT ROWID, 4 KB
+ * pages), same columns and rows: what a migration to a rowid table or bigger pages would save.
+ */
+function sqliteLayouts(count: number, dims: number) {
+  const layouts = [
+    { name: 'without-rowid-4k', pageSize: 4096, suffix: 'WITHOUT ROWID' },
+    { name: 'rowid-4k', pageSize: 4096, suffix: '' },
+    { name: 'without-rowid-8k', pageSize: 8192, suffix: 'WITHOUT ROWID' },
+  ];
+  const vectors = randomVectors(count, dims, 13);
+  return {
+    name: 'sqlite-vector-layouts',
+    n: count,
+    dims,
+    layouts: layouts.map((layout) => {
+      const folder = mkdtempSync(path.join(os.tmpdir(), 'cairn-capacity-layout-'));
+      const file = path.join(folder, 'v.db');
+      const db = new Database(file);
+      db.pragma(`page_size = ${layout.pageSize}`);
+      db.exec(`CREATE TABLE vectors (chunk_rowid INTEGER NOT NULL, collection_id TEXT NOT NULL, model_id TEXT NOT NULL,
+        dimensions INTEGER NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (chunk_rowid, model_id)) ${layout.suffix}`);
+      const insert = db.prepare('INSERT INTO vectors VALUES (?, ?, ?, ?, ?)');
+      db.transaction(() => {
+        vectors.forEach((v, i) => insert.run(i + 1, 'capacity', MODEL_ID, dims, Buffer.from(v.buffer)));
+      })();
+      db.close();
+      const bytes = dbstat(file).reduce((sum, t) => sum + t.bytes, 0);
+      rmSync(folder, { recursive: true, force: true });
+      return { layout: layout.name, bytesPerRow: round(bytes / count) };
+    }),
+  };
+}
+
 /** RSS growth of a fresh process loading a saved index: what a shard holds, without build garbage. */
 function loadedRssBytes(file: string): number {
   const indexModule = path.resolve(import.meta.dirname, '../indexer/ann/index.ts');
@@ -258,7 +294,7 @@ function localRows(dir: string | undefined): Record<string, unknown>[] {
     rows.push(sqliteFolder(dir), bm25Memory(dir));
   }
   log(`sqlite vectors: ${flags['sqlite-n']} × ${DIMS}`);
-  rows.push(sqliteVectors(Number(flags['sqlite-n']), DIMS));
+  rows.push(sqliteVectors(Number(flags['sqlite-n']), DIMS), sqliteLayouts(Number(flags['sqlite-n']), DIMS));
   return rows;
 }
 
