@@ -105,7 +105,8 @@ function collectCandidates(passages: GradedPassage[], docText: DocumentText, top
     const spans = chunkSentences(passage.passage, docText);
     const texts = spans.map((s) => readableText(s.text));
     const terms = texts.map((t) => matchTerms(t));
-    const phrases = texts.map((t) => phraseMatch(question.pairs, analyze(t)));
+    // matchTerms is the analyzer's terms with prefix terms ("proje~") after them: the words alone, in order.
+    const phrases = terms.map((t) => phraseMatch(question.pairs, t.filter((term) => !term.endsWith('~'))));
     const passageTerms = new Set(terms.flat());
     const { title, headings } = passage.passage;
     const aboutTerms = new Set([...passageTerms, ...[title, ...headings].flatMap((t) => matchTerms(t))]);
