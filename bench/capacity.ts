@@ -234,7 +234,7 @@ function sqliteLayouts(count: number, dims: number) {
         dimensions INTEGER NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (chunk_rowid, model_id)) ${layout.suffix}`);
       const insert = db.prepare('INSERT INTO vectors VALUES (?, ?, ?, ?, ?)');
       db.transaction(() => {
-        vectors.forEach((v, i) => insert.run(i + 1, 'capacity', MODEL_ID, dims, Buffer.from(v.buffer)));
+        for (const [i, v] of vectors.entries()) insert.run(i + 1, 'capacity', MODEL_ID, dims, Buffer.from(v.buffer));
       })();
       db.close();
       const bytes = dbstat(file).reduce((sum, t) => sum + t.bytes, 0);
