@@ -5,8 +5,8 @@ import type { MetadataCondition, RangeCondition, SearchFilter } from '../types.t
 /**
  * A search filter as one SQL condition on a chunk rowid, so PostgreSQL applies it inside the
  * search query (the ANN scan or the postings scan) instead of a rowid set resolved up front. The
- * semantics are those of retrieval/filter.ts on SQLite; JSON columns are read through `::jsonb`
- * and dates through `::timestamptz`, which holds whether the schema stores them as text or as
+ * semantics are those of retrieval/filter.ts on SQLite (metadata values compare as SQLite's
+ * json_extract() values do); JSON columns are read through `::jsonb` and dates through `::timestamptz`, which holds whether the schema stores them as text or as
  * jsonb/timestamptz. The source glob becomes picomatch's own regular expression (PostgreSQL's
  * regular expressions accept its lookaheads and non-capturing groups), matched against the
  * basename when the glob has no slash, as picomatch does.
@@ -29,29 +29,50 @@ function asList(value: string | string[]): string[] {
   return typeof value === 'string' ? [value] : value;
 }
 
-/** A JSON scalar typed like SQLite's json_extract sees it: booleans compare as booleans here. */
-function rangeClause(value: string, condition: RangeCondition, p: SqlParams): string {
-  const parts: string[] = [];
-  for (const op of Object.keys(RANGE_OPS) as (keyof typeof RANGE_OPS)[]) {
-    const bound = condition[op];
-    if (bound === undefined) continue;
-    // CASE, not AND: PostgreSQL does not promise to test the type before the cast.
-    const side =
-      typeof bound === 'number'
-        ? `(CASE WHEN jsonb_typeof(${value}) = 'number' THEN (${value} #>> '{}')::numeric END)`
-        : `(CASE WHEN jsonb_typeof(${value}) = 'string' THEN ${value} #>> '{}' END) COLLATE "C"`;
-    parts.push(`${side} ${RANGE_OPS[op]} ${p.add(bound)}${typeof bound === 'number' ? '::numeric' : '::text'}`);
+/*
+ * A metadata value compared as SQLite's json_extract() compares it, so both backends allow the
+ * same chunks: numbers and booleans (as 1/0) are one class compared numerically, strings (and
+ * arrays/objects as JSON text) another compared bytewise, numbers sort before text, and a missing
+ * or null value matches nothing. CASE, not AND: PostgreSQL does not promise to test the type
+ * before the cast.
+ */
+function classOf(v: string): string {
+  return `(CASE jsonb_typeof(${v}) WHEN 'number' THEN 1 WHEN 'boolean' THEN 1 WHEN 'string' THEN 2 WHEN 'array' THEN 2 WHEN 'object' THEN 2 END)`;
+}
+
+function numberOf(v: string): string {
+  return `(CASE jsonb_typeof(${v}) WHEN 'number' THEN (${v} #>> '{}')::numeric WHEN 'boolean' THEN (CASE WHEN ${v} = 'true'::jsonb THEN 1 ELSE 0 END) END)`;
+}
+
+function textOf(v: string): string {
+  return `(CASE jsonb_typeof(${v}) WHEN 'string' THEN ${v} #>> '{}' ELSE ${v}::text END) COLLATE "C"`;
+}
+
+type Op = '=' | '>' | '>=' | '<' | '<=';
+
+/** `value op bound` with SQLite's ordering across classes (numbers < text). */
+function compare(v: string, op: Op, bound: string | number | boolean, p: SqlParams): string {
+  if (typeof bound === 'string') {
+    const numbersBelow = op === '<' || op === '<=';
+    return `(CASE ${classOf(v)} WHEN 1 THEN ${numbersBelow} WHEN 2 THEN ${textOf(v)} ${op} ${p.add(bound)}::text END)`;
   }
-  return parts.join(' AND ');
+  const textAbove = op === '>' || op === '>=';
+  const n = typeof bound === 'boolean' ? (bound ? 1 : 0) : bound;
+  return `(CASE ${classOf(v)} WHEN 1 THEN ${numberOf(v)} ${op} ${p.add(n)}::numeric WHEN 2 THEN ${textAbove} END)`;
 }
 
 function metadataClause(key: string, condition: MetadataCondition, p: SqlParams): string {
-  const value = `(d.metadata::jsonb #> ${p.add(key.split('.'))}::text[])`;
-  if (typeof condition !== 'object') return `${value} = ${p.add(JSON.stringify(condition))}::jsonb`;
+  const v = `(d.metadata::jsonb #> ${p.add(key.split('.'))}::text[])`;
+  if (typeof condition !== 'object') return compare(v, '=', condition, p);
   if ('in' in condition && Array.isArray(condition.in)) {
-    return `EXISTS (SELECT 1 FROM jsonb_array_elements(${p.add(JSON.stringify(condition.in))}::jsonb) e WHERE e = ${value})`;
+    return `(${condition.in.map((value) => compare(v, '=', value, p)).join(' OR ')})`;
   }
-  return rangeClause(value, condition as RangeCondition, p);
+  const parts: string[] = [];
+  for (const op of Object.keys(RANGE_OPS) as (keyof typeof RANGE_OPS)[]) {
+    const bound = (condition as RangeCondition)[op];
+    if (bound !== undefined) parts.push(compare(v, RANGE_OPS[op], bound, p));
+  }
+  return parts.join(' AND ');
 }
 
 /** A date-only upper bound means the whole day (as on SQLite). */
