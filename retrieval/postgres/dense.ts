@@ -93,6 +93,27 @@ export async function ensureVectorIndex(
   }
 }
 
+/**
+ * ensureVectorIndex once per (model, dimensions) per process: call `ensure` after a write of a
+ * model's vectors commits (never inside the writing transaction: CREATE INDEX CONCURRENTLY waits
+ * for open transactions). A failed attempt is forgotten, so the next write tries again.
+ */
+export function createVectorIndexEnsurer(db: pg.Pool, options: Pick<PgvectorParams, 'm' | 'efConstruction'> = DEFAULT_PGVECTOR) {
+  const done = new Map<string, Promise<unknown>>();
+  return {
+    ensure(modelId: string, dimensions: number): Promise<unknown> {
+      const key = `${dimensions}:${modelId}`;
+      let pending = done.get(key);
+      if (!pending) {
+        pending = ensureVectorIndex(db, modelId, dimensions, options);
+        pending.catch(() => done.delete(key));
+        done.set(key, pending);
+      }
+      return pending;
+    },
+  };
+}
+
 interface Shape {
   query: DensePgQuery;
   /** Order by the indexed expression (HNSW) or by a plain distance the index cannot serve (exact). */

@@ -1,5 +1,6 @@
 export { type Bm25PgQuery, type Bm25PgResult, queryTerms, searchBm25Pg } from './bm25.ts';
 export {
+  createVectorIndexEnsurer,
   DEFAULT_PGVECTOR,
   type DensePgQuery,
   ensureVectorIndex,

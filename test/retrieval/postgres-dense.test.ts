@@ -1,7 +1,14 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../core/index.ts';
-import { atLeast, ensureVectorIndex, pgvectorSupport, searchDensePg, vectorIndexName } from '../../retrieval/postgres/index.ts';
+import {
+  atLeast,
+  createVectorIndexEnsurer,
+  ensureVectorIndex,
+  pgvectorSupport,
+  searchDensePg,
+  vectorIndexName,
+} from '../../retrieval/postgres/index.ts';
 import { createTestDatabase, describePostgres, type TestDatabase } from './postgres-fixtures.ts';
 
 const C = 'densec';
@@ -120,6 +127,13 @@ describePostgres('dense search inside PostgreSQL (pgvector HNSW)', () => {
       `USING hnsw (((embedding)::vector(${DIMS})) vector_cosine_ops) WITH (m='16', ef_construction='64') WHERE`,
     );
     expect(rows[0]?.def).toContain("model_id = 'test/model''s-64'::text");
+  });
+
+  it('ensures each model’s index once per process', async () => {
+    const ensurer = createVectorIndexEnsurer(tdb.pool, { m: 8, efConstruction: 32 });
+    const [first, again] = await Promise.all([ensurer.ensure(MODEL, DIMS), ensurer.ensure(MODEL, DIMS)]);
+    expect(first).toEqual({ name: vectorIndexName(MODEL, DIMS), created: false });
+    expect(again).toBe(first);
   });
 
   it('reads the pgvector version and knows iterative scans need 0.8', async () => {
