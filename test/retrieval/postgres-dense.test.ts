@@ -197,6 +197,27 @@ describePostgres('dense search inside PostgreSQL (pgvector HNSW)', () => {
     }
   });
 
+  it('indexes more than 2000 dimensions as halfvec and still finds the nearest', async () => {
+    const big = 'big-model';
+    const dims = 2100;
+    const rowids = [...data.vectors.keys()].slice(0, 50);
+    const vectors = rowids.map((_, i) => Float32Array.from({ length: dims }, (_, j) => Math.sin((i + 1) * (j + 1))));
+    await tdb.pool.query(
+      `INSERT INTO vectors (rowid, collection_id, model_id, dimensions, embedding)
+       SELECT r, $1, $2, ${dims}, e::vector FROM unnest($3::bigint[], $4::text[]) AS t(r, e)`,
+      [C, big, rowids, vectors.map((v) => `[${v.join(',')}]`)],
+    );
+    await ensureVectorIndex(tdb.pool, big, dims, { m: 16, efConstruction: 64 });
+    const { rows } = await tdb.pool.query<{ def: string }>('SELECT pg_get_indexdef(to_regclass($1)) AS def', [
+      vectorIndexName(big, dims),
+    ]);
+    expect(rows[0]?.def).toContain(`USING hnsw (((embedding)::halfvec(${dims})) halfvec_cosine_ops)`);
+    const hits = await searchDensePg(tdb.pool, { collectionId: C, modelId: big, vector: vectors[7] as Float32Array, k: 3 });
+    expect(hits.length).toBe(3);
+    expect(hits[0]?.id).toBe(rowids[7]);
+    expect(hits[0]?.score).toBeCloseTo(1, 3);
+  });
+
   it('keeps other collections’ vectors of the same model out', async () => {
     const hits = await searchDensePg(tdb.pool, {
       collectionId: 'other',
