@@ -105,8 +105,7 @@ function collectCandidates(passages: GradedPassage[], docText: DocumentText, top
     const spans = chunkSentences(passage.passage, docText);
     const texts = spans.map((s) => readableText(s.text));
     const terms = texts.map((t) => matchTerms(t));
-    // matchTerms is the analyzer's terms with prefix terms ("proje~") after them: the words alone, in order.
-    const phrases = terms.map((t) => phraseMatch(question.pairs, t.filter((term) => !term.endsWith('~'))));
+    const phrases = terms.map((t) => phraseMatch(question.pairs, wordsOnly(t)));
     const passageTerms = new Set(terms.flat());
     const { title, headings } = passage.passage;
     const aboutTerms = new Set([...passageTerms, ...[title, ...headings].flatMap((t) => matchTerms(t))]);
@@ -130,6 +129,11 @@ function collectCandidates(passages: GradedPassage[], docText: DocumentText, top
       };
     });
   });
+}
+
+/** matchTerms gives the analyzer's terms, then prefix terms ("proje~"): the words alone, in order. */
+function wordsOnly(terms: string[]): string[] {
+  return terms.filter((term) => !term.endsWith('~'));
 }
 
 export function extractAnswer(
