@@ -137,6 +137,24 @@ describePostgres('BM25 inside PostgreSQL', () => {
     await expectSameAsEmbedded(tdb.pool, live);
   });
 
+  it('keeps the statistics exact when deletes and inserts run at the same time', async () => {
+    const doomed = [...new Set([...live.values()].filter((d) => d.doc.startsWith('w')).map((d) => d.doc))];
+    const fresh: Source[] = Array.from({ length: 12 }, (_, i) => ({
+      id: `f${i}`,
+      title: 'Fresh',
+      chunks: [`fresh cat ${i}`, '新的猫'],
+    }));
+    await Promise.all([
+      ...doomed.map((id) => tdb.pool.query('DELETE FROM documents WHERE id = $1', [id])),
+      ingest(tdb.pool, fresh.slice(0, 6), live),
+      ingest(tdb.pool, fresh.slice(6), live),
+    ]);
+    for (const [rowid, doc] of live) if (doomed.includes(doc.doc)) live.delete(rowid);
+    expect(doomed.length).toBe(24);
+    expect(await stats(tdb.pool)).toEqual(expectedStats(live));
+    await expectSameAsEmbedded(tdb.pool, live);
+  });
+
   it('searches inside a filter with the unfiltered statistics, as the embedded index does', async () => {
     const allowed = new Set([...live].filter(([, d]) => d.doc === 'dogs' || d.doc.startsWith('zh')).map(([r]) => r));
     await expectSameAsEmbedded(tdb.pool, live, allowed);
