@@ -25,7 +25,7 @@ import { parseConfig, silentLogger } from '../core/index.ts';
 import { type AnswerResult, answer, type SearchFn } from '../generation/index.ts';
 import { gradeUsefulness } from '../generation/reflect.ts';
 import { createModelRegistry, type Generator, type JsonSchema } from '../models/index.ts';
-import { openStore } from '../store/index.ts';
+import { openStore, sqliteDeps } from '../store/index.ts';
 import { ensureWritten, generatedDir, writeLlamaGguf, writeTinyGguf } from '../test/fixtures/make-models.ts';
 
 const { values } = parseArgs({
@@ -171,7 +171,7 @@ async function reflectionSuite(file: string) {
   const loaded = await registry.generator(file);
   if (!loaded.ok) throw new Error(`cannot load ${file}: ${loaded.reason}`);
   const { store, search } = seed();
-  const deps = { store, config, generator: loaded.model, search, logger: silentLogger };
+  const deps = { ...sqliteDeps(store), config, generator: loaded.model, search, logger: silentLogger };
   const plain: AnswerResult[] = [];
   const reflected: AnswerResult[] = [];
   const probes: number[] = [];
@@ -325,7 +325,11 @@ async function streamSuite(file: string) {
       const generator = withSentences(loaded.model, every, v.parallel, () => {
         stream.ended = true;
       });
-      const run = await timeAnswer({ store, config: v.config, generator, search, logger: silentLogger }, question, stream);
+      const run = await timeAnswer(
+        { ...sqliteDeps(store), config: v.config, generator, search, logger: silentLogger },
+        question,
+        stream,
+      );
       log(`run ${i + 1}/${runs} ${v.name}: ${JSON.stringify(run)}`);
       runsBy.get(v.name)?.push(run);
     }

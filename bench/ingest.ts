@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { type Config, createLogger, type Logger, parseConfig } from '../core/index.ts';
 import { ingest } from '../indexer/index.ts';
 import { createModelRegistry, type Embedder } from '../models/index.ts';
-import { openStore } from '../store/index.ts';
+import { openStore, sqliteDeps } from '../store/index.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const { values: flags } = parseArgs({
@@ -93,7 +93,10 @@ async function benchEndToEnd(work: string) {
     paragraphs.slice(r * size, (r + 1) * size).forEach((p, i) => {
       writeFileSync(path.join(folder, `p${String(r * size + i).padStart(5, '0')}.txt`), p);
     });
-    const summary = await ingest({ store, config, logger, embedder: counting }, { collection: 'squad', sources: [folder] });
+    const summary = await ingest(
+      { ...sqliteDeps(store), config, logger, embedder: counting },
+      { collection: 'squad', sources: [folder] },
+    );
     const texts = summary.documents.flatMap((d) => store.chunks.byDocument(d.id).map((c) => c.text));
     const raw = await rawThroughput(embedder, texts, batch);
     Object.assign(totals, {
@@ -194,7 +197,7 @@ async function benchFolder(work: string) {
   }, 50);
   log(`ingesting a ${megabytes} MB folder (${files} files) with a trivial fake embedder`);
   const summary = await ingest(
-    { store, config, logger, embedder: trivialEmbedder(384) },
+    { ...sqliteDeps(store), config, logger, embedder: trivialEmbedder(384) },
     {
       collection: 'folder',
       sources: [folder],

@@ -27,6 +27,7 @@ import {
   ndcgAt,
   percentile,
   search,
+  sqliteSearchDeps,
 } from '../retrieval/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 
@@ -129,7 +130,7 @@ async function hybridLatency(store: Store, dataDir: string, data: BeirData, embe
     logger: createLogger({ level: 'error' }),
     builds: 'inline',
   });
-  const deps = { store, config, ann, embedder, reranker: null, lexical: createLexicalIndexCache() };
+  const deps = { ...sqliteSearchDeps({ store, ann, lexical: createLexicalIndexCache() }), config, embedder, reranker: null };
   const run = (query: string) => search(deps, { collection: BEIR_COLLECTION, query, mode: 'hybrid', rerank: false });
   for (const q of data.queries.slice(0, 50)) await run(q.text);
   const totals: number[] = [];
@@ -174,7 +175,7 @@ async function main() {
       }),
     );
     const ann = { get: async () => null };
-    const deps = { store, config, ann, embedder: null, reranker: null, lexical };
+    const deps = { ...sqliteSearchDeps({ store, ann, lexical }), config, embedder: null, reranker: null };
     const pipeline = async (q: string) =>
       (
         await search(deps, { collection: BEIR_COLLECTION, query: q, mode: 'bm25', k: 10, rerank: false, contextWindow: 0 })

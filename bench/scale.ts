@@ -25,7 +25,7 @@ import { createLogger, parseConfig } from '../core/index.ts';
 import { type AnnManager, createAnnManager } from '../indexer/ann/index.ts';
 import { createRandom } from '../indexer/ann/kmeans.ts';
 import { createModelRegistry, type Embedder } from '../models/index.ts';
-import { createLexicalIndexCache, search } from '../retrieval/index.ts';
+import { createLexicalIndexCache, search, sqliteSearchDeps } from '../retrieval/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -192,7 +192,12 @@ async function main() {
   log(`ingesting ${CHUNKS} chunks into ${dataDir} (${embedder.dimensions}-d ${embedder.id})`);
   const ingestSeconds = await ingestAll(store, embedder, data);
   let ann = createAnnManager({ store, dataDir, config: config.index, logger });
-  const deps = (): Deps => ({ store, config, ann, embedder, reranker: null, lexical: createLexicalIndexCache() });
+  const deps = (): Deps => ({
+    ...sqliteSearchDeps({ store, ann, lexical: createLexicalIndexCache() }),
+    config,
+    embedder,
+    reranker: null,
+  });
   const indexStarted = performance.now();
   await ann.get(COLLECTION, embedder.id);
   await ann.idle();

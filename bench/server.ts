@@ -264,7 +264,8 @@ async function main(): Promise<void> {
     const workers = resolveSearchWorkers(config.server.searchWorkers);
     const runtime = await createRuntime(config, silentLogger);
     const t0 = performance.now();
-    writeCorpus(runtime.store, docs);
+    // The corpus goes straight into the embedded SQLite store, in one transaction.
+    writeCorpus(runtime.embedded as Store, docs);
     log(`wrote ${docs.length} documents in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${queries.length} queries`);
     const search = (query: string) => runtime.services.search({ collection: 'scifact', query, mode: 'bm25', k: 10 });
     await search('warm up the lexical index');

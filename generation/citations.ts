@@ -6,6 +6,25 @@ import type { GradedPassage, SentenceVerdict } from './types.ts';
 /** Looks up a document's text; null when it is gone (then the passage's own text is used). */
 export type DocumentText = (documentId: string) => string | null;
 
+/** Document texts read ahead, a few at a time, so citing (which reads them synchronously) never waits. */
+export interface DocumentTexts {
+  text: DocumentText;
+  /** Reads the texts of these documents that are not read yet; a document never read has no text (null). */
+  load(ids: string[]): Promise<void>;
+}
+
+export function createDocumentTexts(get: (id: string) => Promise<Document | null>): DocumentTexts {
+  const cache = new Map<string, string | null>();
+  return {
+    text: (id) => cache.get(id) ?? null,
+    async load(ids) {
+      const missing = [...new Set(ids)].filter((id) => !cache.has(id));
+      const docs = await Promise.all(missing.map((id) => get(id)));
+      for (const [i, id] of missing.entries()) cache.set(id, docs[i]?.text ?? null);
+    },
+  };
+}
+
 export function documentTextFrom(get: (id: string) => Document | null): DocumentText {
   const cache = new Map<string, string | null>();
   return (id) => {

@@ -1,6 +1,6 @@
 import type { Config, Logger, Passage } from '../core/index.ts';
 import type { Generator } from '../models/types.ts';
-import type { Store } from '../store/index.ts';
+import { type Store, sqliteDeps } from '../store/index.ts';
 import { documentTextFrom } from './citations.ts';
 import { extractAnswer } from './extractive.ts';
 import { answer } from './pipeline.ts';
@@ -171,7 +171,7 @@ export async function runQaEval(deps: QaEvalDeps, options: QaEvalOptions): Promi
     };
     results.push({
       q,
-      result: await answer({ store, config, generator: deps.generator, search, logger: deps.logger }, request),
+      result: await answer({ ...sqliteDeps(store), config, generator: deps.generator, search, logger: deps.logger }, request),
     });
     options.onProgress?.(results.length, questions.length);
   }

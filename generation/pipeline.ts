@@ -32,7 +32,7 @@ export async function answer(
   onEvent?: (event: AnswerEvent) => void,
 ): Promise<AnswerResult> {
   const started = performance.now();
-  const run = prepare(deps, request, onEvent);
+  const run = await prepare(deps, request, onEvent);
   try {
     await runStages(run);
   } catch (error) {
@@ -45,7 +45,7 @@ export async function answer(
   }
   run.result.timings.total = round(performance.now() - started);
   finishRelease(run);
-  persistTurn(run);
+  await persistTurn(run);
   if (run.result.error) run.emit({ type: 'error', error: run.result.error, result: run.result });
   else run.emit({ type: 'done', result: run.result });
   return run.result;
@@ -88,7 +88,7 @@ function keepReleased(run: Run): void {
   r.abstainReason = null;
 }
 
-function prepare(deps: AnswerDeps, request: AskRequest, onEvent?: (event: AnswerEvent) => void): Run {
+async function prepare(deps: AnswerDeps, request: AskRequest, onEvent?: (event: AnswerEvent) => void): Promise<Run> {
   const question = typeof request.question === 'string' ? request.question.trim() : '';
   if (!question) throw new CairnError('VALIDATION', 'The question is empty', { field: 'question' });
   if (request.k !== undefined && !(Number.isInteger(request.k) && request.k > 0)) {
@@ -99,10 +99,10 @@ function prepare(deps: AnswerDeps, request: AskRequest, onEvent?: (event: Answer
       field: 'retrieve',
     });
   }
-  const collection = deps.store.collections.require(request.collection);
+  const collection = await deps.store.collections.require(request.collection);
   const config = deps.config.answer;
-  const chatId = resolveChat(deps, request, collection);
-  const history = chatId && request.chatId ? loadHistory(deps, chatId, config.historyTurns) : givenHistory(request, config);
+  const chatId = await resolveChat(deps, request, collection);
+  const history = chatId && request.chatId ? await loadHistory(deps, chatId, config.historyTurns) : givenHistory(request, config);
   const standalone = truncate(question, config.maxQuestionChars);
   const own = answerDefaults(request, collection);
   const retrieveMode = request.retrieve ?? own?.retrieve ?? config.retrieve;
@@ -125,16 +125,16 @@ function answerDefaults(request: AskRequest, collection: Collection) {
   return many && many.length > 1 ? undefined : collection.settings.answer;
 }
 
-function resolveChat(deps: AnswerDeps, request: AskRequest, collection: Collection): string | null {
+async function resolveChat(deps: AnswerDeps, request: AskRequest, collection: Collection): Promise<string | null> {
   if (request.chatId) {
-    const chat = deps.store.chats.require(request.chatId);
+    const chat = await deps.store.chats.require(request.chatId);
     if (chat.collectionId !== collection.id) {
       throw new CairnError('VALIDATION', `Chat ${chat.id} belongs to collection "${chat.collectionId}"`, { chatId: chat.id });
     }
     return chat.id;
   }
   if (request.persist === false) return null;
-  return deps.store.chats.create({ collectionId: collection.id }).id;
+  return (await deps.store.chats.create({ collectionId: collection.id })).id;
 }
 
 /** The caller's own earlier turns, cut to the configured number like a stored chat's. */
@@ -143,23 +143,22 @@ function givenHistory(request: AskRequest, config: Config['answer']): ChatTurn[]
   return request.history.filter((t) => t.role !== 'system').slice(-config.historyTurns);
 }
 
-function loadHistory(deps: AnswerDeps, chatId: string, turns: number): ChatTurn[] {
+async function loadHistory(deps: AnswerDeps, chatId: string, turns: number): Promise<ChatTurn[]> {
   if (turns === 0) return [];
-  return deps.store.chats
-    .messages(chatId)
+  return (await deps.store.chats.messages(chatId))
     .filter((m) => m.role !== 'system')
     .slice(-turns)
     .map((m) => ({ role: m.role, content: m.content }));
 }
 
-function persistTurn(run: Run): void {
+async function persistTurn(run: Run): Promise<void> {
   const chatId = run.result.chatId;
   if (!chatId || run.request.persist === false) return;
   try {
-    run.deps.store.chats.addMessage({ chatId, role: 'user', content: run.result.question, result: null });
+    await run.deps.store.chats.addMessage({ chatId, role: 'user', content: run.result.question, result: null });
     const result = JSON.parse(JSON.stringify(run.result)) as Record<string, unknown>;
-    nameCitedCollections(run, result);
-    run.deps.store.chats.addMessage({ chatId, role: 'assistant', content: run.result.answer, result });
+    await nameCitedCollections(run, result);
+    await run.deps.store.chats.addMessage({ chatId, role: 'assistant', content: run.result.answer, result });
   } catch (error) {
     run.deps.logger.warn('could not store the chat turn', { chatId, error: (error as Error).message });
   }
@@ -169,17 +168,17 @@ function persistTurn(run: Run): void {
  * An answer over several collections stores each citation's `collection`, as its events carry it,
  * so a reopened chat finds every source without trying each collection.
  */
-function nameCitedCollections(run: Run, result: Record<string, unknown>): void {
+async function nameCitedCollections(run: Run, result: Record<string, unknown>): Promise<void> {
   const many = (run.request as { collections?: string[] }).collections;
   if (!many || many.length < 2 || !Array.isArray(result.citations)) return;
   for (const citation of result.citations as { documentId: string; collection?: string }[]) {
-    const owner = run.deps.store.documents.get(citation.documentId)?.collectionId;
+    const owner = (await run.deps.store.documents.get(citation.documentId))?.collectionId;
     if (owner && citation.collection === undefined) citation.collection = owner;
   }
 }
 
 async function runStages(run: Run): Promise<void> {
-  if (run.retrieveMode !== 'never' && run.deps.store.documents.count(run.collection.id) === 0) {
+  if (run.retrieveMode !== 'never' && (await run.deps.store.documents.count(run.collection.id)) === 0) {
     abstain(
       run,
       'empty_collection',

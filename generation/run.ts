@@ -1,6 +1,6 @@
 import type { Collection, Config, Passage } from '../core/index.ts';
 import type { ChatTurn } from '../models/types.ts';
-import { type Citer, createCiter, type DocumentText, documentTextFrom } from './citations.ts';
+import { type Citer, createCiter, createDocumentTexts, type DocumentText, type DocumentTexts } from './citations.ts';
 import { ABSTAIN_TEXT } from './prompts.ts';
 import type { ModelCall } from './reflect.ts';
 import { createReleaser, type Releaser } from './release.ts';
@@ -18,6 +18,8 @@ export interface Run {
   /** Set when a generator is available; every model call goes through it. */
   call: ModelCall | null;
   docText: DocumentText;
+  /** Reads ahead the texts docText gives: each retrieved passage's document. */
+  loadTexts: DocumentTexts['load'];
   /** Citations for released or final sentences, spans ranked by the deps' span scorer when there is one. */
   cite: Citer;
   result: AnswerResult;
@@ -56,7 +58,7 @@ export function createResult(question: string, standalone: string, mode: Retriev
 
 export function createRun(
   deps: AnswerDeps,
-  init: Omit<Run, 'deps' | 'config' | 'call' | 'docText' | 'cite' | 'retrieved' | 'emit' | 'release' | 'draftSent'>,
+  init: Omit<Run, 'deps' | 'config' | 'call' | 'docText' | 'loadTexts' | 'cite' | 'retrieved' | 'emit' | 'release' | 'draftSent'>,
   onEvent?: (event: AnswerEvent) => void,
 ): Run {
   const config = deps.config.answer;
@@ -69,9 +71,22 @@ export function createRun(
       deps.logger.warn('answer event listener failed', { error: (error as Error).message });
     }
   };
-  const docText = documentTextFrom((id) => deps.store.documents.get(id));
+  const texts = createDocumentTexts((id) => deps.store.documents.get(id));
+  const docText = texts.text;
   const cite = createCiter(docText, deps.spanScorer ?? null);
-  return { ...init, deps, config, call, docText, cite, retrieved: [], emit, release: createReleaser(emit), draftSent: false };
+  return {
+    ...init,
+    deps,
+    config,
+    call,
+    docText,
+    loadTexts: texts.load,
+    cite,
+    retrieved: [],
+    emit,
+    release: createReleaser(emit),
+    draftSent: false,
+  };
 }
 
 export async function timed<T>(run: Run, stage: StageName, work: () => Promise<T>): Promise<T> {

@@ -75,6 +75,7 @@ async function searchOnce(run: Run, query: string, attempt: number): Promise<Pas
   r.models.retrieval = found.ran;
   if (found.effective) r.retrieval.search = found.effective;
   run.retrieved.push(...found.passages);
+  await run.loadTexts(found.passages.map((p) => p.documentId));
   run.emit({ type: 'retrieved', query, attempt, passages: found.passages });
   return found.passages;
 }

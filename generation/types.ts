@@ -1,6 +1,7 @@
 import type { Citation, Config, Logger, Passage } from '../core/index.ts';
 import type { ChatTurn, Generator } from '../models/types.ts';
 import type { SearchFilter, SearchRequest, SearchResult } from '../retrieval/index.ts';
+import type { StoreContract } from '../store/contract.ts';
 import type { Store } from '../store/index.ts';
 import type { SpanScorer } from './citations.ts';
 
@@ -8,7 +9,9 @@ import type { SpanScorer } from './citations.ts';
 export type SearchFn = (request: SearchRequest) => Promise<SearchResult>;
 
 export interface AnswerDeps {
-  store: Store;
+  store: StoreContract;
+  /** The embedded SQLite store, whose data tables answer by SQL and cell lookup; absent on PostgreSQL (no tables). */
+  embedded?: Store;
   config: Config;
   /** null → the extractive answerer, which says so in the result. */
   generator: Generator | null;

@@ -1,5 +1,5 @@
 import { type ChunkingSettings, type Collection, type Config, toCairnError } from '../core/index.ts';
-import type { Store } from '../store/index.ts';
+import type { StoreContract } from '../store/contract.ts';
 import { createChannel, createPause } from './channel.ts';
 import { type PrepareContext, type PreparedDocument, prepareAll } from './prepare.ts';
 import { createTracker, type Tracker } from './progress.ts';
@@ -23,37 +23,42 @@ function fileOf(source: string): string {
 }
 
 /** --prune: documents under the walked folders whose files are gone (or whose parts no longer exist). */
-function prune(store: Store, collection: Collection, plan: Plan, ctx: PrepareContext): number {
+async function prune(store: StoreContract, collection: Collection, plan: Plan, ctx: PrepareContext): Promise<number> {
   let removed = 0;
   for (const folder of plan.folders) {
-    const { documents } = store.documents.list({ collectionId: collection.id, sourcePrefix: folder, limit: 1_000_000 });
+    const { documents } = await store.documents.list({ collectionId: collection.id, sourcePrefix: folder, limit: 1_000_000 });
     for (const doc of documents) {
       const file = fileOf(doc.source);
       if (file !== folder && !file.startsWith(`${folder}/`) && !file.startsWith(`${folder}\\`)) continue;
       const gone = !plan.files.has(file) || (ctx.loadedFiles.has(file) && !ctx.seen.has(doc.source));
-      if (gone && store.documents.remove(doc.id)) removed++;
+      if (gone && (await store.documents.remove(doc.id))) removed++;
     }
   }
   return removed;
 }
 
 /** Chunks stored earlier without vectors for this embedder (an earlier BM25-only ingest) are named, not silently left. */
-function notePending(deps: IngestDeps, collection: Collection, summary: IngestSummary): void {
+async function notePending(deps: IngestDeps, collection: Collection, summary: IngestSummary): Promise<void> {
   const model = (deps.embedder as NonNullable<IngestDeps['embedder']>).id;
-  const pending = deps.store.chunks.pendingForModel(collection.id, model, 1).length;
+  const pending = (await deps.store.chunks.pendingForModel(collection.id, model, 1)).length;
   if (pending > 0) summary.notes.push(`some chunks have no vectors for ${model} yet; run \`cairn reindex\` to embed them`);
 }
 
-function startJob(store: Store, jobId: string | undefined): void {
-  if (jobId) store.jobs.start(jobId);
+async function startJob(store: StoreContract, jobId: string | undefined): Promise<void> {
+  if (jobId) await store.jobs.start(jobId);
 }
 
-function finishJob(store: Store, jobId: string | undefined, summary: IngestSummary, cancelled: boolean): void {
+async function finishJob(
+  store: StoreContract,
+  jobId: string | undefined,
+  summary: IngestSummary,
+  cancelled: boolean,
+): Promise<void> {
   if (!jobId) return;
   const nothingWorked = summary.failed.length > 0 && summary.added + summary.updated + summary.unchanged === 0;
   const status = cancelled ? 'cancelled' : nothingWorked ? 'failed' : 'succeeded';
   const result = { ...summary, documents: summary.documents.length } as unknown as Record<string, unknown>;
-  store.jobs.finish(jobId, { status, result, ...(nothingWorked ? { error: 'every source failed' } : {}) });
+  await store.jobs.finish(jobId, { status, result, ...(nothingWorked ? { error: 'every source failed' } : {}) });
 }
 
 async function runStages(deps: IngestDeps, plan: Plan, ctx: PrepareContext): Promise<void> {
@@ -66,7 +71,8 @@ async function runStages(deps: IngestDeps, plan: Plan, ctx: PrepareContext): Pro
     () => channel.close(),
     (error) => channel.fail(error),
   );
-  await embedAndWrite(channel, { store: deps.store, embedder: deps.embedder, batchSize, ctx });
+  const store = deps.embedded ? { contract: deps.store, embedded: deps.embedded } : { contract: deps.store };
+  await embedAndWrite(channel, { ...store, embedder: deps.embedder, batchSize, ctx });
   await producer;
 }
 
@@ -84,24 +90,24 @@ function fitChunking(chunking: ChunkingSettings, deps: IngestDeps, summary: Inge
 }
 
 /** Source → content hash of what is stored; forced, no hash matches, so nothing counts as unchanged. */
-function knownSources(deps: IngestDeps, collectionId: string, force: boolean): Map<string, string> {
-  const sources = deps.store.documents.sources(collectionId);
+async function knownSources(deps: IngestDeps, collectionId: string, force: boolean): Promise<Map<string, string>> {
+  const sources = await deps.store.documents.sources(collectionId);
   return force ? new Map([...sources.keys()].map((source) => [source, ''])) : sources;
 }
 
-function contextFor(
+async function contextFor(
   deps: IngestDeps,
   request: IngestRequest,
   collection: Collection,
   tracker: Tracker,
   summary: IngestSummary,
-): PrepareContext {
+): Promise<PrepareContext> {
   const countTokens = deps.embedder?.countTokens?.bind(deps.embedder);
   return {
     config: deps.config,
     collectionId: collection.id,
     chunking: fitChunking(collection.settings.chunking, deps, summary),
-    existing: knownSources(deps, collection.id, request.force === true),
+    existing: await knownSources(deps, collection.id, request.force === true),
     tracker,
     summary,
     seen: new Set(),
@@ -122,29 +128,29 @@ export async function ingest(deps: IngestDeps, request: IngestRequest): Promise<
   const started = performance.now();
   const summary = emptySummary();
   const tracker = createTracker(deps.store, request.jobId, request.onProgress);
-  startJob(deps.store, request.jobId);
+  await startJob(deps.store, request.jobId);
   try {
-    const collection = ensureCollection(deps.store, deps.config, request.collection);
-    const ctx = contextFor(deps, request, collection, tracker, summary);
+    const collection = await ensureCollection(deps.store, deps.config, request.collection);
+    const ctx = await contextFor(deps, request, collection, tracker, summary);
     const plan = await planSources(request.sources, deps.config);
     tracker.addDocuments(plan.items.length);
     await runStages(deps, plan, ctx);
     const cancelled = request.signal?.aborted === true;
-    if (request.prune && !cancelled) summary.removed = prune(deps.store, collection, plan, ctx);
+    if (request.prune && !cancelled) summary.removed = await prune(deps.store, collection, plan, ctx);
     if (!deps.embedder && summary.added + summary.updated > 0) summary.notes.push(NO_EMBEDDER_NOTE);
-    if (deps.embedder) notePending(deps, collection, summary);
+    if (deps.embedder) await notePending(deps, collection, summary);
     if (cancelled) summary.notes.push('cancelled: documents written before the cancel are kept');
     summary.seconds = Number(((performance.now() - started) / 1000).toFixed(3));
-    tracker.flush();
-    finishJob(deps.store, request.jobId, summary, cancelled);
+    await tracker.flush();
+    await finishJob(deps.store, request.jobId, summary, cancelled);
     return summary;
   } catch (error) {
-    if (request.jobId) deps.store.jobs.finish(request.jobId, { status: 'failed', error: toCairnError(error).message });
+    if (request.jobId) await deps.store.jobs.finish(request.jobId, { status: 'failed', error: toCairnError(error).message });
     throw error;
   }
 }
 
 /** The collection, created with the configured chunking when missing. */
-export function ensureCollection(store: Store, config: Config, name: string): Collection {
+export function ensureCollection(store: StoreContract, config: Config, name: string): Promise<Collection> {
   return store.collections.ensure({ name, settings: { chunking: config.ingest.chunking } });
 }

@@ -1,5 +1,5 @@
 import type { JobFailure, JobProgress } from '../core/index.ts';
-import type { Store } from '../store/index.ts';
+import type { StoreContract } from '../store/contract.ts';
 
 /**
  * Progress of one ingest: counts for the caller's callback and, when there is a job row, the
@@ -14,7 +14,8 @@ export interface Tracker {
   fail(failure: JobFailure): void;
   /** A page of the document being read was OCR'd: written at once, an OCR page takes seconds. */
   ocrPage(done: number, total: number): void;
-  flush(): void;
+  /** Writes the progress now and waits for every write so far (the first failed one rethrows). */
+  flush(): Promise<void>;
 }
 
 /** OCR page counts describe the document being read: gone once it is done. */
@@ -24,7 +25,7 @@ function endOcr(progress: JobProgress): void {
 }
 
 export function createTracker(
-  store: Store,
+  store: Pick<StoreContract, 'jobs'>,
   jobId: string | undefined,
   onProgress?: (p: JobProgress) => void,
   intervalMs = 250,
@@ -33,13 +34,22 @@ export function createTracker(
   const failures: JobFailure[] = [];
   let lastWrite = 0;
   let failuresDirty = false;
+  // Writes go one after another, each with the counts of its moment, so the job row never goes back.
+  let writes: Promise<void> = Promise.resolve();
+  let failed: unknown = null;
   const write = (force: boolean) => {
     onProgress?.({ ...progress });
     if (!jobId) return;
     const time = Date.now();
     if (!force && !failuresDirty && time - lastWrite < intervalMs) return;
     lastWrite = time;
-    store.jobs.progress(jobId, progress, failuresDirty || force ? failures : undefined);
+    const snapshot = { ...progress };
+    const failuresNow = failuresDirty || force ? [...failures] : undefined;
+    writes = writes
+      .then(() => store.jobs.progress(jobId, snapshot, failuresNow))
+      .catch((error: unknown) => {
+        failed ??= error;
+      });
     failuresDirty = false;
   };
   return {
@@ -70,6 +80,10 @@ export function createTracker(
       progress.ocrPagesTotal = total;
       write(true);
     },
-    flush: () => write(true),
+    async flush() {
+      write(true);
+      await writes;
+      if (failed !== null) throw failed;
+    },
   };
 }

@@ -1,5 +1,6 @@
 import type { Config, JobFailure, JobProgress, Logger, PageSpan } from '../core/index.ts';
 import type { Embedder } from '../models/index.ts';
+import type { StoreContract } from '../store/contract.ts';
 import type { Store } from '../store/index.ts';
 import type { OcrRunner } from './ocr/index.ts';
 
@@ -36,7 +37,9 @@ export interface StoredDocument {
 }
 
 export interface IngestDeps {
-  store: Store;
+  store: StoreContract;
+  /** The embedded SQLite store (absent on PostgreSQL): data tables are written with their document through it. */
+  embedded?: Store;
   config: Config;
   logger: Logger;
   embedder: Embedder | null;

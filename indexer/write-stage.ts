@@ -1,6 +1,7 @@
 import { CairnError, isCairnError } from '../core/index.ts';
 import type { Embedder } from '../models/index.ts';
-import type { Store } from '../store/index.ts';
+import type { StoreContract } from '../store/contract.ts';
+import type { NewVectors, Store } from '../store/index.ts';
 import type { Channel } from './channel.ts';
 import { type PrepareContext, type PreparedDocument, recordFailure } from './prepare.ts';
 
@@ -12,24 +13,39 @@ interface Pending {
 }
 
 interface StageDeps {
-  store: Store;
+  contract: StoreContract;
+  /** The embedded SQLite store: a document and its data tables are written in one of its transactions. */
+  embedded?: Store;
   embedder: Embedder | null;
   batchSize: number;
   ctx: Pick<PrepareContext, 'tracker' | 'summary' | 'seen' | 'signal' | 'pause'>;
 }
 
-/** Writes one document (chunks, vectors) in one transaction; a failure rolls it all back. */
-function writeDocument(deps: StageDeps, pending: Pending): void {
+/**
+ * Writes one document (chunks, vectors, and its data tables on the embedded store) in one
+ * transaction; a failure rolls it all back. Data tables live in SQLite only: without the embedded
+ * store (PostgreSQL), documents.write is its own transaction and the tables are not kept.
+ */
+async function writeTransaction(deps: StageDeps, pending: Pending, vectors: NewVectors | undefined): Promise<void> {
+  const { doc, chunks, tables } = pending.prepared;
+  const embedded = deps.embedded;
+  if (!embedded) {
+    await deps.contract.documents.write(doc, chunks, vectors);
+    return;
+  }
+  embedded.db.transaction(() => {
+    embedded.documents.write(doc, chunks, vectors);
+    if (tables) embedded.tables.replace(doc.collectionId, doc.id, tables);
+  })();
+}
+
+async function writeDocument(deps: StageDeps, pending: Pending): Promise<void> {
   const { doc, chunks, outcome } = pending.prepared;
   try {
     const vectors = deps.embedder
       ? { modelId: deps.embedder.id, dimensions: deps.embedder.dimensions, vectors: pending.vectors }
       : undefined;
-    const tables = pending.prepared.tables;
-    deps.store.db.transaction(() => {
-      deps.store.documents.write(doc, chunks, vectors);
-      if (tables) deps.store.tables.replace(doc.collectionId, doc.id, tables);
-    })();
+    await writeTransaction(deps, pending, vectors);
     deps.ctx.summary[outcome]++;
     deps.ctx.summary.chunks += chunks.length;
     deps.ctx.summary.documents.push({ source: doc.source, id: doc.id, status: outcome });
@@ -54,12 +70,12 @@ const WINDOW_BATCHES = 4;
 
 type Slot = { pending: Pending; index: number };
 
-async function embedSlots(deps: StageDeps, embedder: Embedder, slots: Slot[], whileWaiting: () => void): Promise<void> {
+async function embedSlots(deps: StageDeps, embedder: Embedder, slots: Slot[], whileWaiting: () => Promise<void>): Promise<void> {
   const embedding = embedder.embed(
     slots.map((b) => b.pending.prepared.chunks[b.index]?.text ?? ''),
     'passage',
   );
-  whileWaiting();
+  const writing = whileWaiting();
   try {
     const vectors = await embedding;
     slots.forEach((b, i) => {
@@ -72,6 +88,7 @@ async function embedSlots(deps: StageDeps, embedder: Embedder, slots: Slot[], wh
       b.pending.remaining--;
     }
   }
+  await writing;
 }
 
 /**
@@ -84,16 +101,22 @@ export async function embedAndWrite(channel: Channel<PreparedDocument>, deps: St
   const docs: Pending[] = [];
   const queue: Slot[] = [];
   let open = true;
-  const flushReady = () => {
+  // Documents are written one at a time, in order: each flush waits for the one before it.
+  let writes: Promise<void> = Promise.resolve();
+  const drain = async () => {
     while (docs.length > 0 && ((docs[0] as Pending).remaining === 0 || (docs[0] as Pending).failed)) {
       const done = docs.shift() as Pending;
-      if (!done.failed) writeDocument(deps, done);
+      if (!done.failed) await writeDocument(deps, done);
     }
+  };
+  const flushReady = (): Promise<void> => {
+    writes = writes.then(drain);
+    return writes;
   };
   const admit = (prepared: PreparedDocument) => {
     const pending: Pending = { prepared, vectors: new Array(prepared.chunks.length), remaining: 0, failed: false };
     docs.push(pending);
-    if (!embedder) return flushReady();
+    if (!embedder) return void flushReady();
     pending.remaining = prepared.chunks.length;
     for (let index = 0; index < prepared.chunks.length; index++) queue.push({ pending, index });
   };
@@ -109,5 +132,5 @@ export async function embedAndWrite(channel: Channel<PreparedDocument>, deps: St
     if (queue.length === 0 || !embedder) break;
     await embedSlots(deps, embedder, queue.splice(0, batchSize * WINDOW_BATCHES), flushReady);
   }
-  flushReady();
+  await flushReady();
 }

@@ -25,6 +25,18 @@ export { resolveFilter, validateFilter } from './filter.ts';
 export { convexCombination, type Fused, minMaxNormalize, type Ranked, reciprocalRankFusion } from './fusion.ts';
 export { createLexicalIndexCache, type LexicalIndexCache } from './lexical.ts';
 export { type CollectionPassage, fuseCollectionResults, type MultiSearchResult, searchCollections } from './multi.ts';
+export { contractPassageSource, type PassageRow, type PassageSource } from './passages.ts';
+export {
+  createSqliteRetrievers,
+  type DenseQuery,
+  type DenseRetriever,
+  type LexicalQuery,
+  type LexicalResult,
+  type RetrievalScope,
+  type Retrievers,
+  type SqliteRetrieversOptions,
+  sqliteSearchDeps,
+} from './retrievers.ts';
 export { type SearchDeps, search } from './search.ts';
 export { analyze, ENGLISH_STOPWORDS } from './tokenize.ts';
 export type * from './types.ts';

@@ -1,14 +1,27 @@
 import type { Chunk, Passage } from '../core/index.ts';
+import type { StoreContract } from '../store/contract.ts';
 import type { Db, Store } from '../store/index.ts';
 import { joinChunks, planWindows, type Window, type WindowHit } from './context.ts';
+import type { Retrievers } from './retrievers.ts';
 import type { Candidate } from './types.ts';
 
 /** A chunk with what a passage shows of its document. */
-interface Row {
+export interface PassageRow {
   chunk: Chunk;
   source: string;
   title: string;
   chunkCount: number;
+}
+
+type Row = PassageRow;
+
+/** Where passages read their rows and context windows from (a backend's retrievers). */
+export type PassageSource = Pick<Retrievers, 'rows' | 'neighbours'>;
+
+type Header = { source: string; title: string; chunkCount: number };
+
+function toRow(chunk: Chunk, header: Header | undefined): Row {
+  return { chunk, source: header?.source ?? '', title: header?.title ?? '', chunkCount: header?.chunkCount ?? 2 };
 }
 
 /**
@@ -31,7 +44,9 @@ export function rowCache(store: Store): Map<number, Row> {
   return cache.rows;
 }
 
-function loadRows(store: Store, rowids: number[], into: Map<number, Row>): void {
+/** Rows of these chunk rowids from the embedded store, through its row cache; missing ones are absent. */
+export function loadRows(store: Store, rowids: number[]): Map<number, Row> {
+  const into = new Map<number, Row>();
   const cache = rowCache(store);
   const missing: Chunk[] = [];
   for (const rowid of rowids) {
@@ -42,15 +57,30 @@ function loadRows(store: Store, rowids: number[], into: Map<number, Row>): void 
       if (chunk) missing.push(chunk);
     }
   }
-  if (missing.length === 0) return;
+  if (missing.length === 0) return into;
   const headers = store.documents.headers([...new Set(missing.map((c) => c.documentId))]);
   for (const chunk of missing) {
-    const header = headers.get(chunk.documentId);
-    const row = { chunk, source: header?.source ?? '', title: header?.title ?? '', chunkCount: header?.chunkCount ?? 2 };
+    const row = toRow(chunk, headers.get(chunk.documentId));
     into.set(chunk.rowid, row);
     cache.set(chunk.rowid, row);
     if (cache.size > MAX_CACHED_ROWS) cache.delete(cache.keys().next().value as number);
   }
+  return into;
+}
+
+/**
+ * Passage rows read through the store contract, without a cache (the contract has no removal
+ * counter to invalidate one): for backends whose search runs in the database.
+ */
+export function contractPassageSource(store: StoreContract): PassageSource {
+  return {
+    async rows(rowids) {
+      const chunks = await store.chunks.getMany(rowids);
+      const headers = await store.documents.headers([...new Set(chunks.map((c) => c.documentId))]);
+      return new Map(chunks.map((chunk) => [chunk.rowid, toRow(chunk, headers.get(chunk.documentId))]));
+    },
+    neighbours: (documentId, from, to) => store.chunks.neighbours(documentId, from, to),
+  };
 }
 
 /**
@@ -58,17 +88,18 @@ function loadRows(store: Store, rowids: number[], into: Map<number, Row>): void 
  * fall into an earlier window are merged into it, and the lead hit's offsets stay the citation.
  * Rows are loaded lazily, k at a time, since merged hits free places for later candidates.
  */
-export function buildPassages(store: Store, candidates: Candidate[], k: number, window: number): Passage[] {
+export async function buildPassages(
+  source: PassageSource,
+  candidates: Candidate[],
+  k: number,
+  window: number,
+): Promise<Passage[]> {
   const rows = new Map<number, Row>();
   let loaded = 0;
   let windows: Window[] = [];
   while (loaded < candidates.length) {
     const more = candidates.slice(loaded, loaded + (loaded === 0 && window > 0 ? 2 * k : k));
-    loadRows(
-      store,
-      more.map((c) => c.rowid),
-      rows,
-    );
+    for (const [rowid, row] of await source.rows(more.map((c) => c.rowid))) rows.set(rowid, row);
     loaded += more.length;
     const hits: WindowHit[] = [];
     candidates.slice(0, loaded).forEach((c, rank) => {
@@ -78,13 +109,13 @@ export function buildPassages(store: Store, candidates: Candidate[], k: number, 
     windows = planWindows(hits, window, k);
     if (windows.length >= k) break;
   }
-  return windows.map((w) => toPassage(store, w, rows.get(w.lead.chunk.rowid) as Row, candidates, window));
+  return Promise.all(windows.map((w) => toPassage(source, w, rows.get(w.lead.chunk.rowid) as Row, candidates, window)));
 }
 
-function toPassage(store: Store, w: Window, row: Row, candidates: Candidate[], window: number): Passage {
+async function toPassage(source: PassageSource, w: Window, row: Row, candidates: Candidate[], window: number): Promise<Passage> {
   const lead = row.chunk;
   // A one-chunk document has no neighbours to fetch.
-  const around = window > 0 && row.chunkCount > 1 ? store.chunks.neighbours(w.documentId, w.from, w.to) : [lead];
+  const around = window > 0 && row.chunkCount > 1 ? await source.neighbours(w.documentId, w.from, w.to) : [lead];
   const context = joinChunks(around.length > 0 ? around : [lead]);
   return {
     chunkId: lead.id,

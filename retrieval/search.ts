@@ -1,23 +1,21 @@
 import { type Collection, type Config, toCairnError } from '../core/index.ts';
-import type { VectorIndex } from '../indexer/ann/index.ts';
 import type { Embedder, Reranker } from '../models/index.ts';
-import type { Store } from '../store/index.ts';
-import { denseSearch } from './dense.ts';
-import { resolveFilter } from './filter.ts';
+import type { StoreContract } from '../store/contract.ts';
+import { isEmptyFilter } from './filter.ts';
 import { convexCombination, type Ranked, reciprocalRankFusion } from './fusion.ts';
-import { createLexicalIndexCache, type LexicalIndexCache } from './lexical.ts';
 import { buildPassages } from './passages.ts';
 import { type Plan, planRequest } from './request.ts';
 import { rerankCandidates } from './rerank.ts';
-import type { Candidate, SearchRequest, SearchResult, VectorIndexSource } from './types.ts';
+import type { DenseRetriever, RetrievalScope, Retrievers } from './retrievers.ts';
+import type { Candidate, SearchRequest, SearchResult } from './types.ts';
 
 export interface SearchDeps {
-  store: Store;
+  store: StoreContract;
+  /** The backend's retrievers and passage rows (createSqliteRetrievers on the embedded store). */
+  retrievers: Retrievers;
   config: Config;
-  ann: VectorIndexSource;
   embedder: Embedder | null;
   reranker: Reranker | null;
-  lexical?: LexicalIndexCache;
   /** The request's collection when the caller has already read it (one lookup per search, not two). */
   collection?: Collection;
 }
@@ -34,9 +32,6 @@ function candidateDepth(plan: Plan, denseRuns: boolean, deps: SearchDeps): numbe
   return plan.k * 2 + 10;
 }
 
-/** One cache per process when the caller brings none: indexes follow their store's changes. */
-const sharedLexical = createLexicalIndexCache();
-
 type Timings = Record<string, number>;
 
 function round(ms: number): number {
@@ -44,19 +39,16 @@ function round(ms: number): number {
 }
 
 /** Whether the dense retriever can run, and why not when it cannot. */
-async function openDense(deps: SearchDeps, collection: Collection, plan: Plan): Promise<VectorIndex | null> {
+async function openDense(deps: SearchDeps, collection: Collection, plan: Plan): Promise<DenseRetriever | null> {
   if (plan.mode === 'bm25') return null;
   if (!deps.embedder) {
-    const hasVectors = deps.store.vectors.count(collection.id) > 0;
+    const hasVectors = (await deps.store.vectors.count(collection.id)) > 0;
     plan.notes.push(hasVectors ? 'no embedder available: BM25 only' : 'no vectors in this collection: BM25 only');
     return null;
   }
-  const index = await deps.ann.get(collection.id, deps.embedder.id);
-  if (!index || index.size() === 0) {
-    plan.notes.push(`no vectors for ${deps.embedder.id} in this collection: BM25 only`);
-    return null;
-  }
-  return index;
+  const dense = await deps.retrievers.dense(collection.id, deps.embedder.id);
+  if (!dense) plan.notes.push(`no vectors for ${deps.embedder.id} in this collection: BM25 only`);
+  return dense;
 }
 
 function fuse(plan: Plan, config: Config['retrieval'], lexical: Ranked[] | null, dense: Ranked[] | null): Candidate[] {
@@ -81,17 +73,26 @@ function fuse(plan: Plan, config: Config['retrieval'], lexical: Ranked[] | null,
   return (lexical ?? dense ?? []).map((h) => withScores(h.id));
 }
 
-function runLexical(deps: SearchDeps, collectionId: string, plan: Plan, depth: number, allowed: Set<number> | null): Ranked[] {
-  const index = (deps.lexical ?? sharedLexical).get(deps.store, collectionId);
-  const hits = index.search(plan.query, depth, allowed).map((h) => ({ id: h.rowid, score: h.score }));
-  if (hits.length === 0 && index.terms(plan.query).length === 0) plan.notes.push('the query has no searchable words for BM25');
+async function runLexical(deps: SearchDeps, scope: RetrievalScope, plan: Plan, depth: number): Promise<Ranked[]> {
+  const { hits, noTerms } = await deps.retrievers.lexical({ ...scope, query: plan.query, k: depth });
+  if (hits.length === 0 && noTerms) plan.notes.push('the query has no searchable words for BM25');
   return hits;
 }
 
+/** Embeds the query (role `query`) and searches the dense retriever inside the scope. */
+async function denseSearch(embedder: Embedder, dense: DenseRetriever, scope: RetrievalScope, query: string, k: number) {
+  const t0 = performance.now();
+  const [vector] = await embedder.embed([query], 'query');
+  const t1 = performance.now();
+  if (!vector) return { hits: [] as Ranked[], embedMs: t1 - t0, searchMs: 0 };
+  const hits = await dense.search({ ...scope, modelId: embedder.id, vector, k });
+  return { hits, embedMs: t1 - t0, searchMs: performance.now() - t1 };
+}
+
 /** Dense search, or null with a note when the embedder or index fails: the search goes on with BM25. */
-async function runDense(deps: SearchDeps, index: VectorIndex, plan: Plan, depth: number, allowed: Set<number> | null) {
+async function runDense(deps: SearchDeps, dense: DenseRetriever, scope: RetrievalScope, plan: Plan, depth: number) {
   try {
-    return await denseSearch(deps.embedder as Embedder, index, plan.query, depth, allowed);
+    return await denseSearch(deps.embedder as Embedder, dense, scope, plan.query, depth);
   } catch (error) {
     const e = toCairnError(error);
     plan.notes.push(`dense retrieval failed (${e.code}: ${e.message}): BM25 only`);
@@ -100,22 +101,22 @@ async function runDense(deps: SearchDeps, index: VectorIndex, plan: Plan, depth:
 }
 
 /** lexical ∥ dense: dense starts first so the embedder works while BM25 runs. */
-async function retrieve(deps: SearchDeps, collection: Collection, plan: Plan, allowed: Set<number> | null, timings: Timings) {
-  const vectorIndex = await openDense(deps, collection, plan);
-  const depth = candidateDepth(plan, vectorIndex !== null, deps);
-  const densePromise = vectorIndex ? runDense(deps, vectorIndex, plan, depth, allowed) : null;
+async function retrieve(deps: SearchDeps, collection: Collection, plan: Plan, scope: RetrievalScope, timings: Timings) {
+  const dense = await openDense(deps, collection, plan);
+  const depth = candidateDepth(plan, dense !== null, deps);
+  const densePromise = dense ? runDense(deps, dense, scope, plan, depth) : null;
   let lexical: Ranked[] | null = null;
-  const lexicalStage = () => {
+  const lexicalStage = async () => {
     const t = performance.now();
-    lexical = runLexical(deps, collection.id, plan, depth, allowed);
+    lexical = await runLexical(deps, scope, plan, depth);
     timings.lexical = round(performance.now() - t);
   };
-  if (plan.mode !== 'dense' || !densePromise) lexicalStage();
+  if (plan.mode !== 'dense' || !densePromise) await lexicalStage();
   const out = densePromise ? await densePromise : null;
   if (out) {
     timings.embed = round(out.embedMs);
     timings.dense = round(out.searchMs);
-  } else if (lexical === null) lexicalStage();
+  } else if (lexical === null) await lexicalStage();
   return { lexical: lexical as Ranked[] | null, dense: out ? out.hits : null };
 }
 
@@ -126,12 +127,12 @@ export async function search(deps: SearchDeps, request: SearchRequest): Promise<
   const started = performance.now();
   const timings: Timings = {};
   const given = deps.collection;
-  const known = given?.id === request.collection ? given : deps.store.collections.get(request.collection);
+  const known = given?.id === request.collection ? given : await deps.store.collections.get(request.collection);
   const plan = planRequest(request, deps.config.retrieval, known?.settings.retrieval);
-  const collection = known ?? deps.store.collections.require(plan.collection);
+  const collection = known ?? (await deps.store.collections.require(plan.collection));
   const effective = { mode: plan.mode, k: plan.k, rerank: plan.rerank };
   let t = performance.now();
-  const allowed = resolveFilter(deps.store, collection.id, plan.filter);
+  const allowed = await deps.retrievers.resolveFilter(collection.id, plan.filter);
   if (allowed) timings.filter = round(performance.now() - t);
   if (allowed && allowed.size === 0) {
     plan.notes.push('no chunks match the filter');
@@ -139,7 +140,10 @@ export async function search(deps: SearchDeps, request: SearchRequest): Promise<
     return { passages: [], ran: { ...NOTHING_RAN }, effective, notes: plan.notes, timings };
   }
   t = performance.now();
-  const { lexical, dense } = await retrieve(deps, collection, plan, allowed, timings);
+  const scope: RetrievalScope = isEmptyFilter(plan.filter)
+    ? { collectionId: collection.id, allowed }
+    : { collectionId: collection.id, filter: plan.filter, allowed };
+  const { lexical, dense } = await retrieve(deps, collection, plan, scope, timings);
   // Wall time of lexical ∥ dense: their own timings overlap.
   timings.retrieve = round(performance.now() - t);
   t = performance.now();
@@ -147,7 +151,7 @@ export async function search(deps: SearchDeps, request: SearchRequest): Promise<
   if (lexical && dense) timings.fusion = round(performance.now() - t);
   const rerank = await maybeRerank(deps, plan, fused, timings);
   t = performance.now();
-  const passages = buildPassages(deps.store, rerank.candidates, plan.k, plan.contextWindow);
+  const passages = await buildPassages(deps.retrievers, rerank.candidates, plan.k, plan.contextWindow);
   timings.context = round(performance.now() - t);
   timings.total = round(performance.now() - started);
   return {
@@ -172,7 +176,8 @@ async function maybeRerank(
   }
   const t = performance.now();
   const topN = deps.config.retrieval.rerankTopN;
-  const texts = new Map(deps.store.chunks.getMany(candidates.slice(0, topN).map((c) => c.rowid)).map((c) => [c.rowid, c.text]));
+  const chunks = await deps.store.chunks.getMany(candidates.slice(0, topN).map((c) => c.rowid));
+  const texts = new Map(chunks.map((c) => [c.rowid, c.text]));
   const reranked = await rerankCandidates(deps.reranker, plan.query, candidates, texts, topN);
   timings.rerank = round(performance.now() - t);
   return { candidates: reranked, ran: true };

@@ -1,4 +1,5 @@
 import type { Config, Logger } from '../core/index.ts';
+import type { StoreContract } from '../store/contract.ts';
 import type { Store } from '../store/index.ts';
 import type { JobWorker } from './jobs/worker.ts';
 import type { Metrics } from './metrics.ts';
@@ -10,7 +11,13 @@ export type { ComponentStatus } from './services.ts';
 /** Everything the app needs, built once by the caller and passed in (tests pass fakes). */
 export interface AppDeps {
   config: Config;
-  store: Store;
+  /** The store, through the contract both backends (SQLite, PostgreSQL) implement. */
+  store: StoreContract;
+  /**
+   * The embedded SQLite store behind `store`, for what only it has: original upload files and data
+   * tables (SQL over tables). Absent on PostgreSQL, where those answer that they are not available.
+   */
+  embedded?: Store;
   logger: Logger;
   services: Services;
   jobs: JobWorker;

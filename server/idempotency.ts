@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { CairnError, type Job } from '../core/index.ts';
-import type { Store } from '../store/index.ts';
+import type { StoreContract } from '../store/contract.ts';
 import type { AppEnv } from './env.ts';
 import { principalId } from './middleware/auth.ts';
 
@@ -30,22 +30,22 @@ export function idempotencyKey(c: Context<AppEnv>, scope: string): IdempotencyKe
  * for another target is refused rather than answered with a job from elsewhere; one whose job has
  * since been pruned is free again.
  */
-export function replayedJob(store: Store, id: IdempotencyKey | null): Job | null {
+export async function replayedJob(store: StoreContract, id: IdempotencyKey | null): Promise<Job | null> {
   if (id === null) return null;
-  const record = store.idempotency.find(id.owner, id.key);
+  const record = await store.idempotency.find(id.owner, id.key);
   if (record === null) return null;
   if (record.scope !== id.scope) {
     throw new CairnError('CONFLICT', 'This Idempotency-Key was already used for a different request', {
       header: 'Idempotency-Key',
     });
   }
-  const job = store.jobs.get(record.jobId);
-  if (job === null || job === undefined) store.idempotency.forget(id.owner, id.key);
+  const job = await store.jobs.get(record.jobId);
+  if (job === null || job === undefined) await store.idempotency.forget(id.owner, id.key);
   return job ?? null;
 }
 
-export function rememberJob(store: Store, id: IdempotencyKey | null, job: Job): void {
-  if (id !== null) store.idempotency.remember(id.owner, id.key, id.scope, job.id);
+export async function rememberJob(store: StoreContract, id: IdempotencyKey | null, job: Job): Promise<void> {
+  if (id !== null) await store.idempotency.remember(id.owner, id.key, id.scope, job.id);
 }
 
 /** The answer the first request got: 202 with the job as it is now, marked as a replay. */

@@ -11,8 +11,17 @@ import {
   type ModelRole,
   type Reranker,
 } from '../models/index.ts';
-import { createLexicalIndexCache, type SearchRequest, type SearchResult, search, searchCollections } from '../retrieval/index.ts';
+import {
+  createLexicalIndexCache,
+  createSqliteRetrievers,
+  type SearchRequest,
+  type SearchResult,
+  search,
+  searchCollections,
+} from '../retrieval/index.ts';
+import type { StoreContract } from '../store/contract.ts';
 import { openStore, type Store } from '../store/index.ts';
+import { createSqliteContract } from '../store/sqlite-contract.ts';
 import type { ComponentStatus, Services } from './services.ts';
 
 /**
@@ -20,7 +29,9 @@ import type { ComponentStatus, Services } from './services.ts';
  * ingest, search and answer pipelines of the other rooms, bound together once per process.
  */
 export interface Runtime {
-  store: Store;
+  store: StoreContract;
+  /** The embedded SQLite store behind `store` (absent on PostgreSQL). */
+  embedded?: Store;
   services: Services;
   uploadsDir: string;
   /** Starts loading the default models that are on disk, without waiting for them. */
@@ -46,10 +57,12 @@ export type RemoteSpanScore = (collection: string, query: string, texts: string[
 const RECHECK_MS = 30_000;
 
 export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
-  const store = openStore({ dataDir: config.dataDir });
+  const embedded = openStore({ dataDir: config.dataDir });
+  const store = createSqliteContract(embedded);
   const registry = createModelRegistry({ config, logger });
-  const ann = createAnnManager({ store, dataDir: config.dataDir, config: config.index, logger });
+  const ann = createAnnManager({ store: embedded, dataDir: config.dataDir, config: config.index, logger });
   const lexical = createLexicalIndexCache();
+  const retrievers = createSqliteRetrievers({ store: embedded, ann, lexical });
   const status = new Map<ModelRole, ComponentStatus>();
   const misses = new Map<string, number>();
 
@@ -78,54 +91,61 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     return found.ok ? (found.model as T) : null;
   }
 
-  const refFor = (role: ModelRole, collection: string) =>
-    store.collections.get(collection)?.settings[role] ?? config.models[role];
+  const refFor = async (role: ModelRole, collection: string) =>
+    (await store.collections.get(collection))?.settings[role] ?? config.models[role];
 
   // The filter is validated by retrieval, which answers VALIDATION for a bad one.
   async function searchWithModels(request: SearchRequest) {
-    const collection = store.collections.require(request.collection);
+    const collection = await store.collections.require(request.collection);
     const [embedder, reranker] = await Promise.all([
       model<Embedder>('embedder', collection.settings.embedder ?? config.models.embedder),
       model<Reranker>('reranker', collection.settings.reranker ?? config.models.reranker),
     ]);
-    return search({ store, config, ann, embedder, reranker, lexical, collection }, request);
+    return search({ store, retrievers, config, embedder, reranker, collection }, request);
   }
   // null from the other searcher (no worker running) means: search here.
   let remoteSearch: ((request: SearchRequest) => Promise<SearchResult> | null) | null = null;
   const answerSearch = (request: SearchRequest) => remoteSearch?.(request) ?? searchWithModels(request);
 
   async function scoreSpans(collection: string, query: string, texts: string[]): Promise<number[]> {
-    const reranker = await model<Reranker>('reranker', refFor('reranker', collection));
+    const reranker = await model<Reranker>('reranker', await refFor('reranker', collection));
     return reranker ? reranker.score(query, texts) : [];
   }
   let remoteScore: RemoteSpanScore | null = null;
   // Spans are ranked by the reranker only where retrieval reranks; [] leaves them to word overlap.
-  const spanScorerFor = (collection: string) =>
-    (store.collections.get(collection)?.settings.retrieval?.rerank ?? config.retrieval.rerank)
+  const spanScorerFor = async (collection: string) =>
+    ((await store.collections.get(collection))?.settings.retrieval?.rerank ?? config.retrieval.rerank)
       ? (query: string, texts: string[]) => remoteScore?.(collection, query, texts) ?? scoreSpans(collection, query, texts)
       : null;
 
   const services: Services = {
     async ingest(call) {
       return ingest(
-        { store, config, logger, embedder: await model<Embedder>('embedder', refFor('embedder', call.collection)) },
+        {
+          store,
+          embedded,
+          config,
+          logger,
+          embedder: await model<Embedder>('embedder', await refFor('embedder', call.collection)),
+        },
         call,
       );
     },
     search: (call) => searchWithModels(call as SearchRequest),
     async answer(call, onEvent) {
-      const generator = await model<Generator>('generator', refFor('generator', call.collection));
+      const generator = await model<Generator>('generator', await refFor('generator', call.collection));
       const many = call.collections && call.collections.length > 1 ? call.collections : null;
       const retrieve = (request: SearchRequest) =>
         many ? searchCollections(answerSearch, many, request) : answerSearch(request);
-      const spanScorer = spanScorerFor(call.collection);
-      return answer({ store, config, generator, logger, search: retrieve, spanScorer }, call, onEvent);
+      const spanScorer = await spanScorerFor(call.collection);
+      return answer({ store, embedded, config, generator, logger, search: retrieve, spanScorer }, call, onEvent);
     },
     async embed(collection, texts) {
-      const embedder = await model<Embedder>('embedder', refFor('embedder', collection));
+      const ref = await refFor('embedder', collection);
+      const embedder = await model<Embedder>('embedder', ref);
       if (!embedder) {
         throw new CairnError('MODEL_MISSING', `Collection "${collection}" has no embedder available`, {
-          embedder: refFor('embedder', collection),
+          embedder: ref,
         });
       }
       return { model: embedder.id, vectors: await embedder.embed(texts, 'passage') };
@@ -139,6 +159,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
 
   return {
     store,
+    embedded,
     services,
     uploadsDir: path.join(config.dataDir, 'uploads'),
     warm(roles: ModelRole[] = ['embedder', 'reranker', 'generator']) {
@@ -158,7 +179,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     async close() {
       await ann.close();
       await registry.dispose();
-      store.close();
+      embedded.close();
     },
   };
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { serve } from '@hono/node-server';
 import { CairnError, type Config, type Logger } from '../core/index.ts';
+import type { StoreContract } from '../store/contract.ts';
 import type { Store } from '../store/index.ts';
 import { createApp } from './app.ts';
 import type { AppDeps } from './deps.ts';
@@ -13,7 +14,9 @@ import { createSearchPool, resolveSearchWorkers, type SearchPool } from './searc
 export interface RunningServer {
   url: string;
   port: number;
-  store: Store;
+  store: StoreContract;
+  /** The embedded SQLite store behind `store` (absent on PostgreSQL). */
+  embedded?: Store;
   jobs: JobWorker;
   /** Whether requests without a key are allowed (loopback, no active key). */
   open: boolean;
@@ -35,8 +38,8 @@ export function isLoopback(host: string): boolean {
 type NodeServer = ReturnType<typeof serve> & { closeAllConnections?(): void; closeIdleConnections?(): void };
 
 /** Binding anywhere but loopback without an API key would expose every document: refuse. */
-export function checkExposure(config: Config, store: Store): { open: boolean } {
-  const keys = store.apiKeys.activeCount();
+export async function checkExposure(config: Config, store: StoreContract): Promise<{ open: boolean }> {
+  const keys = await store.apiKeys.activeCount();
   if (keys > 0) return { open: false };
   if (isLoopback(config.server.host)) return { open: true };
   throw new CairnError(
@@ -52,15 +55,17 @@ export async function startServer(config: Config, logger: Logger, runtime?: Runt
   const rt = runtime ?? (await createRuntime(config, logger));
   let exposure: { open: boolean };
   try {
-    exposure = checkExposure(config, rt.store);
+    exposure = await checkExposure(config, rt.store);
   } catch (error) {
     await rt.close();
     throw error;
   }
   const metrics = createMetrics();
   const searchPool = startSearchPool(config, logger, rt);
+  const embedded = rt.embedded ? { embedded: rt.embedded } : {};
   const jobs = createJobWorker({
     store: rt.store,
+    ...embedded,
     logger,
     metrics,
     ingest: rt.services.ingest,
@@ -72,6 +77,7 @@ export async function startServer(config: Config, logger: Logger, runtime?: Runt
   const deps: AppDeps = {
     config,
     store: rt.store,
+    ...embedded,
     logger,
     services,
     jobs,
@@ -92,7 +98,7 @@ export async function startServer(config: Config, logger: Logger, runtime?: Runt
   const closeIdle = trackConnections(server);
   // With search workers the reranker lives only there: this thread embeds for ingest and generates.
   rt.warm?.(searchPool ? ['embedder', 'generator'] : undefined);
-  jobs.resume();
+  await jobs.resume();
   const port = (server.address() as AddressInfo).port;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
   let closing: Promise<void> | null = null;
@@ -100,6 +106,7 @@ export async function startServer(config: Config, logger: Logger, runtime?: Runt
     url: `http://${host}:${port}`,
     port,
     store: rt.store,
+    ...embedded,
     jobs,
     open: exposure.open,
     searchWorkers: searchPool?.size ?? 0,

@@ -14,6 +14,7 @@ export type { ChatsRepo } from './chats.ts';
 export type { ChunksRepo, StoredVector, VectorsRepo } from './chunks.ts';
 export type { CollectionsRepo, CreateCollectionInput } from './collections.ts';
 export { COLLECTION_NAME, DEFAULT_SETTINGS } from './collections.ts';
+export type { Async, StoreBackendKind, StoreContract } from './contract.ts';
 export type { Db, Migration } from './database.ts';
 export { databaseFile, ensureDataDir, latestVersion, loadMigrations, migrate, openDatabase, schemaVersion } from './database.ts';
 export type { DocumentsRepo, ListDocumentsOptions, NewChunk, NewDocument, NewVectors, WriteResult } from './documents.ts';
@@ -21,6 +22,7 @@ export { blobToVector, vectorToBlob } from './documents.ts';
 export type { IdempotencyRecord, IdempotencyRepo } from './idempotency.ts';
 export { IDEMPOTENCY_TTL_MS } from './idempotency.ts';
 export type { JobsRepo } from './jobs.ts';
+export { asyncRepo, createSqliteContract, sqliteDeps } from './sqlite-contract.ts';
 export type { DataTable, DataTableColumn, NewDataTable, TableColumnType, TablesRepo } from './tables.ts';
 
 export interface Store {

@@ -34,3 +34,8 @@ export function createSqliteContract(store: Store): StoreContract {
     close: async () => store.close(),
   };
 }
+
+/** The `store` and `embedded` fields of a pipeline's deps, for a caller holding the embedded store. */
+export function sqliteDeps(store: Store): { store: StoreContract; embedded: Store } {
+  return { store: createSqliteContract(store), embedded: store };
+}

@@ -10,8 +10,8 @@ import {
 } from '../../generation/index.ts';
 import { createAnnManager } from '../../indexer/ann/index.ts';
 import { type Availability, createModelRegistry, type Embedder, type Generator, type Reranker } from '../../models/index.ts';
-import { search } from '../../retrieval/index.ts';
-import { openStore, type Store } from '../../store/index.ts';
+import { search, sqliteSearchDeps } from '../../retrieval/index.ts';
+import { openStore, type Store, sqliteDeps } from '../../store/index.ts';
 import type { Command, CommandContext } from '../context.ts';
 
 export interface AnswerModels {
@@ -65,7 +65,8 @@ export function bindSearch(
 ): { search: SearchFn; close(): Promise<void> } {
   const ann = createAnnManager({ store, dataDir: config.dataDir, config: config.index, logger, builds: 'inline' });
   return {
-    search: (request) => search({ store, config, ann, embedder: models.embedder, reranker: models.reranker }, request),
+    search: (request) =>
+      search({ ...sqliteSearchDeps({ store, ann }), config, embedder: models.embedder, reranker: models.reranker }, request),
     close: () => ann.close(),
   };
 }
@@ -179,7 +180,7 @@ export const askCommand: Command = {
       if (!ctx.json) for (const note of models.notes) ctx.stderr(`note: ${note}`);
       const printer = createAnswerPrinter(ctx, (text) => process.stdout.write(text));
       const result = await answer(
-        answerDeps({ store, config: ctx.config, logger: ctx.logger }, models, bound.search),
+        answerDeps({ ...sqliteDeps(store), config: ctx.config, logger: ctx.logger }, models, bound.search),
         {
           collection,
           question,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { CairnError } from '../../core/index.ts';
 import { runSqlEval, type SqlEvalReport } from '../../generation/index.ts';
 import { ingest } from '../../indexer/index.ts';
-import { openStore } from '../../store/index.ts';
+import { openStore, sqliteDeps } from '../../store/index.ts';
 import type { CommandContext } from '../context.ts';
 import { resolveAnswerModels } from './ask.ts';
 
@@ -36,7 +36,10 @@ export async function runSqlEvalCommand(ctx: CommandContext, file: string): Prom
       throw new CairnError('MODEL_MISSING', `cairn eval sql measures a generator's SQL, and none is available: ${why}`);
     }
     const add = async (collection: string, files: string[]) => {
-      const summary = await ingest({ store, config, logger: ctx.logger, embedder: null }, { collection, sources: files });
+      const summary = await ingest(
+        { ...sqliteDeps(store), config, logger: ctx.logger, embedder: null },
+        { collection, sources: files },
+      );
       if (summary.failed.length > 0)
         throw new CairnError('LOADER_FAILED', `could not load ${summary.failed.map((f) => f.source).join(', ')}`);
     };

@@ -1,7 +1,7 @@
 import type { Config, JobProgress, Logger } from '../../core/index.ts';
 import { type IngestSummary, ingest } from '../../indexer/index.ts';
 import { createModelRegistry, type Embedder } from '../../models/index.ts';
-import { openStore, type Store } from '../../store/index.ts';
+import { openStore, type Store, sqliteDeps } from '../../store/index.ts';
 import type { Command, CommandContext } from '../context.ts';
 
 export interface ResolvedEmbedder {
@@ -85,7 +85,7 @@ export const ingestCommand: Command = {
     const bar = ctx.isTTY ? createProgressBar((t) => process.stderr.write(t), 'ingest') : null;
     try {
       const summary = await ingest(
-        { store, config: ctx.config, logger: ctx.logger, embedder: resolved.embedder },
+        { ...sqliteDeps(store), config: ctx.config, logger: ctx.logger, embedder: resolved.embedder },
         {
           collection,
           sources: ctx.args,

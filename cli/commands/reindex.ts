@@ -1,6 +1,6 @@
 import { CairnError } from '../../core/index.ts';
 import { reindex } from '../../indexer/index.ts';
-import { openStore } from '../../store/index.ts';
+import { openStore, sqliteDeps } from '../../store/index.ts';
 import type { Command } from '../context.ts';
 import { resolveEmbedder } from './ingest.ts';
 
@@ -16,7 +16,7 @@ export const reindexCommand: Command = {
     try {
       if (!resolved.embedder) throw new CairnError('MODEL_MISSING', `cannot reindex: ${resolved.reason}`);
       const summary = await reindex(
-        { store, config: ctx.config, logger: ctx.logger, embedder: resolved.embedder },
+        { ...sqliteDeps(store), config: ctx.config, logger: ctx.logger, embedder: resolved.embedder },
         { collection },
       );
       if (ctx.json) ctx.stdout(JSON.stringify({ collection, ...summary }));

@@ -1,7 +1,14 @@
 import { CairnError, type CollectionRetrievalSettings, type Config, type Logger, type Passage } from '../../core/index.ts';
 import { createAnnManager } from '../../indexer/ann/index.ts';
 import { createModelRegistry, type Embedder, type ModelRegistry, type Reranker } from '../../models/index.ts';
-import { type MetadataCondition, type SearchFilter, type SearchMode, type SearchResult, search } from '../../retrieval/index.ts';
+import {
+  type MetadataCondition,
+  type SearchFilter,
+  type SearchMode,
+  type SearchResult,
+  search,
+  sqliteSearchDeps,
+} from '../../retrieval/index.ts';
 import { openStore } from '../../store/index.ts';
 import type { Command, CommandContext } from '../context.ts';
 
@@ -183,7 +190,7 @@ async function runSearch(ctx: CommandContext): Promise<number> {
     });
     const request = { collection: collection.id, query, mode, k: readK(ctx, own), rerank, filter };
     const result = await search(
-      { store, config: ctx.config, ann, embedder: models.embedder, reranker: models.reranker },
+      { ...sqliteSearchDeps({ store, ann }), config: ctx.config, embedder: models.embedder, reranker: models.reranker },
       request,
     );
     result.notes = mergeNotes(models.notes, result.notes);

@@ -1,5 +1,5 @@
 import { type Passage, sha256 } from '../../core/index.ts';
-import type { DataTable } from '../../store/index.ts';
+import type { DataTable, Store } from '../../store/index.ts';
 import { gradeJson } from '../grader.ts';
 import { type Run, reflection, timed } from '../run.ts';
 import { callSignal } from '../signals.ts';
@@ -15,8 +15,9 @@ export type TableRoute = TableAnswer['route'];
 /** What an answer computed over tables: shown with the answer, and how its rows lead to source rows. */
 export type TableAnswer = NonNullable<AnswerResult['table']>;
 
+/** The collection's data tables: only the embedded store keeps them. */
 function tablesOf(run: Run): DataTable[] {
-  return run.deps.store.tables.list(run.collection.id);
+  return run.deps.embedded?.tables.list(run.collection.id) ?? [];
 }
 
 async function route(run: Run, tables: DataTable[]): Promise<TableRoute> {
@@ -47,8 +48,9 @@ async function route(run: Run, tables: DataTable[]): Promise<TableRoute> {
 function sourceRows(run: Run, result: SqlResult): TableAnswer['sourceRows'] {
   const at = result.columns.indexOf('_row');
   const table = result.tables.length === 1 ? tablesOf(run).find((t) => t.name === result.tables[0]?.name) : undefined;
-  if (at < 0 || !table) return [];
-  const find = run.deps.store.db.prepare<[string, number, number], { id: string }>(
+  const embedded = run.deps.embedded;
+  if (at < 0 || !table || !embedded) return [];
+  const find = embedded.db.prepare<[string, number, number], { id: string }>(
     "SELECT id FROM chunks WHERE document_id = ? AND json_extract(metadata, '$.table.index') = ? AND json_extract(metadata, '$.table.row') = ?",
   );
   return result.rows.map((r) => {
@@ -96,7 +98,8 @@ async function sqlStage(run: Run, tables: DataTable[], choice: TableRoute): Prom
       signal: run.request.signal,
       question: run.result.standaloneQuestion,
       tables,
-      run: (sql) => runSql(run.deps, run.collection.name, sql, run.request.signal),
+      run: (sql) =>
+        runSql({ store: run.deps.embedded as Store, config: run.deps.config }, run.collection.name, sql, run.request.signal),
     }),
   );
   if (!written.ok) {
@@ -142,7 +145,7 @@ export async function tableRouteStage(run: Run, retrieve: () => Promise<GradedPa
  * row; true when it answered. Other questions go to the extractive answerer as before.
  */
 export function tableCellStage(run: Run, kept: GradedPassage[]): boolean {
-  const found = lookupCell(run.deps.store, run.result.standaloneQuestion, kept);
+  const found = run.deps.embedded ? lookupCell(run.deps.embedded, run.result.standaloneQuestion, kept) : null;
   if (!found) return false;
   const r = run.result;
   r.mode = 'extractive';

@@ -6,6 +6,7 @@ import { createAnnManager } from '../../indexer/ann/index.ts';
 import type { Embedder, Reranker } from '../../models/index.ts';
 import { openStore, type Store } from '../../store/index.ts';
 import { createLexicalIndexCache } from '../lexical.ts';
+import { sqliteSearchDeps } from '../retrievers.ts';
 import { search } from '../search.ts';
 import type { FusionMethod, SearchMode, SearchRan } from '../types.ts';
 import { type BeirData, type BeirDoc, loadBeir } from './beir-data.ts';
@@ -113,12 +114,10 @@ function writeDoc(store: Store, doc: BeirDoc, vector: Float32Array | undefined, 
 async function runQueries(store: Store, dataDir: string, data: BeirData, options: BeirEvalOptions, deps: EvalDeps) {
   const ann = createAnnManager({ store, dataDir, config: deps.config.index, logger: deps.logger, builds: 'inline' });
   const searchDeps = {
-    store,
+    ...sqliteSearchDeps({ store, ann, lexical: createLexicalIndexCache() }),
     config: deps.config,
-    ann,
     embedder: deps.embedder,
     reranker: deps.reranker,
-    lexical: createLexicalIndexCache(),
   };
   const queries = options.limit ? data.queries.slice(0, options.limit) : data.queries;
   const perQuery: Record<MetricName, number>[] = [];

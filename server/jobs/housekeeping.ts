@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Logger } from '../../core/index.ts';
+import type { StoreContract } from '../../store/contract.ts';
 import type { Store } from '../../store/index.ts';
 import { createOriginals, originalsDir } from '../../store/originals.ts';
 import { readPayload, sweepUploads } from './payload.ts';
@@ -9,7 +10,7 @@ const HOUR_MS = 60 * 60 * 1000;
 /** An upload file younger than this may belong to a job another process is about to record. */
 export const ORPHAN_GRACE_MS = 10 * 60 * 1000;
 
-/** A repeating timer; tests pass one they fire by hand. */
+/** A repeating timer; tests pass one they fire by hand (`run` returns the run's promise, to await it). */
 export interface Timers {
   every(ms: number, run: () => void): () => void;
 }
@@ -24,7 +25,9 @@ export const realTimers: Timers = {
 };
 
 export interface HousekeepingOptions {
-  store: Store;
+  store: Pick<StoreContract, 'jobs'>;
+  /** The embedded SQLite store, whose original files are pruned too (none are kept on PostgreSQL). */
+  embedded?: Store;
   logger: Logger;
   uploadsDir: string;
   retentionDays: number;
@@ -41,31 +44,31 @@ export function createHousekeeping(options: HousekeepingOptions) {
   const { store, logger } = options;
   let cancel: (() => void) | null = null;
 
-  function run(): { pruned: number; orphans: string[] } {
+  async function run(): Promise<{ pruned: number; orphans: string[] }> {
     const before = new Date(options.clock() - options.retentionDays * DAY_MS).toISOString();
-    const pruned = store.jobs.prune(before);
-    const payloads = store.jobs.unfinishedPayloads().map(readPayload);
+    const pruned = await store.jobs.prune(before);
+    const payloads = (await store.jobs.unfinishedPayloads()).map(readPayload);
     const orphans = sweepUploads(options.uploadsDir, payloads, options.clock() - ORPHAN_GRACE_MS);
     if (pruned > 0) logger.info(`pruned ${pruned} job(s) finished before ${before}`);
     if (orphans.length > 0) logger.info(`removed ${orphans.length} upload file(s) no job needs`);
     // Originals whose documents were deleted by another process (the CLI) go here at the latest.
-    const originals = createOriginals(store.db, originalsDir(path.dirname(options.uploadsDir))).prune();
+    const embedded = options.embedded;
+    const originals = embedded ? createOriginals(embedded.db, originalsDir(path.dirname(options.uploadsDir))).prune() : [];
     if (originals.length > 0) logger.info(`removed ${originals.length} original file(s) no document names`);
     return { pruned, orphans };
   }
 
   return {
     run,
-    start(): void {
+    async start(): Promise<void> {
       if (cancel) return;
-      run();
-      cancel = options.timers.every(HOUR_MS, () => {
-        try {
-          run();
-        } catch (error) {
-          logger.warn(`job housekeeping failed: ${(error as Error).message}`);
-        }
-      });
+      cancel = options.timers.every(HOUR_MS, () =>
+        run().then(
+          () => {},
+          (error: Error) => logger.warn(`job housekeeping failed: ${error.message}`),
+        ),
+      );
+      await run();
     },
     stop(): void {
       cancel?.();

@@ -9,6 +9,7 @@ import {
   type Logger,
   parseConfig,
 } from '../../core/index.ts';
+import type { StoreContract } from '../../store/contract.ts';
 import type { Store } from '../../store/index.ts';
 import type { Metrics } from '../metrics.ts';
 import type { IngestOutcome, Services, StoredDocument } from '../services.ts';
@@ -48,18 +49,18 @@ export interface JobWorker {
     uploads?: UploadedFile[];
     /** For the encrypted PDFs of the job; dropped from the row when the job ends. */
     password?: string;
-  }): Job;
+  }): Promise<Job>;
   /**
    * Starts the worker on what a previous process left: prunes old jobs, removes upload files no
    * job needs, queues the unfinished jobs and returns how many.
    */
-  resume(): number;
+  resume(): Promise<number>;
   subscribe(jobId: string, listener: (event: JobEvent) => void): () => void;
   /**
    * Cancels a job: a queued one at once, a running one at its next safe point (documents written so
    * far stay). Returns the job as it is now; CONFLICT when it has already finished.
    */
-  cancel(id: string): Job;
+  cancel(id: string): Promise<Job>;
   /** Resolves when nothing is queued or running (tests, shutdown). */
   idle(): Promise<void>;
   /** Takes no more jobs and interrupts the running one at its next safe point (between documents). */
@@ -68,7 +69,9 @@ export interface JobWorker {
 }
 
 export interface JobWorkerOptions {
-  store: Store;
+  store: StoreContract;
+  /** The embedded SQLite store, which keeps uploads as originals; absent on PostgreSQL (no originals kept). */
+  embedded?: Store;
   logger: Logger;
   metrics: Metrics;
   ingest: Services['ingest'];
@@ -85,11 +88,18 @@ export function progressView(job: Pick<Job, 'id' | 'status' | 'progress'>): JobP
 }
 
 /** A stored document as the pipeline takes it back, or null when it was deleted meanwhile. */
-function storedDocument(store: Store, id: string): StoredDocument | null {
-  const doc = store.documents.get(id);
+async function storedDocument(store: StoreContract, id: string): Promise<StoredDocument | null> {
+  const doc = await store.documents.get(id);
   if (!doc) return null;
   const { source, text, title, mime, language, pages, metadata, contentHash } = doc;
   return { source, text, title, mime, language, pages, metadata, contentHash };
+}
+
+/** The stored documents a job names, read ahead (materialize reads them synchronously). */
+async function storedDocuments(store: StoreContract, posted: JobPayload): Promise<Map<string, StoredDocument | null>> {
+  const ids = posted.sources.flatMap((s) => (s.type === 'document' ? [s.id] : []));
+  const docs = await Promise.all(ids.map((id) => storedDocument(store, id)));
+  return new Map(ids.map((id, i) => [id, docs[i] ?? null]));
 }
 
 /** One background worker in the server process: jobs run one at a time, in order, from the jobs table. */
@@ -98,13 +108,14 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   const limits = options.config ?? parseConfig({}).jobs;
   const housekeeping = createHousekeeping({
     store,
+    ...(options.embedded ? { embedded: options.embedded } : {}),
     logger,
     uploadsDir: options.uploadsDir,
     retentionDays: limits.retentionDays,
     clock: options.clock ?? Date.now,
     timers: options.timers ?? realTimers,
   });
-  const keepOriginals = createOriginalsKeeper(store, options.uploadsDir);
+  const keepOriginals = options.embedded ? createOriginalsKeeper(options.embedded, options.uploadsDir) : () => {};
   const events = new EventEmitter();
   events.setMaxListeners(0);
   const queue: string[] = [];
@@ -114,76 +125,92 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   let cancelled: string | null = null;
   let stopping = false;
   let waiters: (() => void)[] = [];
+  // resume() returns once the first resumed job is under way (its ingest called) or none is left.
+  let underWay: (() => void) | null = null;
+  const started = () => {
+    underWay?.();
+    underWay = null;
+  };
   // An exception no one catches is about to end the process: it becomes the running job's last
-  // error (the database write is synchronous), which the job fails with once its attempts are spent.
+  // error (on SQLite the write happens within the call, before the process ends; a database
+  // server may not get it), which the job fails with once its attempts are spent.
   const recordCrash = (error: unknown) => {
     if (currentId === null) return;
     try {
-      store.jobs.noteError(currentId, error instanceof Error ? error.message : String(error));
+      store.jobs.noteError(currentId, error instanceof Error ? error.message : String(error)).catch(() => {});
     } catch {
       // The process is going down either way.
     }
   };
 
-  const emitProgress = (id: string, progress?: JobProgress) => {
-    const job = store.jobs.get(id);
-    if (job) events.emit(id, { type: 'progress', job: progressView(progress ? { ...job, progress } : job) } satisfies JobEvent);
+  const emitProgress = (job: Pick<Job, 'id' | 'status' | 'progress'>) => {
+    events.emit(job.id, { type: 'progress', job: progressView(job) } satisfies JobEvent);
   };
-  const emitDone = (id: string) => {
-    const job = store.jobs.get(id);
+  const emitDone = async (id: string) => {
+    const job = await store.jobs.get(id);
     if (job) events.emit(id, { type: 'done', job } satisfies JobEvent);
   };
 
-  /** Progress into the job row (at most every 250 ms) and to event subscribers (at most every 100 ms). */
+  /**
+   * Progress into the job row (at most every 250 ms, one write after another) and to event
+   * subscribers (at most every 100 ms; a job reporting progress is running). `written` resolves
+   * once every write so far is done.
+   */
   const progressReporter = (id: string) => {
     let lastEmit = 0;
     let lastWrite = 0;
     let failuresWritten = 0;
-    return (progress: JobProgress, failures: JobFailure[]) => {
+    let writes: Promise<void> = Promise.resolve();
+    const report = (progress: JobProgress, failures: JobFailure[]) => {
       const time = Date.now();
       const final = progress.documentsDone >= progress.documentsTotal;
       if (time - lastWrite >= 250 || final || failures.length !== failuresWritten) {
         lastWrite = time;
         failuresWritten = failures.length;
-        store.jobs.progress(id, progress, failures);
+        const snapshot = { ...progress };
+        const failed = [...failures];
+        writes = writes
+          .then(() => store.jobs.progress(id, snapshot, failed))
+          .catch((error: Error) => logger.warn(`job ${id}: progress not written: ${error.message}`));
       }
       if ((time - lastEmit >= 100 || final) && events.listenerCount(id) > 0) {
         lastEmit = time;
-        emitProgress(id, progress);
+        emitProgress({ id, status: 'running', progress });
       }
     };
+    return { report, written: () => writes };
   };
 
   /** Counts the finished job, removes its upload files and tells subscribers. */
-  function closeOut(id: string, posted: JobPayload): void {
-    options.metrics.countJob(store.jobs.get(id)?.status ?? 'failed');
+  async function closeOut(id: string, posted: JobPayload): Promise<void> {
+    options.metrics.countJob((await store.jobs.get(id))?.status ?? 'failed');
     keepOriginals(posted);
     removeUploads(options.uploadsDir, posted);
-    emitDone(id);
+    await emitDone(id);
   }
 
   /**
    * Finishes the row with the outcome (ingest is called without the job id) and counts it. What
    * was posted is replaced by references to the documents it became.
    */
-  function settle(id: string, posted: JobPayload, outcome: IngestOutcome | Error): void {
+  async function settle(id: string, posted: JobPayload, outcome: IngestOutcome | Error): Promise<void> {
     if (outcome instanceof Error) {
-      store.jobs.finish(id, { status: 'failed', error: outcome.message, payload: finishedPayload([]) });
+      await store.jobs.finish(id, { status: 'failed', error: outcome.message, payload: finishedPayload([]) });
       logger.warn(`job ${id} failed: ${outcome.message}`);
-      closeOut(id, posted);
+      await closeOut(id, posted);
       return;
     }
     const payload = finishedPayload(outcome.documents.map((d) => d.id));
     const result = { ...outcome, documents: outcome.documents.length };
     if (cancelled === id) {
-      store.jobs.finish(id, { status: 'cancelled', result, payload });
-      closeOut(id, posted);
+      await store.jobs.finish(id, { status: 'cancelled', result, payload });
+      await closeOut(id, posted);
       return;
     }
     const worked = outcome.added + outcome.updated + outcome.unchanged > 0;
     const failedAll = !worked && outcome.failed.length > 0;
-    store.jobs.progress(id, store.jobs.require(id).progress, outcome.failed);
-    store.jobs.finish(id, {
+    await store.jobs.progress(id, (await store.jobs.require(id)).progress, outcome.failed);
+    await store.jobs.finish(id, {
       status: failedAll ? 'failed' : 'succeeded',
       result,
       payload,
@@ -193,26 +220,26 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     options.metrics.countIngest('updated', outcome.updated);
     options.metrics.countIngest('unchanged', outcome.unchanged);
     options.metrics.countIngest('failed', outcome.failed.length);
-    closeOut(id, posted);
+    await closeOut(id, posted);
   }
 
   /** A job started maxAttempts times without finishing (each run took the process down): failed, not run again. */
-  function giveUp(job: Job): void {
-    const posted = readPayload(store.jobs.payload(job.id));
+  async function giveUp(job: Job): Promise<void> {
+    const posted = readPayload(await store.jobs.payload(job.id));
     const error = job.error ?? CRASHED;
-    store.jobs.finish(job.id, { status: 'failed', error, payload: finishedPayload([]) });
+    await store.jobs.finish(job.id, { status: 'failed', error, payload: finishedPayload([]) });
     logger.error(`job ${job.id} failed after ${job.attempts} attempt(s): ${error}`);
-    closeOut(job.id, posted);
+    await closeOut(job.id, posted);
   }
 
   async function ingestJob(job: Job, posted: JobPayload, signal: AbortSignal): Promise<IngestOutcome | Error> {
     try {
-      const read = (documentId: string) => storedDocument(store, documentId);
-      const { inputs, missing } = materialize(options.uploadsDir, posted.sources, read);
+      const documents = await storedDocuments(store, posted);
+      const { inputs, missing } = materialize(options.uploadsDir, posted.sources, (id) => documents.get(id) ?? null);
       // One call for the whole job: the pipeline gives the event loop a turn between documents, so
       // requests are served while it runs, and the signal stops it at the next document.
-      const report = progressReporter(job.id);
-      const outcome = await options.ingest({
+      const { report, written } = progressReporter(job.id);
+      const ingesting = options.ingest({
         collection: job.collectionId as string,
         sources: inputs,
         // Re-ingest is asked for when something changed that the content hash cannot see (chunking, models).
@@ -221,6 +248,9 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
         signal,
         onProgress: (progress) => report(progress, []),
       });
+      started();
+      const outcome = await ingesting;
+      await written();
       const lost = missing.map((source) => ({ source, code: 'SOURCE_NOT_FOUND', message: 'The upload or document is gone' }));
       return { ...outcome, failed: [...outcome.failed, ...lost] };
     } catch (error) {
@@ -229,16 +259,16 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   }
 
   async function runJob(id: string): Promise<void> {
-    const found = store.jobs.get(id);
+    const found = await store.jobs.get(id);
     if (!found || found.collectionId === null) return;
     // Counted before anything of the job runs, so a run that kills the process still counts.
-    const claim = store.jobs.claim(id, limits.maxAttempts);
+    const claim = await store.jobs.claim(id, limits.maxAttempts);
     if (!claim.claimed) {
-      if (claim.exhausted && claim.job) giveUp(claim.job);
+      if (claim.exhausted && claim.job) await giveUp(claim.job);
       return;
     }
-    const posted = readPayload(store.jobs.payload(id));
-    emitProgress(id);
+    const posted = readPayload(await store.jobs.payload(id));
+    emitProgress(claim.job);
     current = new AbortController();
     currentId = id;
     const outcome = await ingestJob(claim.job, posted, current.signal);
@@ -246,14 +276,14 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     // is written in one transaction, so the rerun finds finished ones unchanged).
     currentId = null;
     if (stopping && cancelled !== id) {
-      store.jobs.requeue(id);
+      await store.jobs.requeue(id);
       return;
     }
-    settle(id, posted, outcome);
+    await settle(id, posted, outcome);
   }
 
-  function cancel(id: string): Job {
-    const job = store.jobs.require(id);
+  async function cancel(id: string): Promise<Job> {
+    const job = await store.jobs.require(id);
     if (job.status !== 'queued' && job.status !== 'running') {
       throw new CairnError('CONFLICT', `Job ${id} has already ${job.status}`, { status: job.status });
     }
@@ -264,9 +294,9 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     }
     const at = queue.indexOf(id);
     if (at >= 0) queue.splice(at, 1);
-    const posted = readPayload(store.jobs.payload(id));
-    store.jobs.finish(id, { status: 'cancelled', payload: finishedPayload([]) });
-    closeOut(id, posted);
+    const posted = readPayload(await store.jobs.payload(id));
+    await store.jobs.finish(id, { status: 'cancelled', payload: finishedPayload([]) });
+    await closeOut(id, posted);
     return store.jobs.require(id);
   }
 
@@ -278,11 +308,12 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       } catch (error) {
         // Left unfinished with its error: the next start tries again, within its attempts.
         logger.error(`job ${id} crashed: ${(error as Error).stack ?? error}`);
-        store.jobs.noteError(id, (error as Error).message ?? String(error));
+        await store.jobs.noteError(id, (error as Error).message ?? String(error)).catch(() => {});
       }
     }
     current = null;
     running = null;
+    started();
     const done = waiters;
     waiters = [];
     for (const resolve of done) resolve();
@@ -294,8 +325,8 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   };
 
   return {
-    submit(input) {
-      const collectionId = store.collections.require(input.collection).id;
+    async submit(input) {
+      const collectionId = (await store.collections.require(input.collection)).id;
       const payload: JobPayload = {
         sources: withHashes(input.sources ?? []),
         ...(input.password ? { password: input.password } : {}),
@@ -306,7 +337,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
         payload.sources.push(...sources);
         payload.batch = batch;
       }
-      const job = store.jobs.create({
+      const job = await store.jobs.create({
         kind: input.kind,
         collectionId,
         payload: { ...payload },
@@ -317,14 +348,19 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       return job;
     },
     cancel,
-    resume() {
-      housekeeping.start();
+    async resume() {
+      await housekeeping.start();
       process.off('uncaughtExceptionMonitor', recordCrash);
       process.on('uncaughtExceptionMonitor', recordCrash);
-      const unfinished = store.jobs.unfinished().filter((job) => !queue.includes(job.id));
+      const unfinished = (await store.jobs.unfinished()).filter((job) => !queue.includes(job.id));
       for (const job of unfinished) queue.push(job.id);
       if (unfinished.length > 0) logger.info(`resuming ${unfinished.length} unfinished job(s)`);
+      const underway = new Promise<void>((resolve) => {
+        underWay = resolve;
+      });
       kick();
+      if (!running) started();
+      await underway;
       return unfinished.length;
     },
     subscribe(jobId, listener) {

@@ -7,15 +7,15 @@ function served(ctx: McpContext, name: string): boolean {
 }
 
 /** The collections this caller may read here, in the store's order. */
-export function visibleCollections(ctx: McpContext): Collection[] {
-  return ctx.store.collections.list().filter((c) => served(ctx, c.id) && hasScope(ctx.principal, c.id, 'read'));
+export async function visibleCollections(ctx: McpContext): Promise<Collection[]> {
+  return (await ctx.store.collections.list()).filter((c) => served(ctx, c.id) && hasScope(ctx.principal, c.id, 'read'));
 }
 
 /**
  * The collection, after the same scope check as REST (scope first, so a key learns nothing about
  * collections it may not read); COLLECTION_NOT_FOUND when it does not exist or is not served here.
  */
-export function requireCollection(ctx: McpContext, name: string, scope: Scope): Collection {
+export async function requireCollection(ctx: McpContext, name: string, scope: Scope): Promise<Collection> {
   if (!hasScope(ctx.principal, name, scope)) {
     throw new CairnError('FORBIDDEN', `The API key needs the "${scope}" scope on collection "${name}"`, {
       collection: name,

@@ -5,13 +5,15 @@ import type { McpContext } from './types.ts';
 const NAMED = 50;
 
 /** What the server holds and when to call it, so a client's model knows when Cairn can help. */
-export function buildInstructions(ctx: McpContext): string {
+export async function buildInstructions(ctx: McpContext): Promise<string> {
   // Built for every HTTP request (stateless serving): count documents only, of the named collections only.
-  const collections = visibleCollections(ctx);
-  const lines = collections.slice(0, NAMED).map((c) => {
-    const documents = ctx.store.documents.count(c.id);
-    return `- ${c.name} (${documents} documents)${c.description ? `: ${c.description}` : ''}`;
-  });
+  const collections = await visibleCollections(ctx);
+  const lines = await Promise.all(
+    collections.slice(0, NAMED).map(async (c) => {
+      const documents = await ctx.store.documents.count(c.id);
+      return `- ${c.name} (${documents} documents)${c.description ? `: ${c.description}` : ''}`;
+    }),
+  );
   if (collections.length > NAMED) lines.push(`- … and ${collections.length - NAMED} more (list_collections)`);
   const holdings =
     lines.length > 0

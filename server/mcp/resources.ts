@@ -31,12 +31,12 @@ function parseUri(uri: URL): { collection: string; documentId: string } {
   return { collection: decodeURIComponent(uri.hostname), documentId };
 }
 
-function listDocuments(ctx: McpContext) {
+async function listDocuments(ctx: McpContext) {
   const resources = [];
-  for (const collection of visibleCollections(ctx)) {
+  for (const collection of await visibleCollections(ctx)) {
     const left = LIST_LIMIT - resources.length;
     if (left <= 0) break;
-    const { documents } = ctx.store.documents.list({ collectionId: collection.id, limit: left, offset: 0 });
+    const { documents } = await ctx.store.documents.list({ collectionId: collection.id, limit: left, offset: 0 });
     for (const doc of documents) {
       resources.push({
         uri: documentUri(collection.name, doc.id),
@@ -50,10 +50,10 @@ function listDocuments(ctx: McpContext) {
   return { resources };
 }
 
-function readDocument(ctx: McpContext, uri: URL): ReadResourceResult {
+async function readDocument(ctx: McpContext, uri: URL): Promise<ReadResourceResult> {
   const { collection: name, documentId } = parseUri(uri);
-  const collection = requireCollection(ctx, name, 'read');
-  const slice = sliceDocument(ownDocument(ctx, collection, documentId), rangeFromQuery(uri.searchParams));
+  const collection = await requireCollection(ctx, name, 'read');
+  const slice = sliceDocument(await ownDocument(ctx, collection, documentId), rangeFromQuery(uri.searchParams));
   return { contents: [{ uri: uri.href, mimeType: 'text/plain', text: sliceText(slice) }] };
 }
 
@@ -84,9 +84,9 @@ export function registerDocumentResources(server: McpServer, ctx: McpContext): v
         "A document's text. Add ?start=&end= (character offsets, as in citations) or ?page= to read a range, and ?maxChars= to page; long texts say where to continue.",
       mimeType: 'text/plain',
     },
-    (uri: URL) => {
+    async (uri: URL) => {
       try {
-        return readDocument(ctx, uri);
+        return await readDocument(ctx, uri);
       } catch (error) {
         throw protocolError(ctx, uri, error);
       }

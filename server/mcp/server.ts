@@ -9,10 +9,10 @@ import { registerSearchTool } from './tools-search.ts';
 import type { McpContext } from './types.ts';
 
 /** One MCP server over Cairn's services for one caller: tools, document resources, instructions. */
-export function createCairnMcpServer(ctx: McpContext): McpServer {
+export async function createCairnMcpServer(ctx: McpContext): Promise<McpServer> {
   const server = new McpServer(
     { name: 'cairn', title: 'Cairn', version: VERSION },
-    { capabilities: { tools: {}, resources: {} }, instructions: buildInstructions(ctx) },
+    { capabilities: { tools: {}, resources: {} }, instructions: await buildInstructions(ctx) },
   );
   registerDocumentTools(server, ctx);
   registerSearchTool(server, ctx);

@@ -39,6 +39,7 @@ export async function runMcpStdio(config: Config, logger: Logger, options: { col
   const rt = await createRuntime(config, logger);
   const jobs = createJobWorker({
     store: rt.store,
+    ...(rt.embedded ? { embedded: rt.embedded } : {}),
     logger,
     metrics: createMetrics(),
     ingest: rt.services.ingest,
@@ -48,7 +49,7 @@ export async function runMcpStdio(config: Config, logger: Logger, options: { col
   // No resume(): a `cairn serve` on the same data folder may be running those jobs right now; this
   // process runs only the jobs its own client submits (an interrupted one is resumed by the next serve).
   for (const name of options.collections ?? []) {
-    if (!rt.store.collections.get(name)) logger.warn(`collection "${name}" does not exist (yet)`);
+    if (!(await rt.store.collections.get(name))) logger.warn(`collection "${name}" does not exist (yet)`);
   }
   const deps: McpDeps = {
     config,

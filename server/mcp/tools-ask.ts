@@ -97,7 +97,7 @@ export function registerAskTool(server: McpServer, ctx: McpContext): void {
       annotations: { readOnlyHint: true, destructiveHint: false, openWorldHint: false },
     },
     guarded(ctx.logger, async (args: AskInput, extra: ServerContext) => {
-      const collection = requireCollection(ctx, args.collection, 'read');
+      const collection = await requireCollection(ctx, args.collection, 'read');
       const progress = progressReporter(extra);
       const signal = extra.mcpReq.signal;
       const release = await ctx.asks.acquire(signal);

@@ -10,13 +10,14 @@ import type { McpContext } from './types.ts';
 const READ_ONLY = { readOnlyHint: true, destructiveHint: false, openWorldHint: false } as const;
 
 /** A collection as agents see it: what it holds and which models serve it. */
-export function collectionSummary(ctx: McpContext, collection: Collection) {
+export async function collectionSummary(ctx: McpContext, collection: Collection) {
   const { store, config } = ctx;
+  const [documents, chunks] = await Promise.all([store.documents.count(collection.id), store.chunks.count(collection.id)]);
   return {
     name: collection.name,
     description: collection.description,
-    documents: store.documents.count(collection.id),
-    chunks: store.chunks.count(collection.id),
+    documents,
+    chunks,
     models: {
       embedder: collection.settings.embedder ?? config.models.embedder,
       reranker: collection.settings.reranker ?? config.models.reranker,
@@ -41,8 +42,8 @@ function documentSummary(doc: Document) {
 }
 
 /** The document, when it belongs to the collection. */
-export function ownDocument(ctx: McpContext, collection: Collection, id: string): Document {
-  const doc = ctx.store.documents.get(id);
+export async function ownDocument(ctx: McpContext, collection: Collection, id: string): Promise<Document> {
+  const doc = await ctx.store.documents.get(id);
   if (!doc || doc.collectionId !== collection.id) {
     throw new CairnError('DOCUMENT_NOT_FOUND', `No document ${id} in collection "${collection.name}"`, { id });
   }
@@ -59,8 +60,8 @@ function registerListCollections(server: McpServer, ctx: McpContext): void {
       outputSchema: listCollectionsOutput,
       annotations: READ_ONLY,
     },
-    guarded(ctx.logger, () => {
-      const collections = visibleCollections(ctx).map((c) => collectionSummary(ctx, c));
+    guarded(ctx.logger, async () => {
+      const collections = await Promise.all((await visibleCollections(ctx)).map((c) => collectionSummary(ctx, c)));
       const lines = collections.map(
         (c) => `- ${c.name}: ${c.documents} documents, ${c.chunks} chunks${c.description ? ` — ${c.description}` : ''}`,
       );
@@ -84,9 +85,9 @@ function registerListDocuments(server: McpServer, ctx: McpContext): void {
       outputSchema: listDocumentsOutput,
       annotations: READ_ONLY,
     },
-    guarded(ctx.logger, (args: { collection: string; limit: number; offset: number; source?: string | undefined }) => {
-      const collection = requireCollection(ctx, args.collection, 'read');
-      const { documents, total } = ctx.store.documents.list({
+    guarded(ctx.logger, async (args: { collection: string; limit: number; offset: number; source?: string | undefined }) => {
+      const collection = await requireCollection(ctx, args.collection, 'read');
+      const { documents, total } = await ctx.store.documents.list({
         collectionId: collection.id,
         limit: args.limit,
         offset: args.offset,
@@ -115,9 +116,9 @@ function registerGetDocument(server: McpServer, ctx: McpContext): void {
       outputSchema: getDocumentOutput,
       annotations: READ_ONLY,
     },
-    guarded(ctx.logger, (args: { collection: string; documentId: string } & Parameters<typeof sliceDocument>[1]) => {
-      const collection = requireCollection(ctx, args.collection, 'read');
-      const slice = sliceDocument(ownDocument(ctx, collection, args.documentId), args);
+    guarded(ctx.logger, async (args: { collection: string; documentId: string } & Parameters<typeof sliceDocument>[1]) => {
+      const collection = await requireCollection(ctx, args.collection, 'read');
+      const slice = sliceDocument(await ownDocument(ctx, collection, args.documentId), args);
       return toolResult({ collection: collection.name, ...slice }, sliceText(slice));
     }),
   );

@@ -44,8 +44,8 @@ function sources(args: IngestInput): StoredSource[] {
 }
 
 /** The collection to write to; created with default settings when the caller may administer it (as REST). */
-function targetCollection(ctx: McpContext, name: string): Collection {
-  const existing = ctx.store.collections.get(name);
+async function targetCollection(ctx: McpContext, name: string): Promise<Collection> {
+  const existing = await ctx.store.collections.get(name);
   if (existing || !hasScope(ctx.principal, name, 'admin') || (ctx.collections && !ctx.collections.includes(name))) {
     return requireCollection(ctx, name, 'write');
   }
@@ -84,11 +84,11 @@ function registerIngest(server: McpServer, ctx: McpContext): void {
       outputSchema: ingestOutput,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
-    guarded(ctx.logger, (args: IngestInput) => {
-      if (!hasScope(ctx.principal, args.collection, 'write')) requireCollection(ctx, args.collection, 'write');
+    guarded(ctx.logger, async (args: IngestInput) => {
+      if (!hasScope(ctx.principal, args.collection, 'write')) await requireCollection(ctx, args.collection, 'write');
       const list = sources(args);
-      const collection = targetCollection(ctx, args.collection);
-      const job = ctx.jobs.submit({ kind: 'ingest', collection: collection.id, sources: list });
+      const collection = await targetCollection(ctx, args.collection);
+      const job = await ctx.jobs.submit({ kind: 'ingest', collection: collection.id, sources: list });
       return toolResult({ jobId: job.id, job: jobView(job) }, `${jobText(job)}. Follow it with job_status.`);
     }),
   );
@@ -104,9 +104,9 @@ function registerJobStatus(server: McpServer, ctx: McpContext): void {
       outputSchema: jobStatusOutput,
       annotations: { readOnlyHint: true, destructiveHint: false, openWorldHint: false },
     },
-    guarded(ctx.logger, (args: { jobId: string }) => {
-      const job = ctx.store.jobs.require(args.jobId);
-      if (job.collectionId !== null) requireCollection(ctx, job.collectionId, 'read');
+    guarded(ctx.logger, async (args: { jobId: string }) => {
+      const job = await ctx.store.jobs.require(args.jobId);
+      if (job.collectionId !== null) await requireCollection(ctx, job.collectionId, 'read');
       else if (!hasScope(ctx.principal, '*', 'read')) throw new CairnError('JOB_NOT_FOUND', `No job ${args.jobId}`);
       return toolResult({ job: jobView(job) }, jobText(job));
     }),

@@ -44,7 +44,7 @@ function interleave(lists: PassageView[][], k: number): PassageView[] {
 
 async function runSearch(ctx: McpContext, args: SearchInput) {
   const names = [...new Set(args.collections)];
-  const collections = names.map((name) => requireCollection(ctx, name, 'read'));
+  const collections = await Promise.all(names.map((name) => requireCollection(ctx, name, 'read')));
   const outcomes = await Promise.all(
     collections.map((collection) =>
       ctx.services.search({

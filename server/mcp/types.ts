@@ -1,5 +1,5 @@
 import type { Config, Logger } from '../../core/index.ts';
-import type { Store } from '../../store/index.ts';
+import type { StoreContract } from '../../store/contract.ts';
 import type { Principal } from '../env.ts';
 import type { JobWorker } from '../jobs/worker.ts';
 import type { ConcurrencyLimiter } from '../middleware/limits.ts';
@@ -8,7 +8,7 @@ import type { Services } from '../services.ts';
 /** What the MCP server needs: the same services the REST API runs on. */
 export interface McpDeps {
   config: Config;
-  store: Store;
+  store: StoreContract;
   services: Services;
   jobs: Pick<JobWorker, 'submit'>;
   logger: Logger;

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { CairnError, type Scope } from '../../core/index.ts';
-import type { Store } from '../../store/index.ts';
+import type { StoreContract } from '../../store/contract.ts';
 import type { AppEnv, Principal } from '../env.ts';
 
 const RANK: Record<Scope, number> = { read: 1, write: 2, admin: 3 };
@@ -20,14 +20,14 @@ export function presentedKey(c: Context): string | null {
 }
 
 /** Resolves the caller into a Principal; 401 when a key is needed and missing, unknown or revoked. */
-export function createAuth(options: { store: Store; openWithoutKeys: boolean }): MiddlewareHandler<AppEnv> {
+export function createAuth(options: { store: StoreContract; openWithoutKeys: boolean }): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
     const key = presentedKey(c);
     // An open server ignores whatever key a client sends (OpenAI clients always send one).
-    if (options.openWithoutKeys && options.store.apiKeys.activeCount() === 0) {
+    if (options.openWithoutKeys && (await options.store.apiKeys.activeCount()) === 0) {
       c.set('principal', { kind: 'open' });
     } else if (key) {
-      const apiKey = options.store.apiKeys.verify(key);
+      const apiKey = await options.store.apiKeys.verify(key);
       if (!apiKey) throw new CairnError('UNAUTHORIZED', 'The API key is unknown or revoked');
       c.set('principal', { kind: 'key', key: apiKey });
     } else if (!PUBLIC.has(c.req.path) && !c.req.path.startsWith(PUBLIC_PREFIX)) {

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { type ApiKey, CairnError, type EmbedBinding } from '../../core/index.ts';
-import type { Store } from '../../store/index.ts';
+import type { StoreContract } from '../../store/contract.ts';
 import type { AppEnv } from '../env.ts';
 import { presentedKey } from './auth.ts';
 import type { EmbedOriginCheck } from './origin.ts';
@@ -30,11 +30,11 @@ function embedOf(c: Context<AppEnv>): { key: ApiKey; embed: EmbedBinding } | nul
 }
 
 /** For the origin check (before auth): the request's key is an embed key that lists this origin. */
-export function embedKeyAllows(store: Store): EmbedOriginCheck {
-  return (c, origin) => {
-    if (!store.apiKeys.embedOrigins().has(origin)) return false;
+export function embedKeyAllows(store: StoreContract): EmbedOriginCheck {
+  return async (c, origin) => {
+    if (!(await store.apiKeys.embedOrigins()).has(origin)) return false;
     const presented = presentedKey(c);
-    const key = presented ? store.apiKeys.verify(presented) : null;
+    const key = presented ? await store.apiKeys.verify(presented) : null;
     return key?.embed?.origins.includes(origin) === true;
   };
 }
@@ -51,7 +51,7 @@ function corsHeaders(c: Context, origin: string): void {
  * widget can show. A response is readable by the page only when the key lists its origin, or when
  * it is such a refusal: nothing else is ever shared with an origin no key lists.
  */
-export function createEmbedCors(store: Store): MiddlewareHandler<AppEnv> {
+export function createEmbedCors(store: StoreContract): MiddlewareHandler<AppEnv> {
   return async function embedCors(c, next) {
     const given = c.req.header('origin');
     if (given === undefined) return next();
@@ -59,7 +59,7 @@ export function createEmbedCors(store: Store): MiddlewareHandler<AppEnv> {
     const preflight = c.req.method === 'OPTIONS' && c.req.header('access-control-request-method') !== undefined;
     if (preflight) {
       const asksVisitor = (c.req.header('access-control-request-headers') ?? '').toLowerCase().includes(VISITOR_HEADER);
-      if (!asksVisitor && !store.apiKeys.embedOrigins().has(origin)) return next();
+      if (!asksVisitor && !(await store.apiKeys.embedOrigins()).has(origin)) return next();
       return new Response(null, {
         status: 204,
         headers: {
@@ -100,7 +100,7 @@ export function createBuckets(now: () => number = Date.now) {
 }
 
 export interface EmbedGuardOptions {
-  store: Store;
+  store: StoreContract;
   /** Requests a minute for a key that sets no rate of its own. */
   ratePerMinute: number;
   /** Requests a minute for one visitor session of one key. */
@@ -175,7 +175,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * An ask continues only a chat of this visitor; a first question gets a new chat claimed for the
  * visitor before the answer starts, its id put into the body the route then reads.
  */
-async function bindAskChat(c: Context<AppEnv>, store: Store, key: ApiKey, visitor: string, collection: string) {
+async function bindAskChat(c: Context<AppEnv>, store: StoreContract, key: ApiKey, visitor: string, collection: string) {
   let body: unknown;
   try {
     body = JSON.parse(await c.req.text());
@@ -188,13 +188,13 @@ async function bindAskChat(c: Context<AppEnv>, store: Store, key: ApiKey, visito
     throw new CairnError('EMBED_KEY_FORBIDDEN', `An embed key may not set ${extra.join(', ')} on an ask`, { fields: extra });
   }
   if (typeof body.chatId === 'string') {
-    if (store.apiKeys.ownsChat(body.chatId, key.id, visitor)) return;
+    if (await store.apiKeys.ownsChat(body.chatId, key.id, visitor)) return;
     throw new CairnError('CHAT_NOT_FOUND', `No chat ${body.chatId} of this visitor`, { chatId: body.chatId });
   }
-  const target = store.collections.get(collection);
+  const target = await store.collections.get(collection);
   if (!target || typeof body.question !== 'string' || body.question.trim() === '') return;
-  const chat = store.chats.create({ collectionId: target.id });
-  store.apiKeys.claimChat(chat.id, key.id, visitor);
+  const chat = await store.chats.create({ collectionId: target.id });
+  await store.apiKeys.claimChat(chat.id, key.id, visitor);
   // The route reads the body again: it gets this one, with the claimed chat.
   const { raw } = c.req;
   const headers = new Headers(raw.headers);
@@ -225,7 +225,7 @@ export function createEmbedGuard(options: EmbedGuardOptions): MiddlewareHandler<
     const visitorWait = take(`${key.id}\u0000${visitor}`, options.visitorRatePerMinute);
     if (visitorWait !== null) throw rateLimited('visitor', options.visitorRatePerMinute, visitorWait);
     if (action.kind === 'ask') await bindAskChat(c, options.store, key, visitor, embed.collection);
-    if (action.kind === 'chat' && !options.store.apiKeys.ownsChat(action.chatId, key.id, visitor)) {
+    if (action.kind === 'chat' && !(await options.store.apiKeys.ownsChat(action.chatId, key.id, visitor))) {
       throw new CairnError('CHAT_NOT_FOUND', `No chat ${action.chatId} of this visitor`, { chatId: action.chatId });
     }
     await next();

@@ -36,7 +36,7 @@ export function originRefusal(c: Context, trusted: ReadonlySet<string>): string 
 }
 
 /** Whether the request carries an embed key that lists its (normalized) Origin. */
-export type EmbedOriginCheck = (c: Context, origin: string) => boolean;
+export type EmbedOriginCheck = (c: Context, origin: string) => boolean | Promise<boolean>;
 
 /**
  * Refuses (403) POST, PUT, PATCH and DELETE sent by a browser page of another origin than this
@@ -48,14 +48,14 @@ export function createOriginCheck(
   embedKeyAllows: EmbedOriginCheck = () => false,
 ): MiddlewareHandler<AppEnv> {
   const trusted = new Set(corsOrigins.map(normalizeOrigin));
-  const embedded = (c: Context) => {
+  const embedded = async (c: Context) => {
     const origin = c.req.header('origin');
-    return origin !== undefined && embedKeyAllows(c, normalizeOrigin(origin));
+    return origin !== undefined && (await embedKeyAllows(c, normalizeOrigin(origin)));
   };
   return async function checkOrigin(c, next) {
     if (!SAFE_METHODS.has(c.req.method)) {
       const reason = originRefusal(c, trusted);
-      if (reason !== null && !embedded(c)) {
+      if (reason !== null && !(await embedded(c))) {
         throw new CairnError(
           'ORIGIN_NOT_ALLOWED',
           `Refused a ${c.req.method} because ${reason}: only this server's own pages and server.corsOrigins may change data`,

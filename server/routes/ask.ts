@@ -28,7 +28,7 @@ export function createAskRoutes(deps: AppDeps, limiter: ConcurrencyLimiter) {
     const name = param(c, 'collection');
     requireScope(c, name, 'read');
     const body = await parseJsonBody(c, askSchema);
-    const collection = deps.store.collections.require(name);
+    const collection = await deps.store.collections.require(name);
     const call: AskCall = {
       collection: collection.id,
       question: body.question,

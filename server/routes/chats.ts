@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { createFeedbackRepo } from '../../store/feedback.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { hasScope, requireScope } from '../middleware/auth.ts';
@@ -30,32 +29,31 @@ export const chatDocs: RouteDoc[] = [
 
 export function createChatRoutes(deps: AppDeps) {
   const { store } = deps;
-  const feedback = createFeedbackRepo(store.db);
   return new Hono<AppEnv>()
-    .get('/', (c) => {
+    .get('/', async (c) => {
       const query = parseQuery(c, listChatsQuery);
       if (query.collection) requireScope(c, query.collection, 'read');
       const principal = c.get('principal');
-      const chats = store.chats.list(query.collection).filter((chat) => hasScope(principal, chat.collectionId, 'read'));
+      const chats = (await store.chats.list(query.collection)).filter((chat) => hasScope(principal, chat.collectionId, 'read'));
       return c.json({ chats });
     })
-    .get('/:id', (c) => {
-      const chat = store.chats.require(param(c, 'id'));
+    .get('/:id', async (c) => {
+      const chat = await store.chats.require(param(c, 'id'));
       requireScope(c, chat.collectionId, 'read');
-      const rated = feedback.byMessage(chat.id);
-      const messages = store.chats.messages(chat.id).map((m) => ({ ...m, feedback: rated.get(m.id) ?? null }));
+      const rated = await store.feedback.byMessage(chat.id);
+      const messages = (await store.chats.messages(chat.id)).map((m) => ({ ...m, feedback: rated.get(m.id) ?? null }));
       return c.json({ ...chat, messages });
     })
     .patch('/:id', async (c) => {
-      const chat = store.chats.require(param(c, 'id'));
+      const chat = await store.chats.require(param(c, 'id'));
       requireScope(c, chat.collectionId, 'write');
       const body = await parseJsonBody(c, updateChatSchema);
-      return c.json(store.chats.rename(chat.id, body.title));
+      return c.json(await store.chats.rename(chat.id, body.title));
     })
-    .delete('/:id', (c) => {
-      const chat = store.chats.require(param(c, 'id'));
+    .delete('/:id', async (c) => {
+      const chat = await store.chats.require(param(c, 'id'));
       requireScope(c, chat.collectionId, 'write');
-      store.chats.remove(chat.id);
+      await store.chats.remove(chat.id);
       return c.json({ deleted: true, id: chat.id });
     });
 }

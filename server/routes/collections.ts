@@ -103,8 +103,13 @@ function assertModelRefsAllowed(deps: AppDeps, c: Context<AppEnv>, body: Partial
 }
 
 /** A collection as the API shows it: settings, the models in effect, and counts. */
-export function collectionView(deps: AppDeps, collection: Collection) {
+export async function collectionView(deps: AppDeps, collection: Collection) {
   const { store, config } = deps;
+  const [documents, chunks, vectors] = await Promise.all([
+    store.documents.count(collection.id),
+    store.chunks.count(collection.id),
+    store.vectors.models(collection.id),
+  ]);
   return {
     ...collection,
     /** What to show: the display name set by PATCH {title}, else the name. */
@@ -114,58 +119,54 @@ export function collectionView(deps: AppDeps, collection: Collection) {
       reranker: collection.settings.reranker ?? config.models.reranker,
       generator: collection.settings.generator ?? config.models.generator,
     },
-    counts: {
-      documents: store.documents.count(collection.id),
-      chunks: store.chunks.count(collection.id),
-      vectors: store.vectors.models(collection.id),
-    },
+    counts: { documents, chunks, vectors },
   };
 }
 
 export function createCollectionRoutes(deps: AppDeps) {
   const { store } = deps;
   return new Hono<AppEnv>()
-    .get('/', (c) => {
+    .get('/', async (c) => {
       const principal = c.get('principal');
-      const visible = store.collections.list().filter((col) => hasScope(principal, col.id, 'read'));
-      return c.json({ collections: visible.map((col) => collectionView(deps, col)) });
+      const visible = (await store.collections.list()).filter((col) => hasScope(principal, col.id, 'read'));
+      return c.json({ collections: await Promise.all(visible.map((col) => collectionView(deps, col))) });
     })
     .post('/', async (c) => {
       const body = await parseJsonBody(c, createCollectionSchema);
       requireScope(c, body.name, 'admin');
       assertModelRefsAllowed(deps, c, body);
-      const created = store.collections.create({
+      const created = await store.collections.create({
         name: body.name,
         ...(body.description !== undefined ? { description: body.description } : {}),
         settings: settingsPatch(body as SettingsInput),
       });
-      return c.json(collectionView(deps, created), 201);
+      return c.json(await collectionView(deps, created), 201);
     })
-    .get('/:collection', (c) => {
+    .get('/:collection', async (c) => {
       const name = param(c, 'collection');
       requireScope(c, name, 'read');
-      return c.json(collectionView(deps, store.collections.require(name)));
+      return c.json(await collectionView(deps, await store.collections.require(name)));
     })
     .patch('/:collection', async (c) => {
       const name = param(c, 'collection');
       requireScope(c, name, 'admin');
-      const current = store.collections.require(name);
+      const current = await store.collections.require(name);
       const body = await parseJsonBody(c, updateCollectionSchema);
       assertModelRefsAllowed(deps, c, body);
-      const updated = store.collections.update(current.id, {
+      const updated = await store.collections.update(current.id, {
         ...(body.description !== undefined ? { description: body.description } : {}),
         settings: settingsPatch(body as SettingsInput, current.settings),
       });
-      return c.json(collectionView(deps, updated));
+      return c.json(await collectionView(deps, updated));
     })
     .delete('/:collection', async (c) => {
       const name = param(c, 'collection');
       requireScope(c, name, 'admin');
-      const collection = store.collections.require(name);
-      store.collections.remove(collection.id);
+      const collection = await store.collections.require(name);
+      await store.collections.remove(collection.id);
       await deps.services.dropIndex(collection.id);
-      // Originals its documents alone named go with them.
-      createOriginals(store.db, originalsDir(deps.config.dataDir)).prune();
+      // Originals its documents alone named go with them (only the embedded store keeps originals).
+      if (deps.embedded) createOriginals(deps.embedded.db, originalsDir(deps.config.dataDir)).prune();
       return c.json({ deleted: true, id: collection.id });
     });
 }

@@ -74,27 +74,28 @@ function originalBytes(kept: string | null, doc: Document): Uint8Array {
 
 export function createDocumentFileRoutes(deps: AppDeps) {
   const { store } = deps;
-  const originals = createOriginals(store.db, originalsDir(deps.config.dataDir));
-  const documentOf = (name: string, id: string): Document => {
-    const collection = store.collections.require(name);
-    const doc = store.documents.get(id);
+  // Original files are kept by the embedded store only: without it, files are served from server paths alone.
+  const originals = deps.embedded ? createOriginals(deps.embedded.db, originalsDir(deps.config.dataDir)) : null;
+  const documentOf = async (name: string, id: string): Promise<Document> => {
+    const collection = await store.collections.require(name);
+    const doc = await store.documents.get(id);
     if (doc?.collectionId !== collection.id) {
       throw new CairnError('DOCUMENT_NOT_FOUND', `No document ${id} in collection "${collection.name}"`, { id });
     }
     return doc;
   };
   return new Hono<AppEnv>()
-    .get('/:id/text', (c) => {
+    .get('/:id/text', async (c) => {
       const name = param(c, 'collection');
       requireScope(c, name, 'read');
-      const doc = documentOf(name, param(c, 'id'));
+      const doc = await documentOf(name, param(c, 'id'));
       return c.json({ id: doc.id, text: doc.text, pages: doc.pages });
     })
-    .get('/:id/file', (c) => {
+    .get('/:id/file', async (c) => {
       const name = param(c, 'collection');
       requireScope(c, name, 'read');
-      const doc = documentOf(name, param(c, 'id'));
-      const bytes = originalBytes(originals.path(doc.contentHash), doc);
+      const doc = await documentOf(name, param(c, 'id'));
+      const bytes = originalBytes(originals?.path(doc.contentHash) ?? null, doc);
       return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
         'content-type': doc.mime || 'application/octet-stream',
         'content-disposition': contentDisposition(fileName(doc)),

@@ -85,15 +85,15 @@ function summary(doc: Document) {
 }
 
 /** The collection, created with default settings when the caller may administer it. */
-function targetCollection(deps: AppDeps, c: Parameters<typeof requireScope>[0], name: string): Collection {
-  const existing = deps.store.collections.get(name);
+async function targetCollection(deps: AppDeps, c: Parameters<typeof requireScope>[0], name: string): Promise<Collection> {
+  const existing = await deps.store.collections.get(name);
   if (existing) return existing;
-  if (!hasScope(c.get('principal'), name, 'admin')) deps.store.collections.require(name);
+  if (!hasScope(c.get('principal'), name, 'admin')) await deps.store.collections.require(name);
   return deps.store.collections.ensure({ name, settings: { chunking: deps.config.ingest.chunking } });
 }
 
-function ownDocument(deps: AppDeps, collection: Collection, id: string): Document {
-  const doc = deps.store.documents.get(id);
+async function ownDocument(deps: AppDeps, collection: Collection, id: string): Promise<Document> {
+  const doc = await deps.store.documents.get(id);
   if (!doc || doc.collectionId !== collection.id) {
     throw new CairnError('DOCUMENT_NOT_FOUND', `No document ${id} in collection "${collection.name}"`, { id });
   }
@@ -140,31 +140,32 @@ function isLocation(source: string): boolean {
 
 export function createDocumentRoutes(deps: AppDeps) {
   const { store, jobs } = deps;
-  const originals = createOriginals(store.db, originalsDir(deps.config.dataDir));
+  // Originals are files the embedded store keeps track of: none are kept on PostgreSQL.
+  const originals = deps.embedded ? createOriginals(deps.embedded.db, originalsDir(deps.config.dataDir)) : null;
   return new Hono<AppEnv>()
     .post('/', async (c) => {
       const name = param(c, 'collection');
       requireScope(c, name, 'write');
       const idempotency = idempotencyKey(c, `ingest:${name}`);
       const multipart = (c.req.header('content-type') ?? '').toLowerCase().startsWith('multipart/form-data');
-      const replay = replayedJob(store, idempotency);
+      const replay = await replayedJob(store, idempotency);
       if (replay) return replayResponse(c, replay);
-      const collection = targetCollection(deps, c, name);
+      const collection = await targetCollection(deps, c, name);
       const input = multipart ? await readUploadForm(c, deps.config.server) : { sources: await jsonSources(deps, c) };
       // Asked again after the body's awaits: a twin request may have started the job meanwhile.
-      const twin = replayedJob(store, idempotency);
+      const twin = await replayedJob(store, idempotency);
       if (twin) return replayResponse(c, twin);
-      const job = jobs.submit({ kind: 'ingest', collection: collection.id, ...input });
-      rememberJob(store, idempotency, job);
+      const job = await jobs.submit({ kind: 'ingest', collection: collection.id, ...input });
+      await rememberJob(store, idempotency, job);
       c.header('Location', `/v1/jobs/${job.id}`);
       return c.json({ jobId: job.id, status: job.status, job }, 202);
     })
-    .get('/', (c) => {
+    .get('/', async (c) => {
       const name = param(c, 'collection');
       requireScope(c, name, 'read');
-      const collection = store.collections.require(name);
+      const collection = await store.collections.require(name);
       const query = parseQuery(c, listDocumentsQuery);
-      const { documents, total } = store.documents.list({
+      const { documents, total } = await store.documents.list({
         collectionId: collection.id,
         limit: query.limit,
         offset: query.offset,
@@ -174,35 +175,35 @@ export function createDocumentRoutes(deps: AppDeps) {
       });
       return c.json({ documents: documents.map(summary), total, limit: query.limit, offset: query.offset });
     })
-    .get('/:id', (c) => {
+    .get('/:id', async (c) => {
       const name = param(c, 'collection');
       requireScope(c, name, 'read');
-      const doc = ownDocument(deps, store.collections.require(name), param(c, 'id'));
-      return c.json({ ...doc, chunks: store.chunks.byDocument(doc.id) });
+      const doc = await ownDocument(deps, await store.collections.require(name), param(c, 'id'));
+      return c.json({ ...doc, chunks: await store.chunks.byDocument(doc.id) });
     })
     .put('/:id', async (c) => {
       const name = param(c, 'collection');
       requireScope(c, name, 'write');
-      const collection = store.collections.require(name);
-      const doc = ownDocument(deps, collection, param(c, 'id'));
+      const collection = await store.collections.require(name);
+      const doc = await ownDocument(deps, collection, param(c, 'id'));
       const upload = await replacingUpload(deps, c, doc);
-      const job = jobs.submit({ kind: 'ingest', collection: collection.id, uploads: [upload] });
+      const job = await jobs.submit({ kind: 'ingest', collection: collection.id, uploads: [upload] });
       c.header('Location', `/v1/jobs/${job.id}`);
       return c.json({ jobId: job.id, status: job.status, job }, 202);
     })
-    .delete('/:id', (c) => {
+    .delete('/:id', async (c) => {
       const name = param(c, 'collection');
       requireScope(c, name, 'write');
-      const doc = ownDocument(deps, store.collections.require(name), param(c, 'id'));
-      store.documents.remove(doc.id);
-      originals.release(doc.contentHash); // delete means delete: the kept original goes with its last document
+      const doc = await ownDocument(deps, await store.collections.require(name), param(c, 'id'));
+      await store.documents.remove(doc.id);
+      originals?.release(doc.contentHash); // delete means delete: the kept original goes with its last document
       return c.json({ deleted: true, id: doc.id });
     })
     .post('/:id/reingest', async (c) => {
       const name = param(c, 'collection');
       requireScope(c, name, 'write');
-      const collection = store.collections.require(name);
-      const doc = ownDocument(deps, collection, param(c, 'id'));
+      const collection = await store.collections.require(name);
+      const doc = await ownDocument(deps, collection, param(c, 'id'));
       const source = reingestSource(doc);
       // Reading a server path again is the operator's call, not any writer's.
       if (source.type === 'path') requireScope(c, '*', 'admin');
@@ -210,7 +211,7 @@ export function createDocumentRoutes(deps: AppDeps) {
         throw new CairnError('OFFLINE', `Offline mode forbids fetching ${source.url} again`, { url: source.url });
       }
       const { password } = await parseJsonBody(c, reingestSchema);
-      const job = jobs.submit({
+      const job = await jobs.submit({
         kind: 'reingest',
         collection: collection.id,
         sources: [source],

@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
 import { CairnError, type ChatMessage } from '../../core/index.ts';
-import { createFeedbackRepo } from '../../store/feedback.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { requireScope } from '../middleware/auth.ts';
@@ -42,13 +41,17 @@ function turnOf(messages: ChatMessage[], raw: string): ChatMessage {
 
 /** Feedback on answers; the embed guard admits an embed key here only for its visitor's chats. */
 export function createFeedbackRoutes(deps: AppDeps) {
-  const feedback = createFeedbackRepo(deps.store.db);
   return new Hono<AppEnv>().post('/:id/turns/:n/feedback', async (c) => {
-    const chat = deps.store.chats.require(param(c, 'id'));
+    const chat = await deps.store.chats.require(param(c, 'id'));
     requireScope(c, chat.collectionId, 'read');
     const body = await parseJsonBody(c, feedbackSchema);
-    const message = turnOf(deps.store.chats.messages(chat.id), param(c, 'n'));
-    const given = feedback.give({ chatId: chat.id, messageId: message.id, rating: body.rating, comment: body.comment ?? null });
+    const message = turnOf(await deps.store.chats.messages(chat.id), param(c, 'n'));
+    const given = await deps.store.feedback.give({
+      chatId: chat.id,
+      messageId: message.id,
+      rating: body.rating,
+      comment: body.comment ?? null,
+    });
     return c.json({ feedback: given });
   });
 }

@@ -68,13 +68,13 @@ function howToGet(config: Config, role: ModelRole, backend: string): string {
 export function createHealthRoutes(deps: AppDeps) {
   const host = probeHost();
   return new Hono<AppEnv>().get('/', async (c) => {
-    const keys = deps.store.apiKeys.activeCount();
+    const keys = await deps.store.apiKeys.activeCount();
     const admin = isGlobalAdmin(c.get('principal'));
     return c.json({
       status: 'ok',
       version: VERSION,
       ...(admin ? { dataDir: deps.config.dataDir, modelsDir: modelsDir(deps.config) } : {}),
-      schemaVersion: deps.store.schemaVersion(),
+      schemaVersion: await deps.store.schemaVersion(),
       offline: deps.config.offline,
       auth: keys > 0 ? 'api-keys' : deps.openWithoutKeys ? 'open (loopback, no API keys)' : 'api-keys',
       jobs: { queued: deps.jobs.depth() },

@@ -45,26 +45,26 @@ const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
 
 export function createJobRoutes(deps: AppDeps) {
   const { store } = deps;
-  const readableJob = (c: Parameters<typeof requireScope>[0], id: string): Job => {
-    const job = store.jobs.require(id);
+  const readableJob = async (c: Parameters<typeof requireScope>[0], id: string): Promise<Job> => {
+    const job = await store.jobs.require(id);
     requireScope(c, job.collectionId ?? '*', 'read');
     return job;
   };
   return new Hono<AppEnv>()
-    .get('/', (c) => {
+    .get('/', async (c) => {
       const principal = c.get('principal');
-      const jobs = store.jobs.list({ limit: 100 }).filter((job) => hasScope(principal, job.collectionId ?? '*', 'read'));
+      const jobs = (await store.jobs.list({ limit: 100 })).filter((job) => hasScope(principal, job.collectionId ?? '*', 'read'));
       return c.json({ jobs });
     })
-    .get('/:id', (c) => c.json(readableJob(c, param(c, 'id'))))
-    .post('/:id/cancel', (c) => {
-      const job = store.jobs.require(param(c, 'id'));
+    .get('/:id', async (c) => c.json(await readableJob(c, param(c, 'id'))))
+    .post('/:id/cancel', async (c) => {
+      const job = await store.jobs.require(param(c, 'id'));
       requireScope(c, job.collectionId ?? '*', 'write');
-      const now = deps.jobs.cancel(job.id);
+      const now = await deps.jobs.cancel(job.id);
       return c.json({ job: now }, now.status === 'cancelled' ? 200 : 202);
     })
-    .get('/:id/events', (c) => {
-      const job = readableJob(c, param(c, 'id'));
+    .get('/:id/events', async (c) => {
+      const job = await readableJob(c, param(c, 'id'));
       return sseResponse(c, { heartbeatMs: deps.config.server.sseHeartbeatMs, logger: deps.logger }, async (sink) => {
         let finished: (() => void) | undefined;
         const ended = new Promise<void>((resolve) => {
@@ -81,7 +81,7 @@ export function createJobRoutes(deps: AppDeps) {
         deps.shutdown?.addEventListener('abort', end, { once: true });
         try {
           // Subscribe first, then read the row, so no transition between the two is missed.
-          const current = store.jobs.require(job.id);
+          const current = await store.jobs.require(job.id);
           await sink.send(progressView(current), 'progress');
           if (FINISHED.has(current.status)) return void (await sink.send(current, 'done'));
           while (!sink.signal.aborted && !deps.shutdown?.aborted) {

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { parseScopes } from '../../cli/commands/keys.ts';
 import { type ApiKey, CairnError, type Scope } from '../../core/index.ts';
-import type { Store } from '../../store/index.ts';
+import type { StoreContract } from '../../store/contract.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { requireScope } from '../middleware/auth.ts';
@@ -50,9 +50,9 @@ function scopesOf(values: string[]): Record<string, Scope[]> {
   }
 }
 
-function revokeById(store: Store, id: string): ApiKey {
+async function revokeById(store: StoreContract, id: string): Promise<ApiKey> {
   // revoke() also takes names: the route's {id} is an id only.
-  const key = store.apiKeys.list().find((k) => k.id === id && k.revokedAt === null);
+  const key = (await store.apiKeys.list()).find((k) => k.id === id && k.revokedAt === null);
   if (!key) throw new CairnError('NOT_FOUND', `No active API key with id "${id}"`, { id });
   return store.apiKeys.revoke(key.id);
 }
@@ -61,21 +61,21 @@ function revokeById(store: Store, id: string): ApiKey {
 export function createKeyRoutes(deps: AppDeps) {
   const { store } = deps;
   return new Hono<AppEnv>()
-    .get('/', (c) => {
+    .get('/', async (c) => {
       requireScope(c, '*', 'admin');
-      return c.json({ keys: store.apiKeys.list() });
+      return c.json({ keys: await store.apiKeys.list() });
     })
     .post('/', async (c) => {
       requireScope(c, '*', 'admin');
       const body = await parseJsonBody(c, createKeySchema);
       const created =
         'embed' in body
-          ? store.apiKeys.createEmbed({ name: body.name, ...body.embed, ratePerMinute: body.embed.ratePerMinute ?? null })
-          : store.apiKeys.create({ name: body.name, scopes: scopesOf(body.scopes) });
+          ? await store.apiKeys.createEmbed({ name: body.name, ...body.embed, ratePerMinute: body.embed.ratePerMinute ?? null })
+          : await store.apiKeys.create({ name: body.name, scopes: scopesOf(body.scopes) });
       return c.json({ key: created.apiKey, secret: created.key }, 201);
     })
-    .delete('/:id', (c) => {
+    .delete('/:id', async (c) => {
       requireScope(c, '*', 'admin');
-      return c.json({ revoked: true, key: revokeById(store, param(c, 'id')) });
+      return c.json({ revoked: true, key: await revokeById(store, param(c, 'id')) });
     });
 }

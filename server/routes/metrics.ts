@@ -16,13 +16,13 @@ export const metricsDocs: RouteDoc[] = [
 ];
 
 export function createMetricsRoutes(deps: AppDeps, asks: ConcurrencyLimiter) {
-  return new Hono<AppEnv>().get('/', (c) => {
+  return new Hono<AppEnv>().get('/', async (c) => {
     requireScope(c, '*', 'admin');
     const text = deps.metrics.render({
-      cairn_jobs_queue_depth: { help: 'Ingest jobs queued or running', value: deps.store.jobs.queueDepth() },
+      cairn_jobs_queue_depth: { help: 'Ingest jobs queued or running', value: await deps.store.jobs.queueDepth() },
       cairn_asks_active: { help: 'Answers being generated', value: asks.active() },
       cairn_asks_queued: { help: 'Answers waiting for a slot', value: asks.queued() },
-      cairn_collections: { help: 'Collections', value: deps.store.collections.list().length },
+      cairn_collections: { help: 'Collections', value: (await deps.store.collections.list()).length },
     });
     return c.text(text, 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
   });

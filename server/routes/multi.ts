@@ -1,7 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { CairnError, type Collection } from '../../core/index.ts';
 import { fuseCollectionResults, type SearchResult } from '../../retrieval/index.ts';
-import type { Store } from '../../store/index.ts';
+import type { StoreContract } from '../../store/contract.ts';
 import { askOnce, askStream } from '../ask-runner.ts';
 import type { AppDeps } from '../deps.ts';
 import { type AppEnv, requestSignal } from '../env.ts';
@@ -45,34 +45,45 @@ export const multiDocs: RouteDoc[] = [
 ];
 
 /** The named collections, each once, after the caller's read scope on each is checked. */
-function readableCollections(c: Context<AppEnv>, store: Store, names: string[]): Collection[] {
+async function readableCollections(c: Context<AppEnv>, store: StoreContract, names: string[]): Promise<Collection[]> {
   const unique = [...new Set(names)];
   for (const name of unique) requireScope(c, name, 'read');
-  return unique.map((name) => store.collections.require(name));
+  return Promise.all(unique.map((name) => store.collections.require(name)));
 }
 
 /** Where the chat lives: the continued chat's collection, else the first listed one with documents. */
-function chatCollection(store: Store, collections: Collection[], chatId: string | undefined): Collection {
+async function chatCollection(store: StoreContract, collections: Collection[], chatId: string | undefined): Promise<Collection> {
   if (chatId !== undefined) {
-    const chat = store.chats.require(chatId);
+    const chat = await store.chats.require(chatId);
     const owner = collections.find((col) => col.id === chat.collectionId);
     if (owner) return owner;
     throw new CairnError('VALIDATION', `Chat ${chatId} belongs to collection "${chat.collectionId}", which is not listed`, {
       chatId,
     });
   }
-  return collections.find((col) => store.documents.count(col.id) > 0) ?? (collections[0] as Collection);
+  for (const col of collections) if ((await store.documents.count(col.id)) > 0) return col;
+  return collections[0] as Collection;
 }
 
 /**
  * Adds `collection` to every citation and passage (anything with a chunkId and documentId) of an
  * answer event or result, from the document's collection.
  */
-export function tagCollections(store: Store) {
+export function tagCollections(store: StoreContract) {
   const owners = new Map<string, string | null>();
-  const ownerOf = (documentId: string) => {
-    if (!owners.has(documentId)) owners.set(documentId, store.documents.get(documentId)?.collectionId ?? null);
-    return owners.get(documentId) ?? null;
+  const ownerOf = (documentId: string) => owners.get(documentId) ?? null;
+  // The owners of the documents a value names are read first; the walk then only looks them up.
+  const documentIds = (value: unknown, depth: number, into: Set<string>): Set<string> => {
+    if (depth > 5 || value === null || typeof value !== 'object') return into;
+    for (const item of Object.values(value)) documentIds(item, depth + 1, into);
+    const record = value as Record<string, unknown>;
+    if (typeof record.chunkId === 'string' && typeof record.documentId === 'string') into.add(record.documentId);
+    return into;
+  };
+  const load = async (value: unknown) => {
+    const missing = [...documentIds(value, 0, new Set())].filter((id) => !owners.has(id));
+    const docs = await Promise.all(missing.map((id) => store.documents.get(id)));
+    for (const [i, id] of missing.entries()) owners.set(id, docs[i]?.collectionId ?? null);
   };
   const walk = (value: unknown, depth: number): unknown => {
     if (depth > 5 || value === null || typeof value !== 'object') return value;
@@ -85,7 +96,10 @@ export function tagCollections(store: Store) {
     }
     return record;
   };
-  return <T>(value: T): T => walk(value, 0) as T;
+  return async <T>(value: T): Promise<T> => {
+    await load(value);
+    return walk(value, 0) as T;
+  };
 }
 
 export function createMultiRoutes(deps: AppDeps, limiter: ConcurrencyLimiter) {
@@ -93,7 +107,7 @@ export function createMultiRoutes(deps: AppDeps, limiter: ConcurrencyLimiter) {
   return new Hono<AppEnv>()
     .post('/search', async (c) => {
       const body = await parseJsonBody(c, multiSearchSchema);
-      const collections = readableCollections(c, store, body.collections);
+      const collections = await readableCollections(c, store, body.collections);
       const options = pickDefined(body, ['mode', 'k', 'rerank', 'filter', 'contextWindow'] as const);
       const results = await Promise.all(
         collections.map((col) => deps.services.search({ collection: col.id, query: body.query, ...options } as SearchCall)),
@@ -103,16 +117,16 @@ export function createMultiRoutes(deps: AppDeps, limiter: ConcurrencyLimiter) {
     })
     .post('/ask', async (c) => {
       const body = await parseJsonBody(c, multiAskSchema);
-      const collections = readableCollections(c, store, body.collections);
+      const collections = await readableCollections(c, store, body.collections);
       const call: AskCall = {
-        collection: chatCollection(store, collections, body.chatId).id,
+        collection: (await chatCollection(store, collections, body.chatId)).id,
         collections: collections.map((col) => col.id),
         question: body.question,
         ...pickDefined(body, ['chatId', 'reflect', 'retrieve', 'filter', 'k'] as const),
       };
       const tag = tagCollections(store);
       const wantsStream = body.stream === true || (c.req.header('accept') ?? '').includes('text/event-stream');
-      if (!wantsStream) return c.json(tag(await askOnce(deps, limiter, call, requestSignal(c))));
+      if (!wantsStream) return c.json(await tag(await askOnce(deps, limiter, call, requestSignal(c))));
       let doneSent = false;
       return askStream(
         c,
@@ -121,10 +135,10 @@ export function createMultiRoutes(deps: AppDeps, limiter: ConcurrencyLimiter) {
         call,
         async (sink, event) => {
           if (event.type === 'done') doneSent = true;
-          await sink.send(tag(event), event.type);
+          await sink.send(await tag(event), event.type);
         },
         async (sink, result) => {
-          if (!doneSent) await sink.send({ type: 'done', result: tag(result) }, 'done');
+          if (!doneSent) await sink.send({ type: 'done', result: await tag(result) }, 'done');
         },
       );
     });

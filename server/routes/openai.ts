@@ -151,24 +151,23 @@ function streamCompletion(c: Context<AppEnv>, deps: AppDeps, limiter: Concurrenc
 export function createOpenAiRoutes(deps: AppDeps, limiter: ConcurrencyLimiter) {
   const { store } = deps;
   return new Hono<AppEnv>()
-    .get('/models', (c) => {
+    .get('/models', async (c) => {
       const principal = c.get('principal');
-      const data = store.collections
-        .list()
+      const data = (await store.collections.list())
         .filter((col) => hasScope(principal, col.id, 'read'))
         .map((col) => modelView(col.id, col.createdAt));
       return c.json({ object: 'list', data });
     })
-    .get('/models/:model', (c) => {
+    .get('/models/:model', async (c) => {
       const name = param(c, 'model');
       requireScope(c, name, 'read');
-      const col = store.collections.require(name);
+      const col = await store.collections.require(name);
       return c.json(modelView(col.id, col.createdAt));
     })
     .post('/chat/completions', async (c) => {
       const body = await parseJsonBody(c, chatCompletionSchema);
       requireScope(c, body.model, 'read');
-      const collection = store.collections.require(body.model);
+      const collection = await store.collections.require(body.model);
       const call: AskCall = { collection: collection.id, persist: false, ...conversation(body) };
       const meta: CompletionMeta = {
         id: `chatcmpl-${randomId('')}`,
@@ -188,7 +187,7 @@ export function createOpenAiRoutes(deps: AppDeps, limiter: ConcurrencyLimiter) {
     .post('/embeddings', async (c) => {
       const body = await parseJsonBody(c, embeddingsSchema);
       requireScope(c, body.model, 'read');
-      const collection = store.collections.require(body.model);
+      const collection = await store.collections.require(body.model);
       const texts = typeof body.input === 'string' ? [body.input] : body.input;
       const { model, vectors } = await deps.services.embed(collection.id, texts);
       const format = body.encoding_format ?? 'float';

@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { CairnError } from '../../core/index.ts';
 import { listTables, runSql } from '../../generation/index.ts';
+import type { Store } from '../../store/index.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { requireScope } from '../middleware/auth.ts';
@@ -37,17 +39,33 @@ export const sqlDocs: RouteDoc[] = [
   },
 ];
 
+/** The embedded store, which keeps data tables; without it SQL is not available (after the collection is known to exist). */
+async function tablesStore(deps: AppDeps, name: string): Promise<Store> {
+  if (deps.embedded) return deps.embedded;
+  await deps.store.collections.require(name);
+  throw new CairnError('NOT_IMPLEMENTED', 'SQL over tables needs the embedded SQLite store: this server keeps no data tables', {
+    store: deps.store.kind,
+  });
+}
+
 export function createSqlRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .post('/sql', async (c) => {
       const name = param(c, 'collection');
       requireScope(c, name, 'read');
       const body = await parseJsonBody(c, sqlSchema);
-      return c.json(await runSql({ store: deps.store, config: deps.config }, name, body.sql, c.req.raw.signal));
+      return c.json(
+        await runSql({ store: await tablesStore(deps, name), config: deps.config }, name, body.sql, c.req.raw.signal),
+      );
     })
-    .get('/tables', (c) => {
+    .get('/tables', async (c) => {
       const name = param(c, 'collection');
       requireScope(c, name, 'read');
-      return c.json({ tables: listTables(deps.store, name) });
+      // Only the embedded store keeps data tables: a PostgreSQL-backed collection has none.
+      if (!deps.embedded) {
+        await deps.store.collections.require(name);
+        return c.json({ tables: [] });
+      }
+      return c.json({ tables: listTables(deps.embedded, name) });
     });
 }

@@ -8,7 +8,7 @@ import { answerDeps, formatCitations } from '../../cli/commands/ask.ts';
 import { silentLogger } from '../../core/index.ts';
 import type { AnswerResult } from '../../generation/index.ts';
 import type { Reranker } from '../../models/index.ts';
-import { openStore } from '../../store/index.ts';
+import { createSqliteContract, openStore } from '../../store/index.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/cairn.js', import.meta.url));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'cairn-ask-cli-'));
@@ -139,7 +139,7 @@ describe('cairn ask', () => {
     } as unknown as Reranker;
     const store = openStore({ file: ':memory:' });
     const search = async () => ({ passages: [], notes: [], ran: {}, timings: {} }) as never;
-    const base = { store, config: {} as never, logger: silentLogger };
+    const base = { store: createSqliteContract(store), config: {} as never, logger: silentLogger };
     const deps = answerDeps(base, { generator: null, reranker }, search);
     expect(await deps.spanScorer?.('Paris is the capital.', ['ab', 'abcd'])).toEqual([0.02, 0.04]);
     expect(asked).toEqual([['Paris is the capital.', ['ab', 'abcd']]]);

@@ -2,7 +2,7 @@ import { type Config, type Passage, parseConfig, silentLogger } from '../../core
 import type { AnswerDeps, AnswerEvent } from '../../generation/index.ts';
 import type { Completion, GeneratedToken, GenerateRequest, Generator, JsonSchema } from '../../models/types.ts';
 import type { SearchRequest, SearchResult } from '../../retrieval/index.ts';
-import { openStore, type Store } from '../../store/index.ts';
+import { openStore, type Store, sqliteDeps } from '../../store/index.ts';
 
 /** One scripted reply: a completion (text or JSON), a token stream, a failure, or a stall. */
 export type Step =
@@ -191,7 +191,7 @@ export function makeDeps(
   config = testConfig(),
   spanScorer: AnswerDeps['spanScorer'] = null,
 ): AnswerDeps {
-  return { store, config, generator, search, logger: silentLogger, spanScorer };
+  return { ...sqliteDeps(store), config, generator, search, logger: silentLogger, spanScorer };
 }
 
 export function collectEvents() {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, silentLogger } from '../../core/index.ts';
 import { type AnswerEvent, answer } from '../../generation/index.ts';
 import { createModelRegistry, type Generator, type ModelRegistry } from '../../models/index.ts';
+import { sqliteDeps } from '../../store/index.ts';
 import { writeTinyGguf } from '../fixtures/make-models.ts';
 import { createFakeSearch, seedStore } from './helpers.ts';
 
@@ -46,7 +47,7 @@ describe('answer on the tiny GGUF model (llama.cpp grammars, 1 thread)', () => {
     const found = [seeded.passage('france.md', 0), seeded.passage('france.md', 1)];
     const { search } = createFakeSearch({}, found);
     const events: AnswerEvent[] = [];
-    const deps = { store: seeded.store, config, generator: generator as Generator, search, logger: silentLogger };
+    const deps = { ...sqliteDeps(seeded.store), config, generator: generator as Generator, search, logger: silentLogger };
     // Random weights: the verdicts are arbitrary, so the test checks that each stage ran through its grammar and
     // returned schema-valid output, and that the branch taken matches the verdicts.
     const result = await answer(deps, { collection: 'geo', question: 'What is the capital of France?', persist: false }, (e) =>
@@ -81,7 +82,13 @@ describe('answer on the tiny GGUF model (llama.cpp grammars, 1 thread)', () => {
     const { search } = createFakeSearch({}, [seeded.passage('france.md', 0)]);
     // Keep every passage whatever ISREL says (rerankWeight 1, threshold 0), so generation, ISSUP and ISUSE run.
     const keepAll = parseConfig({ ...config, answer: { ...config.answer, rerankWeight: 1, relevanceThreshold: 0 } });
-    const deps = { store: seeded.store, config: keepAll, generator: generator as Generator, search, logger: silentLogger };
+    const deps = {
+      ...sqliteDeps(seeded.store),
+      config: keepAll,
+      generator: generator as Generator,
+      search,
+      logger: silentLogger,
+    };
     const result = await answer(deps, { collection: 'geo', question: 'What is the capital of France?', persist: false });
     seeded.store.close();
     expect(result.error).toBeNull();

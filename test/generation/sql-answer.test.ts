@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/index.ts';
 import { type AnswerDeps, answer } from '../../generation/index.ts';
 import type { Generator } from '../../models/types.ts';
-import { search } from '../../retrieval/index.ts';
+import { search, sqliteSearchDeps } from '../../retrieval/index.ts';
+import { sqliteDeps } from '../../store/index.ts';
 import { fixture } from '../indexer/helpers.ts';
 import { createScriptedGenerator, tokens } from './helpers.ts';
 import { createTablesHarness, FRUIT_CSV, ingestText, type TablesHarness } from './sql-helpers.ts';
@@ -11,8 +12,19 @@ let h: TablesHarness;
 afterEach(() => h?.cleanup());
 
 function deps(generator: Generator | null): AnswerDeps {
-  const searchDeps = { store: h.store, config: h.config, ann: { get: () => null } as never, embedder: null, reranker: null };
-  return { store: h.store, config: h.config, generator, search: (request) => search(searchDeps, request), logger: silentLogger };
+  const searchDeps = {
+    ...sqliteSearchDeps({ store: h.store, ann: { get: async () => null } }),
+    config: h.config,
+    embedder: null,
+    reranker: null,
+  };
+  return {
+    ...sqliteDeps(h.store),
+    config: h.config,
+    generator,
+    search: (request) => search(searchDeps, request),
+    logger: silentLogger,
+  };
 }
 
 describe('table questions without a generator', () => {

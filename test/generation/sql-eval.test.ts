@@ -6,6 +6,7 @@ import { silentLogger } from '../../core/index.ts';
 import { readSqlEval, runSql, runSqlEval, type SqlEvalQuestion, sameRows } from '../../generation/sql/index.ts';
 import { compileQuery, type TableQuery } from '../../generation/sql/query.ts';
 import { ingest } from '../../indexer/index.ts';
+import { sqliteDeps } from '../../store/index.ts';
 import { createScriptedGenerator, type Step } from './helpers.ts';
 import { createTablesHarness, type TablesHarness } from './sql-helpers.ts';
 
@@ -19,7 +20,7 @@ afterEach(() => h?.cleanup());
 
 async function addTables(collection: string, files: string[]): Promise<void> {
   const summary = await ingest(
-    { store: h.store, config: h.config, logger: silentLogger, embedder: null },
+    { ...sqliteDeps(h.store), config: h.config, logger: silentLogger, embedder: null },
     { collection, sources: files },
   );
   expect(summary.failed).toEqual([]);

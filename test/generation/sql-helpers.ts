@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Config, type ConfigInput, parseConfig, silentLogger } from '../../core/index.ts';
 import { ingest } from '../../indexer/index.ts';
-import { openStore, type Store } from '../../store/index.ts';
+import { openStore, type Store, sqliteDeps } from '../../store/index.ts';
 
 export interface TablesHarness {
   dir: string;
@@ -39,7 +39,7 @@ export async function ingestText(
     data: typeof body === 'string' ? new TextEncoder().encode(body) : body,
   }));
   const summary = await ingest(
-    { store: h.store, config: h.config, logger: silentLogger, embedder: null },
+    { ...sqliteDeps(h.store), config: h.config, logger: silentLogger, embedder: null },
     { collection, sources },
   );
   if (summary.failed.length > 0) throw new Error(JSON.stringify(summary.failed));

@@ -9,7 +9,7 @@ import { bertSizedVocab, wordPieceTokenizerJson, writeBertFolder } from '../fixt
 import { startFakeOpenAi } from '../models/fake-openai.ts';
 import { makeTempDir, testConfig } from '../models/helpers.ts';
 import { chineseText, englishText, japaneseText } from './chunk-budget-texts.ts';
-import { createHarness, type Harness } from './helpers.ts';
+import { createHarness, type Harness, ingestDeps } from './helpers.ts';
 
 /**
  * A BERT-shaped model with a BERT-sized WordPiece vocabulary (kana, ##kana and CJK characters
@@ -48,7 +48,7 @@ const DOCUMENTS = [
 
 async function ingestAll(h: Harness): Promise<StoredChunk[][]> {
   const sources = DOCUMENTS.map(([language, text]) => ({ kind: 'text' as const, source: language, text }));
-  const summary = await ingest(h, { collection: 'budget', sources });
+  const summary = await ingest(ingestDeps(h), { collection: 'budget', sources });
   expect(summary.failed).toEqual([]);
   return DOCUMENTS.map(([language, text]) => {
     const doc = h.store.documents.findBySource('budget', language);

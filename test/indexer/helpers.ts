@@ -4,7 +4,7 @@ import path from 'node:path';
 import { type Config, type ConfigInput, parseConfig, silentLogger } from '../../core/index.ts';
 import { type IngestDeps, type LoadResult, loadInput } from '../../indexer/index.ts';
 import { createHashEmbedder, type Embedder } from '../../models/index.ts';
-import { openStore, type Store } from '../../store/index.ts';
+import { openStore, type Store, sqliteDeps } from '../../store/index.ts';
 
 export const DOCS = path.resolve(import.meta.dirname, '../fixtures/docs');
 
@@ -21,7 +21,9 @@ export async function loadFixture(name: string, config: Config = testConfig(), p
   return loadInput({ source, name, data: fixture(name), metadata: {} }, { config, ...(password ? { password } : {}) });
 }
 
-export interface Harness extends IngestDeps {
+/** The embedded store (`store`, read synchronously by the tests) and what ingest needs besides. */
+export interface Harness extends Omit<IngestDeps, 'store' | 'embedded'> {
+  store: Store;
   dir: string;
   cleanup(): void;
 }
@@ -43,6 +45,11 @@ export function createHarness(options: { embedder?: Embedder | null; config?: Co
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The harness as ingest's deps: its store through the contract, and the embedded store itself. */
+export function ingestDeps(h: Harness): IngestDeps {
+  return { ...h, ...sqliteDeps(h.store) };
 }
 
 export function rowCount(store: Store, table: string): number {

@@ -14,7 +14,7 @@ import {
   type OcrMetadata,
   sharedOcrRunner,
 } from '../../indexer/index.ts';
-import { createHarness, DOCS, fixture, testConfig } from './helpers.ts';
+import { createHarness, DOCS, fixture, ingestDeps, testConfig } from './helpers.ts';
 import { mixedPdf, textImage } from './ocr-fixtures.ts';
 
 const GUARD = path.resolve(import.meta.dirname, '../fixtures/ocr/no-network.mjs');
@@ -155,7 +155,7 @@ describe('OCR in an ingest job', () => {
       const seen: string[] = [];
       const onProgress = (p: JobProgress) =>
         seen.push(`${p.documentsDone}/${p.documentsTotal} ocr ${p.ocrPagesDone}/${p.ocrPagesTotal}`);
-      const summary = await ingest(h, { collection: 'docs', jobId: job.id, sources: [source], onProgress });
+      const summary = await ingest(ingestDeps(h), { collection: 'docs', jobId: job.id, sources: [source], onProgress });
       expect(summary.notes).toContain('mixed.pdf: OCR confidence under 0.99 on page 2: check the text');
       // The page count shows while the document is read, and is gone once it is done.
       expect(seen).toContain('0/1 ocr 1/1');

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobProgress } from '../../core/index.ts';
 import { ingest, NO_EMBEDDER_NOTE, reindex, uploadSource } from '../../indexer/index.ts';
 import { createHashEmbedder, type Embedder } from '../../models/index.ts';
-import { createHarness, DOCS, type Harness, rowCount } from './helpers.ts';
+import { createHarness, DOCS, type Harness, ingestDeps, rowCount } from './helpers.ts';
 
 let h: Harness;
 let folder: string;
@@ -29,7 +29,7 @@ afterEach(() => h.cleanup());
 
 describe('ingest', () => {
   it('stores documents, chunks with exact offsets, search fields and vectors', async () => {
-    const summary = await ingest(h, { collection: 'docs', sources: [folder] });
+    const summary = await ingest(ingestDeps(h), { collection: 'docs', sources: [folder] });
     expect([summary.added, summary.updated, summary.unchanged, summary.failed]).toEqual([3, 0, 0, []]);
     expect(summary.notes).toEqual([]);
     const chunks = rowCount(h.store, 'chunks');
@@ -50,7 +50,10 @@ describe('ingest', () => {
   });
 
   it('re-ingests a stored document from its text, split with the current chunking, pages kept', async () => {
-    await ingest(h, { collection: 'docs', sources: [{ kind: 'text', text: LONG, source: 'pasted', title: 'Pasted' }] });
+    await ingest(ingestDeps(h), {
+      collection: 'docs',
+      sources: [{ kind: 'text', text: LONG, source: 'pasted', title: 'Pasted' }],
+    });
     const before = h.store.documents.findBySource('docs', 'pasted');
     const pages = [
       { page: 1, start: 0, end: 100 },
@@ -58,7 +61,7 @@ describe('ingest', () => {
     ];
     const document = { ...(before as NonNullable<typeof before>), pages, mime: 'application/pdf' };
     h.store.collections.update('docs', { settings: { chunking: { splitter: 'auto', size: 16, overlap: 2, unit: 'tokens' } } });
-    const summary = await ingest(h, { collection: 'docs', sources: [{ kind: 'stored', document }] });
+    const summary = await ingest(ingestDeps(h), { collection: 'docs', sources: [{ kind: 'stored', document }] });
     const after = h.store.documents.findBySource('docs', 'pasted');
     const chunks = h.store.chunks.byDocument(after?.id ?? '');
     expect([summary.updated, summary.unchanged, summary.failed]).toEqual([1, 0, []]);
@@ -76,24 +79,24 @@ describe('ingest', () => {
   });
 
   it('with force, splits and embeds unchanged sources again', async () => {
-    await ingest(h, { collection: 'docs', sources: [folder] });
-    const plain = await ingest(h, { collection: 'docs', sources: [folder] });
-    const forced = await ingest(h, { collection: 'docs', sources: [folder], force: true });
+    await ingest(ingestDeps(h), { collection: 'docs', sources: [folder] });
+    const plain = await ingest(ingestDeps(h), { collection: 'docs', sources: [folder] });
+    const forced = await ingest(ingestDeps(h), { collection: 'docs', sources: [folder], force: true });
     expect([plain.updated, plain.unchanged]).toEqual([0, 3]);
     expect([forced.added, forced.updated, forced.unchanged, forced.chunks]).toEqual([0, 3, 0, rowCount(h.store, 'chunks')]);
   });
 
   it('is a no-op for unchanged sources and replaces changed ones atomically', async () => {
-    await ingest(h, { collection: 'docs', sources: [folder] });
+    await ingest(ingestDeps(h), { collection: 'docs', sources: [folder] });
     const changes = rowCount(h.store, 'vector_changes');
-    const again = await ingest(h, { collection: 'docs', sources: [folder] });
+    const again = await ingest(ingestDeps(h), { collection: 'docs', sources: [folder] });
     expect([again.added, again.updated, again.unchanged, again.chunks]).toEqual([0, 0, 3, 0]);
     expect(rowCount(h.store, 'vector_changes')).toBe(changes);
 
     const file = write('sub/c.txt', 'The third document, now rewritten with other words.');
     const before = h.store.documents.findBySource('docs', file);
     const oldChunks = h.store.chunks.byDocument(before?.id ?? '');
-    const third = await ingest(h, { collection: 'docs', sources: [folder] });
+    const third = await ingest(ingestDeps(h), { collection: 'docs', sources: [folder] });
     expect([third.added, third.updated, third.unchanged]).toEqual([0, 1, 2]);
     const after = h.store.documents.findBySource('docs', file);
     expect(after?.id).toBe(before?.id);
@@ -107,12 +110,12 @@ describe('ingest', () => {
   it('prunes documents whose files are gone only with --prune and only under the folder', async () => {
     const outside = path.join(h.dir, 'outside.txt');
     writeFileSync(outside, 'kept outside the folder');
-    await ingest(h, { collection: 'docs', sources: [folder, outside] });
+    await ingest(ingestDeps(h), { collection: 'docs', sources: [folder, outside] });
     rmSync(path.join(folder, 'sub'), { recursive: true });
-    const kept = await ingest(h, { collection: 'docs', sources: [folder] });
+    const kept = await ingest(ingestDeps(h), { collection: 'docs', sources: [folder] });
     expect(kept.removed).toBe(0);
     expect(h.store.documents.count('docs')).toBe(4);
-    const pruned = await ingest(h, { collection: 'docs', sources: [folder], prune: true });
+    const pruned = await ingest(ingestDeps(h), { collection: 'docs', sources: [folder], prune: true });
     expect(pruned.removed).toBe(1);
     expect(h.store.documents.findBySource('docs', path.join(folder, 'sub/c.txt'))).toBeNull();
     expect(h.store.documents.findBySource('docs', outside)).not.toBeNull();
@@ -121,17 +124,17 @@ describe('ingest', () => {
 
   it('makes JSONL lines documents and prunes lines that disappear', async () => {
     const file = write('data.jsonl', '{"text":"line one"}\n{"text":"line two"}\n');
-    await ingest(h, { collection: 'docs', sources: [file] });
+    await ingest(ingestDeps(h), { collection: 'docs', sources: [file] });
     expect(h.store.documents.findBySource('docs', `${file}#L2`)?.text).toBe('line two');
     write('data.jsonl', '{"text":"line one"}\n');
-    const summary = await ingest(h, { collection: 'docs', sources: [folder], prune: true });
+    const summary = await ingest(ingestDeps(h), { collection: 'docs', sources: [folder], prune: true });
     expect(summary.removed).toBe(1);
     expect(h.store.documents.findBySource('docs', `${file}#L1`)).not.toBeNull();
     expect(h.store.documents.findBySource('docs', `${file}#L2`)).toBeNull();
   });
 
   it('ingests bytes and text sources', async () => {
-    const summary = await ingest(h, {
+    const summary = await ingest(ingestDeps(h), {
       collection: 'docs',
       sources: [
         {
@@ -171,7 +174,7 @@ describe('bad input', () => {
     writeFileSync(big, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3]));
     truncateSync(big, 50 * 1024 * 1024);
     const job = h.store.jobs.create({ kind: 'ingest', collectionId: 'docs' });
-    const summary = await ingest(h, {
+    const summary = await ingest(ingestDeps(h), {
       collection: 'docs',
       jobId: job.id,
       sources: [
@@ -243,7 +246,7 @@ describe('bad input', () => {
     };
     h.embedder = poisoned;
     write('p.txt', 'This one carries POISON.');
-    const summary = await ingest(h, { collection: 'docs', sources: [folder] });
+    const summary = await ingest(ingestDeps(h), { collection: 'docs', sources: [folder] });
     expect(summary.failed.map((f) => [path.basename(f.source), f.code])).toEqual([['p.txt', 'DIMENSION_MISMATCH']]);
     expect(summary.added).toBe(3);
     expect(h.store.documents.findBySource('docs', path.join(folder, 'p.txt'))).toBeNull();
@@ -252,7 +255,7 @@ describe('bad input', () => {
 
   it('fails the documents of a batch whose embedding throws', async () => {
     h.embedder = { ...createHashEmbedder(16), embed: async () => Promise.reject(new Error('model crashed')) };
-    const summary = await ingest(h, { collection: 'docs', sources: [path.join(folder, 'b.md')] });
+    const summary = await ingest(ingestDeps(h), { collection: 'docs', sources: [path.join(folder, 'b.md')] });
     expect(summary.failed).toEqual([
       { source: path.join(folder, 'b.md'), code: 'EMBED_FAILED', message: 'embedding failed: model crashed' },
     ]);
@@ -261,7 +264,7 @@ describe('bad input', () => {
 
   it('marks a job failed when every source fails', async () => {
     const job = h.store.jobs.create({ kind: 'ingest' });
-    await ingest(h, { collection: 'docs', jobId: job.id, sources: [path.join(h.dir, 'nope')] });
+    await ingest(ingestDeps(h), { collection: 'docs', jobId: job.id, sources: [path.join(h.dir, 'nope')] });
     expect(h.store.jobs.require(job.id).status).toBe('failed');
   });
 });
@@ -269,30 +272,32 @@ describe('bad input', () => {
 describe('without an embedder', () => {
   it('stores chunks for BM25, says so, and reindex embeds them later', async () => {
     h.embedder = null;
-    const summary = await ingest(h, { collection: 'docs', sources: [folder] });
+    const summary = await ingest(ingestDeps(h), { collection: 'docs', sources: [folder] });
     expect(summary.notes).toEqual([NO_EMBEDDER_NOTE]);
     expect(rowCount(h.store, 'vectors')).toBe(0);
     expect(h.store.documents.list({ collectionId: 'docs', status: 'pending_vectors' }).total).toBe(3);
     const embedder = createHashEmbedder(16);
     const job = h.store.jobs.create({ kind: 'reindex', collectionId: 'docs' });
-    const result = await reindex({ ...h, embedder }, { collection: 'docs', jobId: job.id });
+    const result = await reindex({ ...ingestDeps(h), embedder }, { collection: 'docs', jobId: job.id });
     expect(result).toMatchObject({ chunks: rowCount(h.store, 'chunks'), documents: 3, modelId: 'hash:16' });
     expect(rowCount(h.store, 'vectors')).toBe(rowCount(h.store, 'chunks'));
     expect(h.store.documents.list({ collectionId: 'docs', status: 'ready' }).total).toBe(3);
     expect(h.store.jobs.require(job.id).status).toBe('succeeded');
-    const again = await reindex({ ...h, embedder }, { collection: 'docs' });
+    const again = await reindex({ ...ingestDeps(h), embedder }, { collection: 'docs' });
     expect(again.chunks).toBe(0);
   });
 
   it('refuses reindex without an embedder', async () => {
-    await expect(reindex({ ...h, embedder: null }, { collection: 'docs' })).rejects.toMatchObject({ code: 'MODEL_MISSING' });
+    await expect(reindex({ ...ingestDeps(h), embedder: null }, { collection: 'docs' })).rejects.toMatchObject({
+      code: 'MODEL_MISSING',
+    });
   });
 });
 
 describe('progress and cancel', () => {
   it('reports monotonic progress ending at the totals', async () => {
     const seen: JobProgress[] = [];
-    await ingest(h, { collection: 'docs', sources: [folder], onProgress: (p) => seen.push(p) });
+    await ingest(ingestDeps(h), { collection: 'docs', sources: [folder], onProgress: (p) => seen.push(p) });
     const last = seen.at(-1) as JobProgress;
     expect(last.documentsDone).toBe(3);
     expect(last.documentsTotal).toBe(3);
@@ -305,7 +310,12 @@ describe('progress and cancel', () => {
     const controller = new AbortController();
     controller.abort();
     const job = h.store.jobs.create({ kind: 'ingest' });
-    const summary = await ingest(h, { collection: 'docs', sources: [folder], jobId: job.id, signal: controller.signal });
+    const summary = await ingest(ingestDeps(h), {
+      collection: 'docs',
+      sources: [folder],
+      jobId: job.id,
+      signal: controller.signal,
+    });
     expect(summary.added).toBe(0);
     expect(summary.notes).toEqual(['cancelled: documents written before the cancel are kept']);
     expect(h.store.jobs.require(job.id).status).toBe('cancelled');
@@ -320,7 +330,7 @@ describe('chunk size and the embedder', () => {
     });
     try {
       writeFileSync(path.join(small.dir, 'long.txt'), LONG);
-      const summary = await ingest(small, { collection: 'docs', sources: [path.join(small.dir, 'long.txt')] });
+      const summary = await ingest(ingestDeps(small), { collection: 'docs', sources: [path.join(small.dir, 'long.txt')] });
       expect(summary.notes).toEqual(['chunk size 100 tokens lowered to 20, the most hash:16 embeds']);
       for (const chunk of small.store.chunks.byDocument(summary.documents[0]?.id ?? ''))
         expect(chunk.tokenCount).toBeLessThanOrEqual(20);

@@ -64,7 +64,7 @@ async function reingest(collection: string, id: string): Promise<JobView> {
 }
 
 function sourcesAndTexts(collection: string): [string, string][] {
-  const { documents } = server.store.documents.list({ collectionId: collection, limit: 100 });
+  const { documents } = server.embedded!.documents.list({ collectionId: collection, limit: 100 });
   return documents.map((d) => [d.source, d.text]);
 }
 
@@ -77,7 +77,7 @@ describe('re-ingest of one JSONL line', () => {
       { collection: 'lines', sources: [file] },
     );
     writeFileSync(file, lines('first line changed', 'second line', 'third line changed'));
-    const third = server.store.documents.findBySource('lines', `${file}#L3`);
+    const third = server.embedded!.documents.findBySource('lines', `${file}#L3`);
     const job = await reingest('lines', third?.id ?? '');
     expect([job.status, job.result, job.failures]).toMatchObject(['succeeded', { added: 0, updated: 1, unchanged: 0 }, []]);
     expect(sourcesAndTexts('lines')).toEqual([
@@ -90,7 +90,7 @@ describe('re-ingest of one JSONL line', () => {
   it('from a server path fails with SOURCE_NOT_FOUND when the line is gone, changing nothing', async () => {
     const file = path.join(dataDir, 'notes.jsonl');
     writeFileSync(file, lines('only one line now'));
-    const third = server.store.documents.findBySource('lines', `${file}#L3`);
+    const third = server.embedded!.documents.findBySource('lines', `${file}#L3`);
     const job = await reingest('lines', third?.id ?? '');
     expect([job.status, job.failures]).toEqual([
       'failed',
@@ -108,7 +108,7 @@ describe('re-ingest of one JSONL line', () => {
     });
     expect((await waitForJob(((await created.json()) as { jobId: string }).jobId)).status).toBe('succeeded');
     served = lines('alpha record', 'bravo record, edited');
-    const second = server.store.documents.findBySource('web', `${webUrl}/data.jsonl#L2`);
+    const second = server.embedded!.documents.findBySource('web', `${webUrl}/data.jsonl#L2`);
     const job = await reingest('web', second?.id ?? '');
     expect([job.status, job.result]).toMatchObject(['succeeded', { added: 0, updated: 1, unchanged: 0 }]);
     expect(sourcesAndTexts('web')).toEqual([

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPause, ingest } from '../../indexer/index.ts';
 import { createHashEmbedder, type Embedder } from '../../models/index.ts';
-import { createHarness, type Harness } from './helpers.ts';
+import { createHarness, type Harness, ingestDeps } from './helpers.ts';
 
 let h: Harness | undefined;
 afterEach(() => h?.cleanup());
@@ -43,7 +43,7 @@ describe('event loop during ingest', () => {
     }));
     let added = 0;
     const { gap, ticks, elapsed } = await longestStall(async () => {
-      added = (await ingest(harness, { collection: 'notes', sources })).added;
+      added = (await ingest(ingestDeps(harness), { collection: 'notes', sources })).added;
     });
     expect(added).toBe(3000);
     // The slice is 10 ms; the bound leaves room for a busy CI machine and GC, and is far below a
@@ -68,7 +68,7 @@ describe('embedding calls', () => {
     };
     h = createHarness({ embedder: slow, config: { models: { embedBatchSize: 4 } } });
     const sources = Array.from({ length: 60 }, (_, i) => ({ kind: 'text' as const, source: `s${i}`, text: `Short note ${i}.` }));
-    expect((await ingest(h, { collection: 'notes', sources })).chunks).toBe(60);
+    expect((await ingest(ingestDeps(h), { collection: 'notes', sources })).chunks).toBe(60);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(60);
     expect(Math.max(...sizes)).toBe(16);
     const rows = h.store.db

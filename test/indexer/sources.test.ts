@@ -15,7 +15,7 @@ import {
   uploadSource,
   walkFolder,
 } from '../../indexer/index.ts';
-import { createHarness, type Harness } from './helpers.ts';
+import { createHarness, type Harness, ingestDeps } from './helpers.ts';
 
 describe('document identity of uploads and parts', () => {
   it('names an upload by its content hash and file name', () => {
@@ -175,7 +175,7 @@ describe('fetching and crawling (local server)', () => {
   it('ingests a page with the charset of its header', async () => {
     const h = createHarness({ config: { ingest: { allowPrivateUrls: true } } });
     try {
-      const summary = await ingest(h, { collection: 'web', sources: [`${base}/latin`, `${base}/`] });
+      const summary = await ingest(ingestDeps(h), { collection: 'web', sources: [`${base}/latin`, `${base}/`] });
       expect(summary.added).toBe(2);
       expect(h.store.documents.findBySource('web', `${base}/latin`)?.text).toBe('café');
       expect(h.store.documents.findBySource('web', `${base}/`)?.title).toBe('Home');
@@ -187,7 +187,7 @@ describe('fetching and crawling (local server)', () => {
   it('refuses a local server unless private URLs are allowed', async () => {
     const h = createHarness();
     try {
-      const summary = await ingest(h, { collection: 'web', sources: [`${base}/`] });
+      const summary = await ingest(ingestDeps(h), { collection: 'web', sources: [`${base}/`] });
       expect(summary.failed.map((f) => f.code)).toEqual(['URL_BLOCKED']);
     } finally {
       h.cleanup();
@@ -197,7 +197,7 @@ describe('fetching and crawling (local server)', () => {
   it('crawls the same site within depth, page limits and robots.txt', async () => {
     const h = createHarness({ config: { ingest: { allowPrivateUrls: true, crawlDepth: 1, crawlMaxPages: 10 } } });
     try {
-      const summary = await ingest(h, { collection: 'web', sources: [`${base}/`] });
+      const summary = await ingest(ingestDeps(h), { collection: 'web', sources: [`${base}/`] });
       expect(summary.documents.map((d) => d.source.slice(base.length)).sort()).toEqual(['/', '/about']);
       expect(summary.failed).toEqual([]);
     } finally {

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ingest } from '../../indexer/index.ts';
-import { search } from '../../retrieval/index.ts';
+import { search, sqliteSearchDeps } from '../../retrieval/index.ts';
 import { buildXlsx } from '../fixtures/tables/xlsx.ts';
-import { createHarness, fixture, type Harness } from './helpers.ts';
+import { createHarness, fixture, type Harness, ingestDeps } from './helpers.ts';
 
 let harness: Harness;
 afterEach(() => harness?.cleanup());
@@ -13,7 +13,7 @@ describe('tables stored as SQL with provenance', () => {
   it('stores a CSV as a typed SQL table with its catalog entry and row numbers', async () => {
     harness = createHarness();
     const csv = 'Product,Price,Sold on\nBananas,1.89,2024-03-01\nApples,2.5,2024-03-02\n';
-    await ingest(harness, { collection: 'shop', sources: [{ kind: 'bytes', name: 'fruit.csv', data: encode(csv) }] });
+    await ingest(ingestDeps(harness), { collection: 'shop', sources: [{ kind: 'bytes', name: 'fruit.csv', data: encode(csv) }] });
     const collection = harness.store.collections.require('shop');
     const [table] = harness.store.tables.list(collection.id);
     expect(
@@ -47,7 +47,7 @@ describe('tables stored as SQL with provenance', () => {
 
   it('indexes each row as a passage (header + row) that keeps its table and row', async () => {
     harness = createHarness();
-    await ingest(harness, {
+    await ingest(ingestDeps(harness), {
       collection: 'shop',
       sources: [{ kind: 'bytes', name: 'md-pipe-table.md', data: fixture('md-pipe-table.md') }],
     });
@@ -74,7 +74,12 @@ describe('tables stored as SQL with provenance', () => {
     for (const chunk of harness.store.chunks.byDocument(doc?.id ?? ''))
       expect(text.slice(chunk.start, chunk.end)).toBe(chunk.text);
     const found = await search(
-      { store: harness.store, config: harness.config, ann: { get: () => null } as never, embedder: null, reranker: null },
+      {
+        ...sqliteSearchDeps({ store: harness.store, ann: { get: async () => null } }),
+        config: harness.config,
+        embedder: null,
+        reranker: null,
+      },
       { collection: 'shop', query: 'bananas', mode: 'bm25', rerank: false },
     );
     expect(found.passages.map((p) => p.metadata.table).filter(Boolean)).toContainEqual({ index: 0, row: 4 });
@@ -83,8 +88,8 @@ describe('tables stored as SQL with provenance', () => {
   it('replaces a changed document’s tables and drops a deleted document’s table', async () => {
     harness = createHarness();
     const source = { kind: 'bytes' as const, name: 'fruit.csv', source: 'fruit.csv' };
-    await ingest(harness, { collection: 'shop', sources: [{ ...source, data: encode('a,b\n1,2\n') }] });
-    await ingest(harness, { collection: 'shop', sources: [{ ...source, data: encode('a,b\n1,2\n3,4\n') }] });
+    await ingest(ingestDeps(harness), { collection: 'shop', sources: [{ ...source, data: encode('a,b\n1,2\n') }] });
+    await ingest(ingestDeps(harness), { collection: 'shop', sources: [{ ...source, data: encode('a,b\n1,2\n3,4\n') }] });
     const collection = harness.store.collections.require('shop');
     const tables = harness.store.tables.list(collection.id);
     expect(tables.map((t) => [t.name, t.rowCount, t.sqlName.endsWith('_1')])).toEqual([['fruit', 2, true]]);
@@ -118,7 +123,10 @@ describe('spreadsheets and records', () => {
         ],
       },
     ]);
-    const summary = await ingest(harness, { collection: 'shop', sources: [{ kind: 'bytes', name: 'sales.xlsx', data }] });
+    const summary = await ingest(ingestDeps(harness), {
+      collection: 'shop',
+      sources: [{ kind: 'bytes', name: 'sales.xlsx', data }],
+    });
     expect(summary.failed).toEqual([]);
     const tables = harness.store.tables.list(harness.store.collections.require('shop').id);
     expect(tables.map((t) => [t.name, t.sheet, t.origin, t.rowCount])).toEqual([

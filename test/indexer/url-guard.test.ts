@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/index.ts';
 import { checkUrl, fetchUrl, ingest, isPrivateAddress } from '../../indexer/index.ts';
-import { createHarness } from './helpers.ts';
+import { createHarness, ingestDeps } from './helpers.ts';
 
 describe('SSRF guard: IPv6 spellings of private IPv4 and the remaining special ranges', () => {
   it('refuses IPv4-compatible IPv6 (::a.b.c.d), whatever the IPv4 inside', () => {
@@ -80,7 +80,7 @@ describe('offline mode and URL ingest', () => {
     const before = hits;
     const h = createHarness({ config: { offline: true, ingest: { allowPrivateUrls: true, crawlDepth: 1 } } });
     try {
-      const summary = await ingest(h, { collection: 'web', sources: [`${base}/page`] });
+      const summary = await ingest(ingestDeps(h), { collection: 'web', sources: [`${base}/page`] });
       expect(summary.added).toBe(0);
       expect(summary.failed).toEqual([
         {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest } from '../../indexer/index.ts';
-import { createHarness } from './helpers.ts';
+import { createHarness, ingestDeps } from './helpers.ts';
 import { buildZip, documentXml, docxParts, lyingDocx, MB, manyEntriesZip, measurePeakRss } from './zip-guard-fixtures.ts';
 
 const GB = 1024 * MB;
@@ -48,7 +48,7 @@ describe('the ZIP guard on the ingest paths', () => {
     const h = createHarness({ embedder: null });
     try {
       const sources = [...BOMBS.map(([name]) => path.join(dir, name)), path.join(dir, 'ok.docx')];
-      const run = await measurePeakRss(() => ingest(h, { collection: 'c', sources }));
+      const run = await measurePeakRss(() => ingest(ingestDeps(h), { collection: 'c', sources }));
       const summary = run.outcome as Awaited<ReturnType<typeof ingest>>;
       expect(summary.added).toBe(1);
       expect(summary.failed).toEqual(BOMBS.map(([name, , code, message]) => ({ source: path.join(dir, name), code, message })));
@@ -63,9 +63,9 @@ describe('the ZIP guard on the ingest paths', () => {
     const file = path.join(dir, 'changing.docx');
     try {
       writeFileSync(file, buildZip(docxParts()));
-      expect((await ingest(h, { collection: 'c', sources: [file] })).added).toBe(1);
+      expect((await ingest(ingestDeps(h), { collection: 'c', sources: [file] })).added).toBe(1);
       writeFileSync(file, lyingDocx(GB));
-      const again = await ingest(h, { collection: 'c', sources: [file], force: true });
+      const again = await ingest(ingestDeps(h), { collection: 'c', sources: [file], force: true });
       expect(again.failed).toEqual([{ source: file, code: 'ARCHIVE_TOO_LARGE', message: `changing.docx ${TOO_LARGE}` }]);
       expect(h.store.documents.findBySource('c', file)?.text).toBe('Hello guarded world.');
     } finally {
@@ -82,7 +82,7 @@ describe('the ZIP guard on the ingest paths', () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/report.docx`;
     const h = createHarness({ embedder: null, config: { ingest: { allowPrivateUrls: true } } });
     try {
-      const summary = await ingest(h, { collection: 'web', sources: [url] });
+      const summary = await ingest(ingestDeps(h), { collection: 'web', sources: [url] });
       expect(summary.failed).toEqual([{ source: url, code: 'ARCHIVE_TOO_LARGE', message: `report.docx ${TOO_LARGE}` }]);
     } finally {
       h.cleanup();

@@ -1,7 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isCairnError } from '../../core/index.ts';
 import { createHashEmbedder } from '../../models/index.ts';
-import { createLexicalIndexCache, type SearchDeps, type SearchRequest, search } from '../../retrieval/index.ts';
+import {
+  createLexicalIndexCache,
+  createSqliteRetrievers,
+  type SearchDeps,
+  type SearchRequest,
+  search,
+  sqliteSearchDeps,
+} from '../../retrieval/index.ts';
 import type { Store } from '../../store/index.ts';
 import { addDocument, config, createCountingReranker, createExactSource, createTestStore } from './helpers.ts';
 
@@ -41,7 +48,8 @@ describe('search', () => {
   beforeEach(async () => {
     store = createTestStore();
     await seed(store, true);
-    deps = { store, config, ann: createExactSource(store), embedder, reranker: null, lexical: createLexicalIndexCache() };
+    const stores = sqliteSearchDeps({ store, ann: createExactSource(store), lexical: createLexicalIndexCache() });
+    deps = { ...stores, config, embedder, reranker: null };
   });
   afterEach(() => store.close());
 
@@ -210,7 +218,7 @@ describe('search', () => {
     ] as const) {
       store.documents.remove('kb:zoo.txt');
       const lexical = createLexicalIndexCache({ maxDrift });
-      deps.lexical = lexical;
+      deps.retrievers = createSqliteRetrievers({ store, ann: createExactSource(store), lexical });
       const bm25 = (query: string) =>
         run({ query, mode: 'bm25', rerank: false, contextWindow: 0 }).then((r) => r.passages.map((p) => p.text));
       expect(await bm25('zebra')).toEqual([]);

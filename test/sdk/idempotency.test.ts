@@ -19,7 +19,7 @@ function post(collection: string, body: unknown, key?: string): Promise<Response
   return fetch(`${running.url}/v1/collections/${collection}/documents`, { method: 'POST', headers, body: JSON.stringify(body) });
 }
 
-const jobCount = () => running.server.store.jobs.list({ limit: 1000 }).length;
+const jobCount = () => running.server.embedded!.jobs.list({ limit: 1000 }).length;
 
 describe('Idempotency-Key on ingest', () => {
   it('answers a repeated key with the same job, marked as a replay, and ingests once', async () => {

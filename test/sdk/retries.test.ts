@@ -137,7 +137,7 @@ describe('limits of a real server', () => {
   });
 
   it('turns a 401 into an AuthError once keys exist', async () => {
-    running.server.store.apiKeys.create({ name: 'k', scopes: { '*': ['admin'] } });
+    running.server.embedded!.apiKeys.create({ name: 'k', scopes: { '*': ['admin'] } });
     const error = await new Cairn({ baseUrl: running.url, maxRetries: 0 }).jobs.list().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthError);
     expect(error).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });

@@ -8,9 +8,9 @@ import type { Passage } from '../../core/index.ts';
 import { silentLogger } from '../../core/index.ts';
 import { answer } from '../../generation/index.ts';
 import type { Generator } from '../../models/types.ts';
-import { search } from '../../retrieval/index.ts';
+import { search, sqliteSearchDeps } from '../../retrieval/index.ts';
 import { createRuntime, type SearchCall, startServer } from '../../server/index.ts';
-import { openStore } from '../../store/index.ts';
+import { openStore, sqliteDeps } from '../../store/index.ts';
 import { createScriptedGenerator, seedStore } from '../generation/helpers.ts';
 import { createTestEnv, type TestEnv, testConfig } from './helpers.ts';
 import { httpClient } from './mcp-helpers.ts';
@@ -34,11 +34,18 @@ function setup(generator: Generator | null = null): TestEnv {
   seedStore('trails', DOCS, e.store);
   const none = { get: async () => null };
   const real = (call: SearchCall) =>
-    search({ store: e.store, config: e.config, ann: none, embedder: null, reranker: null }, call as never);
+    search(
+      { ...sqliteSearchDeps({ store: e.store, ann: none }), config: e.config, embedder: null, reranker: null },
+      call as never,
+    );
   const services = e.deps.services as { search: unknown; answer: unknown };
   services.search = real;
   services.answer = (call: never, onEvent?: never) =>
-    answer({ store: e.store, config: e.config, generator, search: real, logger: e.deps.logger, spanScorer: null }, call, onEvent);
+    answer(
+      { ...sqliteDeps(e.store), config: e.config, generator, search: real, logger: e.deps.logger, spanScorer: null },
+      call,
+      onEvent,
+    );
   return e;
 }
 

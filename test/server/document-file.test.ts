@@ -99,7 +99,7 @@ describe('GET …/documents/{id}/file and /text', () => {
     const bytes = 'Slate splits into sheets.';
     writeFileSync(file, bytes);
     const text = bytes;
-    server.store.documents.write(
+    server.embedded!.documents.write(
       {
         id: 'doc_slate',
         collectionId: 'a',
@@ -147,7 +147,7 @@ describe('GET …/documents/{id}/file and /text', () => {
     const posted = (await cairn.documents.list('a')).documents.find((d) => d.title === 'Marble')?.id ?? '';
     const url = 'https://rocks.example/pumice';
     const text = 'Pumice floats.';
-    server.store.documents.write(
+    server.embedded!.documents.write(
       {
         id: 'doc_url',
         collectionId: 'a',
@@ -184,12 +184,13 @@ describe('GET …/documents/{id}/file and /text', () => {
     const bytes = new TextEncoder().encode('Chalk is soft limestone.\n');
     const id = await upload('b', 'chalk.txt', bytes, 'text/plain');
     const kept = path.join(filesDir(), sha256(bytes));
-    server.store.documents.remove(id); // as `cairn` on the same data folder would, without the server
+    server.embedded!.documents.remove(id); // as `cairn` on the same data folder would, without the server
     expect(existsSync(kept)).toBe(true);
     const timers = { every: () => () => {} };
     const uploadsDir = path.join(dataDir, 'uploads');
-    createHousekeeping({
+    await createHousekeeping({
       store: server.store,
+      embedded: server.embedded!,
       logger: silentLogger,
       uploadsDir,
       retentionDays: 30,

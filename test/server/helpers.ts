@@ -14,7 +14,7 @@ import {
 import { createHashEmbedder } from '../../models/index.ts';
 import type { AppDeps, IngestCall, IngestOutcome, Runtime, Services } from '../../server/index.ts';
 import { createApp, createJobWorker, createMetrics } from '../../server/index.ts';
-import { openStore, type Store } from '../../store/index.ts';
+import { openStore, type Store, sqliteDeps } from '../../store/index.ts';
 
 export interface FakeOptions {
   /** Milliseconds the fake ingest spends on each document (to interrupt it). */
@@ -209,8 +209,15 @@ export function createTestEnv(
   const services = createFakeServices(store, options.fakes);
   const metrics = createMetrics();
   const logger = options.logger ?? silentLogger;
-  const jobs = createJobWorker({ store, logger, metrics, ingest: services.ingest, uploadsDir: path.join(dataDir, 'uploads') });
-  const deps: AppDeps = { config, store, logger, services, jobs, metrics, openWithoutKeys: options.openWithoutKeys ?? true };
+  const stores = sqliteDeps(store);
+  const jobs = createJobWorker({
+    ...stores,
+    logger,
+    metrics,
+    ingest: services.ingest,
+    uploadsDir: path.join(dataDir, 'uploads'),
+  });
+  const deps: AppDeps = { config, ...stores, logger, services, jobs, metrics, openWithoutKeys: options.openWithoutKeys ?? true };
   return {
     dataDir,
     config,
@@ -229,7 +236,7 @@ export function createTestEnv(
 export function createFakeRuntime(dataDir: string, fakes: FakeOptions = {}): Runtime {
   const store = openStore({ dataDir });
   return {
-    store,
+    ...sqliteDeps(store),
     services: createFakeServices(store, fakes),
     uploadsDir: path.join(dataDir, 'uploads'),
     close: async () => store.close(),

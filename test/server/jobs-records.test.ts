@@ -5,6 +5,7 @@ import { hashContent, silentLogger } from '../../core/index.ts';
 import { createJobWorker, createMetrics, type JobWorker } from '../../server/index.ts';
 import { ORPHAN_GRACE_MS, type Timers } from '../../server/jobs/housekeeping.ts';
 import { type StoredSource, storeUploads } from '../../server/jobs/payload.ts';
+import { sqliteDeps } from '../../store/index.ts';
 import { createTestEnv, json, type TestEnv } from './helpers.ts';
 
 let env: TestEnv;
@@ -24,7 +25,7 @@ const DAY = 24 * 60 * 60 * 1000;
 /** A second worker on the same store, as the next start of the server would make. */
 function restartWorker(options: { clock?: () => number; timers?: Timers } = {}): JobWorker {
   extra = createJobWorker({
-    store: env.store,
+    ...sqliteDeps(env.store),
     logger: silentLogger,
     metrics: createMetrics(),
     ingest: env.deps.services.ingest,
@@ -119,10 +120,10 @@ describe('job records', () => {
       return () => {};
     };
     const worker = restartWorker({ clock: () => now, timers: { every } });
-    worker.resume();
+    await worker.resume();
     expect([(await req(`/v1/jobs/${job?.id}`)).status, timers.map((t) => t.ms)]).toEqual([200, [3_600_000]]);
     now += 2 * DAY;
-    timers[0]?.run();
+    await timers[0]?.run();
     expect([(await req(`/v1/jobs/${job?.id}`)).status, env.store.jobs.list()]).toEqual([404, []]);
     expect(env.store.documents.findBySource('notes', 'x')?.text).toBe('x');
   });
@@ -133,7 +134,7 @@ describe('job records', () => {
     await env.deps.jobs.idle();
     const now = Date.now() + 2 * DAY;
     extra = createJobWorker({
-      store: env.store,
+      ...sqliteDeps(env.store),
       logger: silentLogger,
       metrics: createMetrics(),
       ingest: env.deps.services.ingest,
@@ -142,7 +143,7 @@ describe('job records', () => {
       clock: () => now,
       timers: { every: () => () => {} },
     });
-    extra.resume();
+    await extra.resume();
     expect(env.store.jobs.list()).toEqual([]);
   });
 });
@@ -164,7 +165,7 @@ describe('orphan uploads', () => {
 
     // The next start, more than ORPHAN_GRACE_MS after the crash.
     const worker = restartWorker({ clock: () => Date.now() + ORPHAN_GRACE_MS + 1000, timers: { every: () => () => {} } });
-    worker.resume();
+    await worker.resume();
     expect([readdirSync(uploadsDir()), existsSync(path.join(uploadsDir(), lost.batch))]).toEqual([[kept.batch], false]);
     expect(readdirSync(path.join(uploadsDir(), kept.batch))).toEqual([path.basename(keptFile)]);
     await worker.idle();
@@ -175,7 +176,7 @@ describe('orphan uploads', () => {
     ]);
   });
 
-  it('spare files written in the last ORPHAN_GRACE_MS (another process may be about to record their job)', () => {
+  it('spare files written in the last ORPHAN_GRACE_MS (another process may be about to record their job)', async () => {
     env = createTestEnv();
     const fresh = storeUploads(uploadsDir(), [{ name: 'fresh.txt', data: bytes('in flight') }]);
     let now = Date.now();
@@ -184,10 +185,10 @@ describe('orphan uploads', () => {
       timers.push(run);
       return () => {};
     };
-    restartWorker({ clock: () => now, timers: { every } }).resume();
+    await restartWorker({ clock: () => now, timers: { every } }).resume();
     expect(readdirSync(uploadsDir())).toEqual([fresh.batch]);
     now += ORPHAN_GRACE_MS + 1000;
-    timers[0]?.();
+    await timers[0]?.();
     expect(readdirSync(uploadsDir())).toEqual([]);
   });
 });
@@ -197,7 +198,7 @@ describe('deleting a document', () => {
     env = createTestEnv({ fakes: { ingestDelayMs: 40 } });
     env.store.collections.ensure({ name: 'c' });
     // Two posted texts in one job (the REST route posts one per job; the worker takes many).
-    const { id: jobId } = env.deps.jobs.submit({
+    const { id: jobId } = await env.deps.jobs.submit({
       kind: 'ingest',
       collection: 'c',
       sources: [
@@ -215,7 +216,7 @@ describe('deleting a document', () => {
       sources: [{ type: 'text', text: 'Kept words.', source: 'kept', hash: hashContent('Kept words.') }],
     });
     const worker = restartWorker();
-    worker.resume();
+    await worker.resume();
     await worker.idle();
     expect([env.store.jobs.require(jobId).status, env.store.documents.findBySource('c', 'gone'), textOf('c')]).toEqual([
       'succeeded',
@@ -239,7 +240,7 @@ describe('deleting a document', () => {
     const names = (JSON.parse(rawPayload(jobId)) as { sources: { name: string }[] }).sources.map((s) => s.name);
     expect(names).toEqual(['b.txt', 'c.txt']);
     const worker = restartWorker();
-    worker.resume();
+    await worker.resume();
     const [batch] = readdirSync(uploadsDir());
     expect(readdirSync(path.join(uploadsDir(), batch as string))).toEqual(['1.bin', '2.bin']);
     await worker.idle();

@@ -40,7 +40,7 @@ afterAll(async () => {
 
 describe('the official openai client against the real pipeline', () => {
   it('ingested the fixture uploads with the real ingest', () => {
-    const sources = server.store.documents.list({ collectionId: 'rocks' }).documents.map((d) => d.source);
+    const sources = server.embedded!.documents.list({ collectionId: 'rocks' }).documents.map((d) => d.source);
     expect(sources.sort()).toEqual(['basalt.html', 'cairns.txt', 'granite.md'].map(uploaded).sort());
   });
 
@@ -95,7 +95,7 @@ describe('the official openai client against the real pipeline', () => {
   });
 
   it('answers a follow-up with the earlier turns of the conversation, storing no chat', async () => {
-    const chatsBefore = server.store.chats.list().length;
+    const chatsBefore = server.embedded!.chats.list().length;
     const alone = await client.chat.completions.create({
       model: 'rocks',
       messages: [{ role: 'user', content: 'How does it cool?' }],
@@ -114,7 +114,7 @@ describe('the official openai client against the real pipeline', () => {
     const [first, second] = [alone, followUp].map((completion) => (completion as unknown as WithCairn).cairn);
     expect([first?.reflection.notes.includes(joined), second?.reflection.notes.includes(joined)]).toEqual([false, true]);
     expect([first?.chatId, second?.chatId]).toEqual([null, null]);
-    expect(server.store.chats.list().length).toBe(chatsBefore);
+    expect(server.embedded!.chats.list().length).toBe(chatsBefore);
   });
 
   it('streams the ask pipeline events over SSE', async () => {
@@ -162,12 +162,12 @@ describe('the real pipeline across a shutdown', () => {
       await stopped;
       const second = await startServer(config, silentLogger, await createRuntime(config, silentLogger));
       try {
-        const written = second.store.documents.list({ collectionId: 'notes', limit: 5000 }).documents;
+        const written = second.embedded!.documents.list({ collectionId: 'notes', limit: 5000 }).documents;
         expect(written.length).toBeLessThan(1500);
-        for (const doc of written) expect(second.store.chunks.byDocument(doc.id).length).toBe(doc.chunkCount);
+        for (const doc of written) expect(second.embedded!.chunks.byDocument(doc.id).length).toBe(doc.chunkCount);
         await second.jobs.idle();
-        expect(second.store.jobs.require(jobId).status).toBe('succeeded');
-        expect(second.store.documents.count('notes')).toBe(1500);
+        expect(second.embedded!.jobs.require(jobId).status).toBe('succeeded');
+        expect(second.embedded!.documents.count('notes')).toBe(1500);
       } finally {
         await second.close();
       }

@@ -76,8 +76,8 @@ describe('passwords for encrypted PDFs over HTTP', () => {
     expect(outcome(job)).toEqual(['succeeded', [], 1]);
     expect(shown.includes(LIBRE_PASSWORD)).toBe(false);
     // Finished: what was posted, the password with it, is replaced by references to the documents.
-    expect(JSON.stringify(runtime.store.jobs.payload(accepted.jobId)).includes(LIBRE_PASSWORD)).toBe(false);
-    expect(Object.keys(runtime.store.jobs.payload(accepted.jobId))).toEqual(['sources']);
+    expect(JSON.stringify(runtime.embedded!.jobs.payload(accepted.jobId)).includes(LIBRE_PASSWORD)).toBe(false);
+    expect(Object.keys(runtime.embedded!.jobs.payload(accepted.jobId))).toEqual(['sources']);
   });
 
   it('re-ingest over REST and the SDK takes { password } for a server-path PDF', async () => {
@@ -104,6 +104,6 @@ describe('passwords for encrypted PDFs over HTTP', () => {
     const viaSdk = await finished(accepted.jobId);
     expect([viaSdk.job.status, viaSdk.job.failures, viaSdk.job.result?.updated]).toEqual(['succeeded', [], 1]);
     expect(`${viaRest.shown}\n${viaSdk.shown}`.includes(AES_PASSWORD)).toBe(false);
-    expect(JSON.stringify(runtime.store.jobs.payload(accepted.jobId)).includes(AES_PASSWORD)).toBe(false);
+    expect(JSON.stringify(runtime.embedded!.jobs.payload(accepted.jobId)).includes(AES_PASSWORD)).toBe(false);
   });
 });

@@ -56,8 +56,8 @@ describe('search workers (real worker threads over the real runtime)', () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'cairn-pool-'));
     config = testConfig(dataDir, { offline: true, models: { embedder: null, reranker: null, generator: null } });
     runtime = await createRuntime(config, silentLogger);
-    runtime.store.collections.create({ name: 'rocks' });
-    for (const [source, text] of Object.entries(TEXTS)) writeText(runtime.store, source, text);
+    runtime.embedded!.collections.create({ name: 'rocks' });
+    for (const [source, text] of Object.entries(TEXTS)) writeText(runtime.embedded!, source, text);
     pool = createSearchPool({ config, size: 2, logger: silentLogger });
   });
 
@@ -84,7 +84,7 @@ describe('search workers (real worker threads over the real runtime)', () => {
   });
 
   it('sees documents written by another connection after it started', async () => {
-    writeText(runtime.store, 'obsidian.txt', 'Obsidian is volcanic glass that forms when lava cools quickly.');
+    writeText(runtime.embedded!, 'obsidian.txt', 'Obsidian is volcanic glass that forms when lava cools quickly.');
     const result = await pool.search({ collection: 'rocks', query: 'obsidian glass', mode: 'bm25', k: 1 });
     expect(result.passages.map((p) => p.source)).toEqual(['obsidian.txt']);
   });

@@ -69,7 +69,7 @@ describe('over a real socket', () => {
     }
     expect(seen[0]).toBe('progress');
     expect(seen.at(-1)).toBe('done');
-    const docs = server.store.documents.list({ collectionId: 'rocks' }).documents.map((d) => d.source);
+    const docs = server.embedded!.documents.list({ collectionId: 'rocks' }).documents.map((d) => d.source);
     expect(docs).toEqual(['basalt.html', 'cairns.txt', 'granite.md']);
     expect(readdirSync(path.join(dataDir, 'uploads'))).toEqual([]);
   });
@@ -125,22 +125,22 @@ describe('over a real socket', () => {
     for (const [i, text] of texts.entries()) form.append('files', new File([text], `doc-${i}.txt`));
     const upload = await fetch(`${server.url}/v1/collections/c/documents`, { method: 'POST', body: form });
     const { jobId } = (await upload.json()) as { jobId: string };
-    await waitFor(() => server.store.documents.count('c') >= 5);
+    await waitFor(() => server.embedded!.documents.count('c') >= 5);
     await server.close();
     running = undefined;
 
     const again = await start({ ingestDelayMs: 1 });
-    const interrupted = again.store.jobs.require(jobId);
+    const interrupted = again.embedded!.jobs.require(jobId);
     expect(['queued', 'running']).toContain(interrupted.status);
-    const partial = again.store.documents.count('c');
+    const partial = again.embedded!.documents.count('c');
     expect(partial).toBeLessThan(31);
     // Every document written before the stop is whole: its one chunk is there.
-    for (const doc of again.store.documents.list({ collectionId: 'c', limit: 100 }).documents) {
-      expect(again.store.chunks.byDocument(doc.id).map((c) => c.text)).toEqual([doc.text]);
+    for (const doc of again.embedded!.documents.list({ collectionId: 'c', limit: 100 }).documents) {
+      expect(again.embedded!.chunks.byDocument(doc.id).map((c) => c.text)).toEqual([doc.text]);
     }
-    await waitFor(() => again.store.jobs.require(jobId).status === 'succeeded', 10_000);
-    expect(again.store.documents.count('c')).toBe(31);
-    expect(again.store.jobs.require(firstJob).status).toBe('succeeded');
+    await waitFor(() => again.embedded!.jobs.require(jobId).status === 'succeeded', 10_000);
+    expect(again.embedded!.documents.count('c')).toBe(31);
+    expect(again.embedded!.jobs.require(firstJob).status).toBe('succeeded');
   });
 
   it('refuses to listen beyond loopback without API keys', async () => {
@@ -148,7 +148,7 @@ describe('over a real socket', () => {
     const error = await startServer(config, silentLogger, createFakeRuntime(dataDir)).catch((e: unknown) => e);
     expect(isCairnError(error, 'CONFIG_INVALID')).toBe(true);
     const runtime = createFakeRuntime(dataDir);
-    const { key } = runtime.store.apiKeys.create({ name: 'k', scopes: { '*': ['admin'] } });
+    const { key } = runtime.embedded!.apiKeys.create({ name: 'k', scopes: { '*': ['admin'] } });
     running = await startServer(config, silentLogger, runtime);
     expect(running.open).toBe(false);
     const port = running.port;

@@ -22,7 +22,7 @@ describe('span scores from the search workers (tiny ONNX cross-encoder)', () => 
     const reranker = writeTinyReranker(path.join(dataDir, 'tiny-reranker'));
     config = testConfig(dataDir, { offline: true, models: { embedder: null, reranker, generator: null } });
     runtime = await createRuntime(config, silentLogger);
-    runtime.store.collections.create({ name: 'rocks' });
+    runtime.embedded!.collections.create({ name: 'rocks' });
     pool = createSearchPool({ config, size: 1, logger: silentLogger });
   });
 
@@ -51,7 +51,7 @@ describe('span scores without a reranker', () => {
       silentLogger,
     );
     try {
-      runtime.store.collections.create({ name: 'rocks' });
+      runtime.embedded!.collections.create({ name: 'rocks' });
       expect(await runtime.scoreSpans?.('rocks', QUERY, TEXTS)).toEqual([]);
     } finally {
       await runtime.close();
@@ -70,7 +70,7 @@ describe('a server with a search worker', () => {
       server: { searchWorkers: 1 },
     });
     const runtime = await createRuntime(config, silentLogger);
-    runtime.store.collections.create({ name: 'rocks' });
+    runtime.embedded!.collections.create({ name: 'rocks' });
     const remotes: (((c: string, q: string, t: string[]) => Promise<number[]> | null) | null)[] = [];
     const own = runtime.scoreSpansWith?.bind(runtime);
     runtime.scoreSpansWith = (remote) => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/index.ts';
 import { ingest } from '../../indexer/index.ts';
+import { sqliteDeps } from '../../store/index.ts';
 import { FRUIT_CSV, numbersCsv } from '../generation/sql-helpers.ts';
 import { createTestEnv, json, type TestEnv } from './helpers.ts';
 
@@ -13,7 +14,10 @@ async function setup(config = {}): Promise<TestEnv> {
     { kind: 'bytes' as const, name: 'fruit.csv', source: 'fruit.csv', data: new TextEncoder().encode(FRUIT_CSV) },
     { kind: 'bytes' as const, name: 'numbers.csv', source: 'numbers.csv', data: new TextEncoder().encode(numbersCsv(2000)) },
   ];
-  await ingest({ store: env.store, config: env.config, logger: silentLogger, embedder: null }, { collection: 'shop', sources });
+  await ingest(
+    { ...sqliteDeps(env.store), config: env.config, logger: silentLogger, embedder: null },
+    { collection: 'shop', sources },
+  );
   return env;
 }
 

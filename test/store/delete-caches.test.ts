@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, parseConfig, silentLogger } from '../../core/index.ts';
 import { type AnnManager, createAnnManager } from '../../indexer/ann/index.ts';
-import { createLexicalIndexCache, search } from '../../retrieval/index.ts';
+import { createLexicalIndexCache, search, sqliteSearchDeps } from '../../retrieval/index.ts';
 import { rowCache } from '../../retrieval/passages.ts';
 import { openStore, type Store } from '../../store/index.ts';
 import { tempDir } from '../indexer/ann/helpers.ts';
@@ -43,12 +43,10 @@ function manager(on: Store, logger = silentLogger): AnnManager {
 
 async function bm25(on: Store, query: string): Promise<string[]> {
   const deps = {
-    store: on,
+    ...sqliteSearchDeps({ store: on, ann: { get: async () => null }, lexical: createLexicalIndexCache() }),
     config,
-    ann: { get: async () => null },
     embedder: null,
     reranker: null,
-    lexical: createLexicalIndexCache(),
   };
   const result = await search(deps, { collection: 'docs', query, mode: 'bm25', k: 5, rerank: false, contextWindow: 0 });
   return result.passages.map((p) => p.text);

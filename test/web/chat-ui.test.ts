@@ -15,7 +15,7 @@ let adminKey: string;
 beforeAll(async () => {
   if (!hasChromium) return;
   app = await startApp('cairn-ui-');
-  adminKey = app.server.store.apiKeys.create({ name: 'admin', scopes: { '*': ['admin'] } }).key;
+  adminKey = app.server.embedded!.apiKeys.create({ name: 'admin', scopes: { '*': ['admin'] } }).key;
   page = await app.browser.newPage({ viewport: { width: 1100, height: 800 }, locale: 'zh-CN' });
   page.on('pageerror', (error) => console.error('page error:', error.message));
 }, 60_000);

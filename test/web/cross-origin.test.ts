@@ -29,7 +29,7 @@ beforeAll(async () => {
   if (!hasChromium) return;
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'cairn-xorigin-'));
   cairn = await startServer(testConfig(dataDir), silentLogger, createFakeRuntime(dataDir));
-  const collection = cairn.store.collections.create({ name: 'secret' });
+  const collection = cairn.embedded!.collections.create({ name: 'secret' });
   documentId = writeSecret(cairn, collection.id);
   hostile = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(HOSTILE_PAGE));
   await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
@@ -50,7 +50,7 @@ const HOSTILE_PAGE = '<!doctype html><title>cute cats</title><iframe name="sink"
 function writeSecret(server: RunningServer, collectionId: string): string {
   const id = 'doc_secret';
   const doc = { id, collectionId, source: 'vault.txt', mime: 'text/plain', title: 'vault', language: 'en', contentHash: 'h' };
-  server.store.documents.write({ ...doc, text: SECRET, pages: [], metadata: {}, tags: [], bytes: SECRET.length }, [
+  server.embedded!.documents.write({ ...doc, text: SECRET, pages: [], metadata: {}, tags: [], bytes: SECRET.length }, [
     {
       id: `${id}:0`,
       ordinal: 0,
@@ -68,7 +68,7 @@ function writeSecret(server: RunningServer, collectionId: string): string {
 
 /** What the attack changed: it must be nothing. */
 function state() {
-  const { store } = cairn;
+  const store = cairn.embedded!;
   return {
     collections: store.collections.list().map((c) => c.id),
     documents: store.documents.list({ collectionId: 'secret', limit: 10 }).documents.map((d) => d.source),

@@ -38,7 +38,7 @@ const SECOND = 'The second report: the south trail is closed.';
 
 async function uploadReport(page: Page, text: string, jobsBefore: number): Promise<void> {
   await page.setInputFiles('#files', { name: 'report.txt', mimeType: 'text/plain', buffer: Buffer.from(text) });
-  await expect.poll(() => server.store.jobs.list({ limit: 50 }).length).toBe(jobsBefore + 1);
+  await expect.poll(() => server.embedded!.jobs.list({ limit: 50 }).length).toBe(jobsBefore + 1);
   await expect
     .poll(() => page.locator('.job .job-status').first().textContent(), { timeout: 20_000 })
     .toMatch(/^done · 1\/1 documents/);
@@ -73,7 +73,7 @@ describe.skipIf(!hasChromium)('uploads with the same name in the chat UI', () =>
 
     await uploadReport(page, FIRST, 2);
     expect(await listed(page)).toEqual(expected);
-    const last = server.store.jobs.list({ limit: 1 })[0];
+    const last = server.embedded!.jobs.list({ limit: 1 })[0];
     expect(last?.result).toMatchObject({ added: 0, updated: 0, unchanged: 1 });
   });
 });

@@ -49,16 +49,17 @@ function writeDocument(server: RunningServer): void {
   const id = 'doc_cairns';
   const doc = { id, collectionId: 'docs', source: 'trails.md', mime: 'text/plain', title: 'Trail guide', language: 'en' };
   const chunk = { id: `${id}:0`, ordinal: 0, text: TEXT, start: 0, end: TEXT.length, page: null, headings: [], tokenCount: 9 };
-  server.store.documents.write({ ...doc, contentHash: 'h', text: TEXT, pages: [], metadata: {}, tags: [], bytes: TEXT.length }, [
-    { ...chunk, metadata: {} },
-  ]);
+  server.embedded!.documents.write(
+    { ...doc, contentHash: 'h', text: TEXT, pages: [], metadata: {}, tags: [], bytes: TEXT.length },
+    [{ ...chunk, metadata: {} }],
+  );
 }
 
 beforeAll(async () => {
   if (!hasChromium) return;
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'cairn-widget-'));
   cairn = await startServer(testConfig(dataDir), silentLogger, createFakeRuntime(dataDir));
-  cairn.store.collections.create({ name: 'docs' });
+  cairn.embedded!.collections.create({ name: 'docs' });
   writeDocument(cairn);
   host = createServer((req, res) => {
     const page = pages()[new URL(req.url ?? '/', 'http://x').pathname];
@@ -66,10 +67,14 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
   hostPort = (host.address() as AddressInfo).port;
-  embedKey = cairn.store.apiKeys.createEmbed({ name: 'acme', collection: 'docs', origins: [`http://localhost:${hostPort}`] }).key;
+  embedKey = cairn.embedded!.apiKeys.createEmbed({
+    name: 'acme',
+    collection: 'docs',
+    origins: [`http://localhost:${hostPort}`],
+  }).key;
   // One request a minute: the second question meets the key's limit.
   const tight = { name: 'tight', collection: 'docs', origins: [`http://localhost:${hostPort}`], ratePerMinute: 1 };
-  tightKey = cairn.store.apiKeys.createEmbed(tight).key;
+  tightKey = cairn.embedded!.apiKeys.createEmbed(tight).key;
   browser = await launchChromium();
 }, 60_000);
 
@@ -143,7 +148,7 @@ describe.skipIf(!hasChromium)('the <cairn-chat> widget on a hostile page of anot
     const saved = await page.evaluate(() => Object.keys(sessionStorage).sort());
     expect(saved).toEqual([`cairn-chat:${cairn.url}|docs`, 'cairn-chat:visitor']);
     const chatId = await page.evaluate((k) => JSON.parse(sessionStorage.getItem(k) ?? '{}').chatId, saved[0] as string);
-    expect(cairn.store.chats.messages(chatId).map((m) => m.content)).toEqual([
+    expect(cairn.embedded!.chats.messages(chatId).map((m) => m.content)).toEqual([
       'Where are cairns?',
       'Cairns mark trails across open ground. [1]',
       'And what are they?',
@@ -239,7 +244,9 @@ describe.skipIf(!hasChromium)('the <cairn-chat> widget on a hostile page of anot
       { url: `${cairn.url}/v1/collections/docs/documents`, key: embedKey },
     );
     expect(result).toBe('403 EMBED_KEY_FORBIDDEN');
-    expect(cairn.store.documents.list({ collectionId: 'docs', limit: 10 }).documents.map((d) => d.source)).toEqual(['trails.md']);
+    expect(cairn.embedded!.documents.list({ collectionId: 'docs', limit: 10 }).documents.map((d) => d.source)).toEqual([
+      'trails.md',
+    ]);
     await page.close();
   });
 });
