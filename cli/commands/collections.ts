@@ -1,6 +1,11 @@
-import { CairnError } from '../../core/index.ts';
-import { openStore } from '../../store/index.ts';
+import { CairnError, type Collection } from '../../core/index.ts';
+import { createSqliteContract, openStore, type StoreContract } from '../../store/index.ts';
 import type { Command } from '../context.ts';
+
+async function withCounts(store: StoreContract, c: Collection) {
+  const [documents, chunks] = await Promise.all([store.documents.count(c.id), store.chunks.count(c.id)]);
+  return { ...c, documents, chunks };
+}
 
 export const collectionsCommand: Command = {
   name: 'collections',
@@ -9,7 +14,7 @@ export const collectionsCommand: Command = {
   options: { description: { type: 'string', description: 'description for create' } },
   async run(ctx) {
     const [action = 'list', name] = ctx.args;
-    const store = openStore({ dataDir: ctx.config.dataDir });
+    const store = createSqliteContract(openStore({ dataDir: ctx.config.dataDir }));
     try {
       const needName = (): string => {
         if (!name) throw new CairnError('USAGE', `cairn collections ${action} needs a collection name`);
@@ -17,9 +22,7 @@ export const collectionsCommand: Command = {
       };
       switch (action) {
         case 'list': {
-          const rows = store.collections
-            .list()
-            .map((c) => ({ ...c, documents: store.documents.count(c.id), chunks: store.chunks.count(c.id) }));
+          const rows = await Promise.all((await store.collections.list()).map((c) => withCounts(store, c)));
           if (ctx.json) ctx.stdout(JSON.stringify({ collections: rows }));
           else if (rows.length === 0) ctx.stdout('no collections yet; `cairn ingest <path>` creates one');
           else for (const c of rows) ctx.stdout(`${c.name}\t${c.documents} documents\t${c.chunks} chunks`);
@@ -27,18 +30,17 @@ export const collectionsCommand: Command = {
         }
         case 'create': {
           const description = typeof ctx.flags.description === 'string' ? ctx.flags.description : undefined;
-          const created = store.collections.create({ name: needName(), ...(description ? { description } : {}) });
+          const created = await store.collections.create({ name: needName(), ...(description ? { description } : {}) });
           ctx.stdout(ctx.json ? JSON.stringify({ collection: created }) : `created collection ${created.name}`);
           return 0;
         }
         case 'show': {
-          const c = store.collections.require(needName());
-          const out = { ...c, documents: store.documents.count(c.id), chunks: store.chunks.count(c.id) };
+          const out = await withCounts(store, await store.collections.require(needName()));
           ctx.stdout(ctx.json ? JSON.stringify({ collection: out }) : JSON.stringify(out, null, 2));
           return 0;
         }
         case 'delete': {
-          const deleted = store.collections.remove(needName());
+          const deleted = await store.collections.remove(needName());
           if (!deleted) throw new CairnError('COLLECTION_NOT_FOUND', `No collection named "${name}"`);
           ctx.stdout(ctx.json ? JSON.stringify({ deleted: name }) : `deleted collection ${name}`);
           return 0;
@@ -47,7 +49,7 @@ export const collectionsCommand: Command = {
           throw new CairnError('USAGE', `unknown action "${action}"; use list, create, show or delete`);
       }
     } finally {
-      store.close();
+      await store.close();
     }
   },
 };

@@ -1,5 +1,5 @@
 import { type ApiKey, CairnError, type Scope } from '../../core/index.ts';
-import { openStore, type Store } from '../../store/index.ts';
+import { createSqliteContract, openStore, type StoreContract } from '../../store/index.ts';
 import type { Command, CommandContext } from '../context.ts';
 
 const SCOPES: Scope[] = ['read', 'write', 'admin'];
@@ -54,7 +54,7 @@ function stringList(flag: string | boolean | string[] | undefined): string[] {
 }
 
 /** An embed key is public: one collection, named origins, no other scope mixed in. */
-function createKey(store: Store, name: string, flags: CommandContext['flags']) {
+async function createKey(store: StoreContract, name: string, flags: CommandContext['flags']) {
   if (flags.embed === undefined) {
     if (flags.origin !== undefined || flags.rate !== undefined) {
       throw new CairnError('USAGE', '--origin and --rate belong to embed keys: add --embed <collection>');
@@ -98,12 +98,12 @@ export const keysCommand: Command = {
   },
   async run(ctx) {
     const [action = 'list', name] = ctx.args;
-    const store = openStore({ dataDir: ctx.config.dataDir });
+    const store = createSqliteContract(openStore({ dataDir: ctx.config.dataDir }));
     try {
       switch (action) {
         case 'create': {
           if (!name) throw new CairnError('USAGE', 'cairn keys create needs a name for the key');
-          const { key, apiKey } = createKey(store, name, ctx.flags);
+          const { key, apiKey } = await createKey(store, name, ctx.flags);
           if (ctx.json) ctx.stdout(JSON.stringify({ key, apiKey }));
           else {
             ctx.stdout(key);
@@ -112,7 +112,7 @@ export const keysCommand: Command = {
           return 0;
         }
         case 'list': {
-          const keys = store.apiKeys.list();
+          const keys = await store.apiKeys.list();
           if (ctx.json) ctx.stdout(JSON.stringify({ keys }));
           else if (keys.length === 0) ctx.stdout('no API keys; the server is open on loopback only');
           else for (const key of keys) ctx.stdout(describe(key));
@@ -120,7 +120,7 @@ export const keysCommand: Command = {
         }
         case 'revoke': {
           if (!name) throw new CairnError('USAGE', 'cairn keys revoke needs a key id or name');
-          const revoked = store.apiKeys.revoke(name);
+          const revoked = await store.apiKeys.revoke(name);
           ctx.stdout(ctx.json ? JSON.stringify({ revoked }) : `revoked ${revoked.id} (${revoked.name})`);
           return 0;
         }
@@ -128,7 +128,7 @@ export const keysCommand: Command = {
           throw new CairnError('USAGE', `unknown action "${action}"; use create, list or revoke`);
       }
     } finally {
-      store.close();
+      await store.close();
     }
   },
 };
