@@ -53,6 +53,21 @@ export function createSearchBench(ctx: SearchBenchContext) {
     return report({ name, ndcg10: round(ndcg / data.queries.length), qps: Math.round(best), ...extra });
   }
 
+  /** Queries/s with `clients` queries in flight at once (PostgreSQL serves each on its own connection). */
+  async function throughput(name: string, rank: Ranker, clients: number): Promise<Row> {
+    let best = 0;
+    for (let p = 0; p < passes; p++) {
+      let next = 0;
+      const t = performance.now();
+      const worker = async () => {
+        while (next < ctx.data.queries.length) await rank(next++);
+      };
+      await Promise.all(Array.from({ length: clients }, worker));
+      best = Math.max(best, ctx.data.queries.length / ((performance.now() - t) / 1000));
+    }
+    return report({ name, qps: Math.round(best), clients });
+  }
+
   function exactTop(query: Float32Array, corpus: Map<string, Float32Array>, k: number): string[] {
     const scored: { id: string; s: number }[] = [];
     for (const [id, v] of corpus) {
@@ -102,6 +117,7 @@ export function createSearchBench(ctx: SearchBenchContext) {
       if (a.join() === b.join()) identical++;
     }
     const pgRow = await measure('postgres-bm25', data, inPg, { identicalTop10WithScores: `${identical}/${data.queries.length}` });
+    await throughput('postgres-bm25-4-clients', inPg, 4);
     await pool.query(`CREATE TABLE bench_tsv AS SELECT c.rowid, d.source,
         to_tsvector('simple', c.search_title || ' ' || c.search_text) AS simple,
         setweight(to_tsvector('english', c.search_title), 'A') || to_tsvector('english', c.search_text) AS english
@@ -170,20 +186,12 @@ export function createSearchBench(ctx: SearchBenchContext) {
       await ann.close();
     }
     const { efSearch, m, efConstruction } = config.store.pgvector;
-    await withRecall(
-      'postgres-dense-hnsw',
-      async (i) =>
-        (
-          await searchDensePg(pool, {
-            collectionId: COLLECTION,
-            modelId,
-            vector: queryVectors[i] as Float32Array,
-            k: 10,
-            efSearch,
-          })
-        ).map((h) => pgSource.get(h.id) ?? ''),
-      { m, efConstruction, efSearch },
-    );
+    const inPg: Rank10 = async (i) =>
+      (
+        await searchDensePg(pool, { collectionId: COLLECTION, modelId, vector: queryVectors[i] as Float32Array, k: 10, efSearch })
+      ).map((h) => pgSource.get(h.id) ?? '');
+    await withRecall('postgres-dense-hnsw', inPg, { m, efConstruction, efSearch });
+    await throughput('postgres-dense-hnsw-4-clients', inPg, 4);
     return rows;
   }
 

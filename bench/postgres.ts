@@ -9,7 +9,8 @@
  *  - dense recall@10 (against exact cosine) and queries/s: the embedded ANN (auto = flat at this
  *    size, and hnsw) vs pgvector HNSW; query vectors precomputed with the static embedder;
  *  - hybrid retrieval p50/p95: BM25 ∥ dense (depth 100 each) and convex fusion, per backend.
- * Queries run one at a time (the machine is shared; best of --passes passes for queries/s).
+ * Queries run one at a time (the machine is shared; best of --passes passes for queries/s); the
+ * PostgreSQL BM25 and dense rows are also run with 4 queries in flight (one connection each).
  *   npm run bench -- postgres --url postgres://user@host:port/db [--data folder] [--model folder] [--passes 3] [--keep]
  * A temporary database is created on the server --url names (dropped at the end unless --keep).
  */
