@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { isEmptyFilter } from '../filter.ts';
 import type { Ranked } from '../fusion.ts';
 import type { SearchFilter } from '../types.ts';
 import { filterCondition, SqlParams } from './filter-sql.ts';
 import { NUMERIC_INT8 } from './pg-query.ts';
-import { pgvectorSupport } from './pgvector.ts';
+import { type PgvectorSupport, pgvectorSupport } from './pgvector.ts';
 
 /**
  * Dense search inside PostgreSQL with pgvector. The vectors table has one untyped `vector` column
@@ -150,16 +151,24 @@ async function runDense(client: pg.PoolClient, shape: Shape, settings: string[])
   }
 }
 
+/**
+ * How a query runs on this server: through the HNSW index with ef_search (and an iterative scan
+ * when pgvector has them), or, for a filtered query on a pgvector without iterative scans, as an
+ * exact scan of the filtered rows (the index alone would return fewer than k of them).
+ */
+export function densePlan(support: PgvectorSupport, filter: SearchFilter | undefined, efSearch: number) {
+  const exact = !isEmptyFilter(filter) && !support.iterativeScan;
+  const settings = exact ? [] : [`SET LOCAL hnsw.ef_search = ${Math.max(1, Math.trunc(efSearch))}`];
+  if (!exact && support.iterativeScan) settings.push('SET LOCAL hnsw.iterative_scan = relaxed_order');
+  return { exact, settings };
+}
+
 /** The k nearest chunks of a collection by cosine similarity, inside the filter; ids are chunk rowids. */
 export async function searchDensePg(db: pg.Pool, query: DensePgQuery): Promise<Ranked[]> {
   checkDimensions(query.vector.length);
   if (query.k <= 0) return [];
   const support = await pgvectorSupport(db);
-  const ef = Math.max(1, Math.trunc(query.efSearch ?? DEFAULT_PGVECTOR.efSearch));
-  // The index serves a filtered query only through an iterative scan; without one, scan exactly.
-  const exact = query.filter !== undefined && !support.iterativeScan;
-  const settings = exact ? [] : [`SET LOCAL hnsw.ef_search = ${ef}`];
-  if (!exact && support.iterativeScan) settings.push('SET LOCAL hnsw.iterative_scan = relaxed_order');
+  const { exact, settings } = densePlan(support, query.filter, query.efSearch ?? DEFAULT_PGVECTOR.efSearch);
   const client = await db.connect();
   try {
     const hits = await runDense(client, { query, exact }, settings);

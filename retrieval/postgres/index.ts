@@ -3,6 +3,7 @@ export {
   createVectorIndexEnsurer,
   DEFAULT_PGVECTOR,
   type DensePgQuery,
+  densePlan,
   ensureVectorIndex,
   type PgvectorParams,
   searchDensePg,

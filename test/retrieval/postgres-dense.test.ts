@@ -4,6 +4,7 @@ import { parseConfig } from '../../core/index.ts';
 import {
   atLeast,
   createVectorIndexEnsurer,
+  densePlan,
   ensureVectorIndex,
   pgvectorSupport,
   searchDensePg,
@@ -226,6 +227,22 @@ describePostgres('dense search inside PostgreSQL (pgvector HNSW)', () => {
       k: K,
     });
     expect(hits).toEqual([]);
+  });
+});
+
+describe('dense query plan by pgvector version', () => {
+  const v080 = { version: '0.8.0', iterativeScan: true };
+  const v074 = { version: '0.7.4', iterativeScan: false };
+  it('sets ef_search and a relaxed iterative scan when pgvector has iterative scans', () => {
+    expect(densePlan(v080, { tags: ['a'] }, 100)).toEqual({
+      exact: false,
+      settings: ['SET LOCAL hnsw.ef_search = 100', 'SET LOCAL hnsw.iterative_scan = relaxed_order'],
+    });
+  });
+  it('scans the filtered rows exactly on an older pgvector, and uses the index without a filter', () => {
+    expect(densePlan(v074, { tags: ['a'] }, 100)).toEqual({ exact: true, settings: [] });
+    expect(densePlan(v074, {}, 40)).toEqual({ exact: false, settings: ['SET LOCAL hnsw.ef_search = 40'] });
+    expect(densePlan(v074, undefined, 40)).toEqual({ exact: false, settings: ['SET LOCAL hnsw.ef_search = 40'] });
   });
 });
 
