@@ -57,6 +57,9 @@ BEGIN
   FROM removed GROUP BY collection_id ORDER BY collection_id
   ON CONFLICT (collection_id, slot) DO UPDATE
     SET docs = s.docs + excluded.docs, title_len = s.title_len + excluded.title_len, body_len = s.body_len + excluded.body_len;
+  -- A deleted collection leaves no statistics behind (its row is already gone when this cascade runs).
+  DELETE FROM bm25_stats s USING (SELECT DISTINCT collection_id FROM removed) r
+  WHERE s.collection_id = r.collection_id AND NOT EXISTS (SELECT 1 FROM collections c WHERE c.id = r.collection_id);
   RETURN NULL;
 END $$;
 

@@ -34,16 +34,16 @@ function searchRows(source: Source) {
   return source.chunks.map((text) => ({ searchTitle: toSearchText(source.title), searchText: toSearchText(text) }));
 }
 
-async function ingest(db: pg.Pool, sources: Source[], live: Map<number, LexicalDoc & { doc: string }>) {
+async function ingest(db: pg.Pool, sources: Source[], live: Map<number, LexicalDoc & { doc: string }>, collectionId = C) {
   for (const source of sources) {
     const client = await db.connect();
     try {
       await client.query('BEGIN');
       const rows = searchRows(source);
-      const rowids = await insertDocument(client, { collectionId: C, ...source }, rows);
+      const rowids = await insertDocument(client, { collectionId, ...source }, rows);
       const postings = rowids.map((rowid, i) => ({
         rowid,
-        collectionId: C,
+        collectionId,
         ...(rows[i] as { searchTitle: string; searchText: string }),
       }));
       await writePostings(client, postings);
@@ -167,6 +167,19 @@ describePostgres('BM25 inside PostgreSQL', () => {
       filter: { metadata: { year: { gte: 2021 } } },
     });
     expect(recent.hits.map((h) => live.get(h.id)?.doc)).toEqual(['ocean']);
+  });
+
+  it('drops a deleted collection’s statistics with it', async () => {
+    await ingest(tdb.pool, [{ id: 'other-1', title: '', chunks: ['cat'] }], new Map(), 'other');
+    const count = async (collection: string) =>
+      Number((await tdb.pool.query('SELECT count(*) AS n FROM bm25_stats WHERE collection_id = $1', [collection])).rows[0]?.n);
+    expect(await count('other')).toBe(1);
+    await tdb.pool.query("DELETE FROM collections WHERE id = 'other'");
+    expect([
+      await count('other'),
+      (await tdb.pool.query("SELECT count(*)::int AS n FROM bm25_postings WHERE collection_id = 'other'")).rows[0]?.n,
+    ]).toEqual([0, 0]);
+    expect(await stats(tdb.pool)).toEqual(expectedStats(live));
   });
 
   it('reports a query without searchable words, and an empty collection', async () => {
