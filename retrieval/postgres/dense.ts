@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { CairnError } from '../../core/index.ts';
 import { isEmptyFilter } from '../filter.ts';
 import type { Ranked } from '../fusion.ts';
 import type { SearchFilter } from '../types.ts';
@@ -43,9 +44,10 @@ function vectorType(dimensions: number): { type: string; ops: string } {
     : { type: `vector(${dimensions})`, ops: 'vector_cosine_ops' };
 }
 
+/** pgvector's `vector` holds at most 16,000 dimensions; the count is inlined into SQL, so it must be an integer. */
 function checkDimensions(dimensions: number): void {
   if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > 16_000)
-    throw new RangeError(`invalid vector dimensions: ${dimensions}`);
+    throw new CairnError('VALIDATION', `Invalid vector dimensions: ${dimensions}`, { dimensions });
 }
 
 /** The index of one model and dimension count; its name is stable so every instance finds it. */

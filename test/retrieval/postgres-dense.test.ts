@@ -239,6 +239,14 @@ describe('dense query plan by pgvector version', () => {
       settings: ['SET LOCAL hnsw.ef_search = 100', 'SET LOCAL hnsw.iterative_scan = relaxed_order'],
     });
   });
+  it('refuses a vector whose dimension count pgvector cannot hold, with a typed error', async () => {
+    const pool = { query: async () => ({ rows: [] }) } as unknown as pg.Pool;
+    await expect(
+      searchDensePg(pool, { collectionId: 'c', modelId: 'm', vector: new Float32Array(0), k: 1 }),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
+  });
   it('scans the filtered rows exactly on an older pgvector, and uses the index without a filter', () => {
     expect(densePlan(v074, { tags: ['a'] }, 100)).toEqual({ exact: true, settings: [] });
     expect(densePlan(v074, {}, 40)).toEqual({ exact: false, settings: ['SET LOCAL hnsw.ef_search = 40'] });
