@@ -11,7 +11,7 @@ import {
 import { createAnnManager } from '../../indexer/ann/index.ts';
 import { type Availability, createModelRegistry, type Embedder, type Generator, type Reranker } from '../../models/index.ts';
 import { search, sqliteSearchDeps } from '../../retrieval/index.ts';
-import { openStore, type Store, sqliteDeps } from '../../store/index.ts';
+import { openStore, type Store, type StoreContract, sqliteDeps } from '../../store/index.ts';
 import type { Command, CommandContext } from '../context.ts';
 
 export interface AnswerModels {
@@ -27,11 +27,11 @@ export interface AnswerModels {
 export async function resolveAnswerModels(
   config: Config,
   logger: Logger,
-  store: Store,
+  store: Pick<StoreContract, 'collections'>,
   collection: string,
   roles: { retrieval: boolean } = { retrieval: true },
 ): Promise<AnswerModels> {
-  const settings = store.collections.get(collection)?.settings;
+  const settings = (await store.collections.get(collection))?.settings;
   const registry = createModelRegistry({ config, logger });
   const out: AnswerModels = {
     generator: null,
@@ -171,7 +171,8 @@ export const askCommand: Command = {
       throw new CairnError('USAGE', `--k must be a positive integer, not "${ctx.flags.k}"`);
     const retrieve = readRetrieve(ctx.flags.retrieve);
     const store = openStore({ dataDir: ctx.config.dataDir });
-    const models = await resolveAnswerModels(ctx.config, ctx.logger, store, collection);
+    const stores = sqliteDeps(store);
+    const models = await resolveAnswerModels(ctx.config, ctx.logger, stores.store, collection);
     const bound = bindSearch(ctx.config, ctx.logger, store, models);
     const controller = new AbortController();
     const onSigint = () => controller.abort();
@@ -180,7 +181,7 @@ export const askCommand: Command = {
       if (!ctx.json) for (const note of models.notes) ctx.stderr(`note: ${note}`);
       const printer = createAnswerPrinter(ctx, (text) => process.stdout.write(text));
       const result = await answer(
-        answerDeps({ ...sqliteDeps(store), config: ctx.config, logger: ctx.logger }, models, bound.search),
+        answerDeps({ ...stores, config: ctx.config, logger: ctx.logger }, models, bound.search),
         {
           collection,
           question,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { CairnError } from '../../core/index.ts';
 import { type QaEvalReport, runQaEval } from '../../generation/index.ts';
 import type { SearchMode } from '../../retrieval/index.ts';
-import { openStore } from '../../store/index.ts';
+import { createSqliteContract, openStore } from '../../store/index.ts';
 import type { CommandContext } from '../context.ts';
 import { bindSearch, resolveAnswerModels } from './ask.ts';
 
@@ -63,7 +63,7 @@ export async function runQaEvalCommand(ctx: CommandContext, file: string): Promi
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'cairn-eval-qa-'));
   const store = openStore({ file: ':memory:' });
   const config = { ...ctx.config, dataDir: scratch };
-  const models = await resolveAnswerModels(config, ctx.logger, store, 'squad-eval', {
+  const models = await resolveAnswerModels(config, ctx.logger, createSqliteContract(store), 'squad-eval', {
     retrieval: mode !== null && mode !== 'bm25',
   });
   const closers: (() => Promise<void>)[] = [];

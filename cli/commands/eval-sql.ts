@@ -28,7 +28,8 @@ export async function runSqlEvalCommand(ctx: CommandContext, file: string): Prom
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'cairn-eval-sql-'));
   const config = { ...ctx.config, dataDir: scratch };
   const store = openStore({ dataDir: scratch });
-  const models = await resolveAnswerModels(config, ctx.logger, store, 'sql-eval', { retrieval: false });
+  const stores = sqliteDeps(store);
+  const models = await resolveAnswerModels(config, ctx.logger, stores.store, 'sql-eval', { retrieval: false });
   try {
     const generator = models.generator;
     if (!generator) {
@@ -36,10 +37,7 @@ export async function runSqlEvalCommand(ctx: CommandContext, file: string): Prom
       throw new CairnError('MODEL_MISSING', `cairn eval sql measures a generator's SQL, and none is available: ${why}`);
     }
     const add = async (collection: string, files: string[]) => {
-      const summary = await ingest(
-        { ...sqliteDeps(store), config, logger: ctx.logger, embedder: null },
-        { collection, sources: files },
-      );
+      const summary = await ingest({ ...stores, config, logger: ctx.logger, embedder: null }, { collection, sources: files });
       if (summary.failed.length > 0)
         throw new CairnError('LOADER_FAILED', `could not load ${summary.failed.map((f) => f.source).join(', ')}`);
     };

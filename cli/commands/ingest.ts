@@ -1,7 +1,7 @@
 import type { Config, JobProgress, Logger } from '../../core/index.ts';
 import { type IngestSummary, ingest } from '../../indexer/index.ts';
 import { createModelRegistry, type Embedder } from '../../models/index.ts';
-import { openStore, type Store, sqliteDeps } from '../../store/index.ts';
+import { openStore, type StoreContract, sqliteDeps } from '../../store/index.ts';
 import type { Command, CommandContext } from '../context.ts';
 
 export interface ResolvedEmbedder {
@@ -18,10 +18,10 @@ export interface ResolvedEmbedder {
 export async function resolveEmbedder(
   config: Config,
   logger: Logger,
-  store: Store,
+  store: Pick<StoreContract, 'collections'>,
   collection: string,
 ): Promise<ResolvedEmbedder> {
-  const ref = store.collections.get(collection)?.settings.embedder ?? config.models.embedder;
+  const ref = (await store.collections.get(collection))?.settings.embedder ?? config.models.embedder;
   const none = (reason: string): ResolvedEmbedder => ({ embedder: null, reason, dispose: async () => undefined });
   if (!ref) return none('no embedder is configured');
   const registry = createModelRegistry({ config, logger });
@@ -81,11 +81,12 @@ export const ingestCommand: Command = {
     }
     const collection = typeof ctx.flags.collection === 'string' ? ctx.flags.collection : 'default';
     const store = openStore({ dataDir: ctx.config.dataDir });
-    const resolved = await resolveEmbedder(ctx.config, ctx.logger, store, collection);
+    const stores = sqliteDeps(store);
+    const resolved = await resolveEmbedder(ctx.config, ctx.logger, stores.store, collection);
     const bar = ctx.isTTY ? createProgressBar((t) => process.stderr.write(t), 'ingest') : null;
     try {
       const summary = await ingest(
-        { ...sqliteDeps(store), config: ctx.config, logger: ctx.logger, embedder: resolved.embedder },
+        { ...stores, config: ctx.config, logger: ctx.logger, embedder: resolved.embedder },
         {
           collection,
           sources: ctx.args,

@@ -12,11 +12,12 @@ export const reindexCommand: Command = {
   async run(ctx) {
     const collection = typeof ctx.flags.collection === 'string' ? ctx.flags.collection : 'default';
     const store = openStore({ dataDir: ctx.config.dataDir });
-    const resolved = await resolveEmbedder(ctx.config, ctx.logger, store, collection);
+    const stores = sqliteDeps(store);
+    const resolved = await resolveEmbedder(ctx.config, ctx.logger, stores.store, collection);
     try {
       if (!resolved.embedder) throw new CairnError('MODEL_MISSING', `cannot reindex: ${resolved.reason}`);
       const summary = await reindex(
-        { ...sqliteDeps(store), config: ctx.config, logger: ctx.logger, embedder: resolved.embedder },
+        { ...stores, config: ctx.config, logger: ctx.logger, embedder: resolved.embedder },
         { collection },
       );
       if (ctx.json) ctx.stdout(JSON.stringify({ collection, ...summary }));
