@@ -189,6 +189,13 @@ const jobsSchema = z.strictObject({
   retentionDays: z.number().positive().default(30),
   /** Starts of a job that never finished (it crashed the process) before it is failed instead of run again. */
   maxAttempts: z.number().int().positive().default(3),
+  /**
+   * Instances sharing PostgreSQL: a running job's lease, renewed every third of it; a job whose
+   * instance died is taken over once it runs out.
+   */
+  leaseMs: z.number().int().min(100).default(30_000),
+  /** Instances sharing PostgreSQL look for waiting jobs this often when no NOTIFY woke them. */
+  pollMs: z.number().int().min(10).default(1000),
 });
 
 /** Tables found in documents and the SQL run over them (answers and the direct SQL endpoint). */

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { CairnError, type Config, type Logger, modelsDir } from '../core/index.ts';
 import { answer } from '../generation/index.ts';
-import { createAnnManager } from '../indexer/ann/index.ts';
 import { ingest } from '../indexer/index.ts';
 import {
   createModelRegistry,
@@ -11,17 +10,11 @@ import {
   type ModelRole,
   type Reranker,
 } from '../models/index.ts';
-import {
-  createLexicalIndexCache,
-  createSqliteRetrievers,
-  type SearchRequest,
-  type SearchResult,
-  search,
-  searchCollections,
-} from '../retrieval/index.ts';
+import { type SearchRequest, type SearchResult, search, searchCollections } from '../retrieval/index.ts';
 import type { StoreContract } from '../store/contract.ts';
-import { openStore, type Store } from '../store/index.ts';
-import { createSqliteContract } from '../store/sqlite-contract.ts';
+import type { Store } from '../store/index.ts';
+import { openBackend } from './backend.ts';
+import type { SharedJobs } from './jobs/shared.ts';
 import type { ComponentStatus, Services } from './services.ts';
 
 /**
@@ -32,6 +25,8 @@ export interface Runtime {
   store: StoreContract;
   /** The embedded SQLite store behind `store` (absent on PostgreSQL). */
   embedded?: Store;
+  /** Jobs shared with the other instances of the database (PostgreSQL). */
+  shared?: SharedJobs;
   services: Services;
   uploadsDir: string;
   /** Starts loading the default models that are on disk, without waiting for them. */
@@ -57,12 +52,9 @@ export type RemoteSpanScore = (collection: string, query: string, texts: string[
 const RECHECK_MS = 30_000;
 
 export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
-  const embedded = openStore({ dataDir: config.dataDir });
-  const store = createSqliteContract(embedded);
+  const backend = await openBackend(config, logger);
+  const { store, embedded, retrievers } = backend;
   const registry = createModelRegistry({ config, logger });
-  const ann = createAnnManager({ store: embedded, dataDir: config.dataDir, config: config.index, logger });
-  const lexical = createLexicalIndexCache();
-  const retrievers = createSqliteRetrievers({ store: embedded, ann, lexical });
   const status = new Map<ModelRole, ComponentStatus>();
   const misses = new Map<string, number>();
 
@@ -123,7 +115,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
       return ingest(
         {
           store,
-          embedded,
+          ...(embedded ? { embedded } : {}),
           config,
           logger,
           embedder: await model<Embedder>('embedder', await refFor('embedder', call.collection)),
@@ -138,7 +130,11 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
       const retrieve = (request: SearchRequest) =>
         many ? searchCollections(answerSearch, many, request) : answerSearch(request);
       const spanScorer = await spanScorerFor(call.collection);
-      return answer({ store, embedded, config, generator, logger, search: retrieve, spanScorer }, call, onEvent);
+      return answer(
+        { store, ...(embedded ? { embedded } : {}), config, generator, logger, search: retrieve, spanScorer },
+        call,
+        onEvent,
+      );
     },
     async embed(collection, texts) {
       const ref = await refFor('embedder', collection);
@@ -150,16 +146,14 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
       }
       return { model: embedder.id, vectors: await embedder.embed(texts, 'passage') };
     },
-    async dropIndex(collectionId) {
-      lexical.invalidate(collectionId);
-      await ann.drop(collectionId);
-    },
-    components: async () => describeComponents(config, status),
+    dropIndex: (collectionId) => backend.dropIndex(collectionId),
+    components: async () => ({ ...describeComponents(config, status), ...backend.describe() }),
   };
 
   return {
     store,
-    embedded,
+    ...(embedded ? { embedded } : {}),
+    ...(backend.shared ? { shared: backend.shared } : {}),
     services,
     uploadsDir: path.join(config.dataDir, 'uploads'),
     warm(roles: ModelRole[] = ['embedder', 'reranker', 'generator']) {
@@ -177,9 +171,8 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
       remoteScore = remote;
     },
     async close() {
-      await ann.close();
       await registry.dispose();
-      embedded.close();
+      await backend.close();
     },
   };
 }
@@ -192,10 +185,8 @@ function describeComponents(config: Config, status: Map<ModelRole, ComponentStat
     return known.available ? known : { available: false, detail: `${known.detail} (${without})` };
   };
   return {
-    store: { available: true, detail: 'SQLite' },
     embedder: role('embedder', 'search runs BM25 only'),
     reranker: role('reranker', 'results are not reranked'),
     generator: role('generator', 'answers are extractive'),
-    ann: { available: true, detail: `vector indexes: ${config.index.kind}` },
   };
 }

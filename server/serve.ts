@@ -71,6 +71,7 @@ export async function startServer(config: Config, logger: Logger, runtime?: Runt
     ingest: rt.services.ingest,
     uploadsDir: rt.uploadsDir,
     config: config.jobs,
+    ...(rt.shared ? { shared: rt.shared } : {}),
   });
   const shutdown = new AbortController();
   const services = { ...rt.services, components: componentsWith(rt, searchPool) };
@@ -135,6 +136,8 @@ export async function startServer(config: Config, logger: Logger, runtime?: Runt
 
 /** The search workers config asks for, with answers' retrieval sent to them too; null for none. */
 function startSearchPool(config: Config, logger: Logger, rt: Runtime): SearchPool | null {
+  // Search workers read the embedded store's indexes; on PostgreSQL search runs in the database.
+  if (!rt.embedded) return null;
   const size = resolveSearchWorkers(config.server.searchWorkers);
   if (size === 0) return null;
   const pool = createSearchPool({ config, size, logger });

@@ -137,6 +137,11 @@ export function readPayload(raw: Record<string, unknown>): JobPayload {
   };
 }
 
+/** The upload files a payload names, relative to the uploads folder. */
+export function uploadFiles(payload: JobPayload): string[] {
+  return payload.sources.flatMap((s) => (s.type === 'upload' ? [s.file] : []));
+}
+
 /** The upload folders a payload names (a source dropped with its deleted document leaves its batch named). */
 function uploadBatches(payload: JobPayload): string[] {
   const fromSources = payload.sources.flatMap((s) => (s.type === 'upload' ? [s.file.split('/')[0] as string] : []));

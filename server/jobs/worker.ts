@@ -14,6 +14,7 @@ import type { Store } from '../../store/index.ts';
 import type { Metrics } from '../metrics.ts';
 import type { IngestOutcome, Services, StoredDocument } from '../services.ts';
 import { createHousekeeping, realTimers, type Timers } from './housekeeping.ts';
+import { type LeaseLoop, startLeaseLoop } from './leases.ts';
 import { createOriginalsKeeper } from './originals.ts';
 import {
   finishedPayload,
@@ -25,8 +26,10 @@ import {
   sourceHashes,
   storeUploads,
   type UploadedFile,
+  uploadFiles,
   withHashes,
 } from './payload.ts';
+import { pollJobEvents, type SharedJobs } from './shared.ts';
 
 /** What a progress event carries: progress only, never what was posted. */
 export interface JobProgressView {
@@ -81,6 +84,11 @@ export interface JobWorkerOptions {
   /** Milliseconds since the epoch (Date.now); tests move it to see old jobs pruned. */
   clock?: () => number;
   timers?: Timers;
+  /**
+   * Jobs shared with the other instances of one database (PostgreSQL): claimed under leases by
+   * whichever instance is free, instead of queued in this process.
+   */
+  shared?: SharedJobs;
 }
 
 export function progressView(job: Pick<Job, 'id' | 'status' | 'progress'>): JobProgressView {
@@ -125,6 +133,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   let cancelled: string | null = null;
   let stopping = false;
   let waiters: (() => void)[] = [];
+  let loop: LeaseLoop | null = null;
   // resume() returns once the first resumed job is under way (its ingest called) or none is left.
   let underWay: (() => void) | null = null;
   const started = () => {
@@ -186,6 +195,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     options.metrics.countJob((await store.jobs.get(id))?.status ?? 'failed');
     keepOriginals(posted);
     removeUploads(options.uploadsDir, posted);
+    if (options.shared && posted.batch) await options.shared.files.drop(posted.batch);
     await emitDone(id);
   }
 
@@ -267,11 +277,28 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       if (claim.exhausted && claim.job) await giveUp(claim.job);
       return;
     }
+    await execute(claim.job);
+  }
+
+  /** Runs a job this worker has claimed; `lost` (shared jobs) stops it when another instance took it over. */
+  async function execute(job: Job, lost?: AbortSignal): Promise<void> {
+    const id = job.id;
     const posted = readPayload(await store.jobs.payload(id));
-    emitProgress(claim.job);
+    if (options.shared) await options.shared.files.restore(options.uploadsDir, uploadFiles(posted));
+    emitProgress(job);
     current = new AbortController();
     currentId = id;
-    const outcome = await ingestJob(claim.job, posted, current.signal);
+    const controller = current;
+    const onLost = () => controller.abort(lost?.reason);
+    lost?.addEventListener('abort', onLost);
+    const outcome = await ingestJob(job, posted, current.signal);
+    lost?.removeEventListener('abort', onLost);
+    // Taken over by another instance (this one stalled past its lease): that one finishes it.
+    if (lost?.aborted) {
+      currentId = null;
+      logger.warn(`job ${id}: lease lost to another instance; left to it`);
+      return;
+    }
     // Interrupted by shutdown: back in the queue, and the next start runs it again (each document
     // is written in one transaction, so the rerun finds finished ones unchanged).
     currentId = null;
@@ -291,6 +318,11 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       cancelled = id;
       current?.abort();
       return store.jobs.require(id);
+    }
+    if (options.shared && job.status === 'running') {
+      throw new CairnError('CONFLICT', `Job ${id} is running on another instance (${job.id}); cancel it there`, {
+        status: job.status,
+      });
     }
     const at = queue.indexOf(id);
     if (at >= 0) queue.splice(at, 1);
@@ -319,6 +351,28 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     for (const resolve of done) resolve();
   }
 
+  /** Shared jobs: this instance claims whatever job is waiting, whoever accepted it. */
+  function startSharedLoop(shared: SharedJobs): LeaseLoop {
+    return startLeaseLoop({
+      leases: shared.leases,
+      owner: shared.owner,
+      leaseMs: shared.leaseMs,
+      pollMs: shared.pollMs,
+      maxAttempts: limits.maxAttempts,
+      logger,
+      subscribe: shared.subscribe,
+      run: async (job, lost) => {
+        try {
+          await execute(job, lost);
+        } catch (error) {
+          logger.error(`job ${job.id} crashed: ${(error as Error).stack ?? error}`);
+          await store.jobs.noteError(job.id, (error as Error).message ?? String(error)).catch(() => {});
+        }
+      },
+      exhausted: giveUp,
+    });
+  }
+
   const kick = () => {
     // drain() always awaits before finishing when the queue is non-empty, so `running` is cleared after this assignment.
     if (!running && !stopping && queue.length > 0) running = drain();
@@ -333,9 +387,16 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       };
       // Written before the row: a crash in between leaves files that a later start removes.
       if (input.uploads?.length) {
-        const { batch, sources } = storeUploads(options.uploadsDir, input.uploads);
+        const uploads = input.uploads;
+        const { batch, sources } = storeUploads(options.uploadsDir, uploads);
         payload.sources.push(...sources);
         payload.batch = batch;
+        // Any instance may run the job: the bytes go where all of them can read them.
+        await options.shared?.files.put(
+          sources.flatMap((source, i) =>
+            source.type === 'upload' ? [{ file: source.file, data: uploads[i]?.data ?? new Uint8Array() }] : [],
+          ),
+        );
       }
       const job = await store.jobs.create({
         kind: input.kind,
@@ -343,8 +404,13 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
         payload: { ...payload },
         hashes: sourceHashes(payload.sources),
       });
-      queue.push(job.id);
-      kick();
+      if (options.shared) {
+        loop?.wake();
+        await options.shared.notify().catch((error: Error) => logger.warn(`job ${job.id}: notify failed: ${error.message}`));
+      } else {
+        queue.push(job.id);
+        kick();
+      }
       return job;
     },
     cancel,
@@ -352,6 +418,10 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       await housekeeping.start();
       process.off('uncaughtExceptionMonitor', recordCrash);
       process.on('uncaughtExceptionMonitor', recordCrash);
+      if (options.shared) {
+        loop ??= startSharedLoop(options.shared);
+        return 0;
+      }
       const unfinished = (await store.jobs.unfinished()).filter((job) => !queue.includes(job.id));
       for (const job of unfinished) queue.push(job.id);
       if (unfinished.length > 0) logger.info(`resuming ${unfinished.length} unfinished job(s)`);
@@ -364,17 +434,22 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       return unfinished.length;
     },
     subscribe(jobId, listener) {
+      // The job may run on another instance: its events come from its row.
+      if (options.shared) return pollJobEvents(store, jobId, listener);
       events.on(jobId, listener);
       return () => events.off(jobId, listener);
     },
-    idle: () => (running ? new Promise<void>((resolve) => waiters.push(resolve)) : Promise.resolve()),
+    idle: () => {
+      if (loop) return loop.idle();
+      return running ? new Promise<void>((resolve) => waiters.push(resolve)) : Promise.resolve();
+    },
     async stop() {
       stopping = true;
       housekeeping.stop();
       process.off('uncaughtExceptionMonitor', recordCrash);
       current?.abort(new Error('server shutting down'));
-      await running;
+      await Promise.all([running, loop?.stop()]);
     },
-    depth: () => queue.length + (running ? 1 : 0),
+    depth: () => queue.length + (running || loop?.running() ? 1 : 0),
   };
 }

@@ -139,7 +139,7 @@ describe('job records', () => {
       metrics: createMetrics(),
       ingest: env.deps.services.ingest,
       uploadsDir: uploadsDir(),
-      config: { retentionDays: 1, maxAttempts: 3 },
+      config: { retentionDays: 1, maxAttempts: 3, leaseMs: 30_000, pollMs: 1000 },
       clock: () => now,
       timers: { every: () => () => {} },
     });

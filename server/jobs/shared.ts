@@ -1,0 +1,83 @@
+import { hostname } from 'node:os';
+import type pg from 'pg';
+import { randomId } from '../../core/index.ts';
+import type { StoreContract } from '../../store/contract.ts';
+import type { JobLeases } from '../../store/postgres/index.ts';
+import { createPgJobFiles, type JobFiles } from '../../store/postgres/job-files.ts';
+import { JOBS_CHANNEL, listenChannel, notifyChannel } from '../../store/postgres/notify.ts';
+import type { JobEvent } from './worker.ts';
+
+/**
+ * What a job worker needs to share its jobs with other instances of one database: leases to claim
+ * jobs with, a place for upload bytes any instance can read, and wake-ups. Absent on the embedded
+ * store, where one process owns the data folder and its jobs.
+ */
+export interface SharedJobs {
+  leases: JobLeases;
+  files: JobFiles;
+  /** This instance's name in the jobs table. */
+  owner: string;
+  leaseMs: number;
+  pollMs: number;
+  /** Tells every instance that a job is waiting. */
+  notify(): Promise<void>;
+  subscribe(wake: () => void): () => void;
+}
+
+export interface SharedJobsOptions {
+  pool: pg.Pool;
+  leases: JobLeases;
+  leaseMs?: number;
+  pollMs?: number;
+}
+
+export function createSharedJobs(options: SharedJobsOptions): SharedJobs {
+  return {
+    leases: options.leases,
+    files: createPgJobFiles(options.pool),
+    owner: `${hostname()}:${process.pid}:${randomId('')}`,
+    leaseMs: options.leaseMs ?? 30_000,
+    pollMs: options.pollMs ?? 1000,
+    notify: () => notifyChannel(options.pool, JOBS_CHANNEL),
+    subscribe(wake) {
+      const listener = listenChannel(options.pool, JOBS_CHANNEL, wake);
+      return () => void listener.close();
+    },
+  };
+}
+
+/**
+ * A job's events read from its row: on a shared database the job may run on another instance,
+ * whose progress reaches this one only through the table. Emits progress when it changes and
+ * `done` once the job has finished, then stops polling.
+ */
+export function pollJobEvents(
+  store: Pick<StoreContract, 'jobs'>,
+  jobId: string,
+  listener: (event: JobEvent) => void,
+  everyMs = 200,
+): () => void {
+  let last = '';
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const tick = async () => {
+    timer = null;
+    const job = await store.jobs.get(jobId).catch(() => null);
+    if (stopped || !job) return;
+    if (job.status !== 'queued' && job.status !== 'running') {
+      listener({ type: 'done', job });
+      return;
+    }
+    const seen = JSON.stringify([job.status, job.progress]);
+    if (seen !== last) {
+      last = seen;
+      listener({ type: 'progress', job: { id: job.id, status: job.status, progress: job.progress } });
+    }
+    if (!stopped) timer = setTimeout(tick, everyMs);
+  };
+  timer = setTimeout(tick, 0);
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
+}
