@@ -27,9 +27,20 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-function openSqliteBackend(config: Config, logger: Logger): Backend {
+export interface BackendOptions {
+  /** Embedded ANN builds: in a worker thread (the server) or in the caller's (a one-shot CLI command). */
+  annBuilds?: 'background' | 'inline';
+}
+
+function openSqliteBackend(config: Config, logger: Logger, options: BackendOptions): Backend {
   const embedded = openStore({ dataDir: config.dataDir });
-  const ann = createAnnManager({ store: embedded, dataDir: config.dataDir, config: config.index, logger });
+  const ann = createAnnManager({
+    store: embedded,
+    dataDir: config.dataDir,
+    config: config.index,
+    logger,
+    ...(options.annBuilds ? { builds: options.annBuilds } : {}),
+  });
   const lexical = createLexicalIndexCache();
   return {
     store: createSqliteContract(embedded),
@@ -57,9 +68,9 @@ function redact(url: string): string {
   return `${parsed.protocol}//${parsed.username ? `${parsed.username}@` : ''}${parsed.host}${parsed.pathname}`;
 }
 
-export async function openBackend(config: Config, logger: Logger): Promise<Backend> {
+export async function openBackend(config: Config, logger: Logger, options: BackendOptions = {}): Promise<Backend> {
   const pg = await openConfiguredPostgresStore(config);
-  if (!pg) return openSqliteBackend(config, logger);
+  if (!pg) return openSqliteBackend(config, logger, options);
   return {
     store: pg,
     retrievers: createPostgresRetrievers({ pool: pg.pool, store: pg, pgvector: config.store.pgvector, logger }),

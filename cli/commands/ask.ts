@@ -11,7 +11,8 @@ import {
 import { createAnnManager } from '../../indexer/ann/index.ts';
 import { type Availability, createModelRegistry, type Embedder, type Generator, type Reranker } from '../../models/index.ts';
 import { search, sqliteSearchDeps } from '../../retrieval/index.ts';
-import { openStore, type Store, type StoreContract, sqliteDeps } from '../../store/index.ts';
+import { openBackend } from '../../server/backend.ts';
+import type { Store, StoreContract } from '../../store/index.ts';
 import type { Command, CommandContext } from '../context.ts';
 
 export interface AnswerModels {
@@ -170,10 +171,19 @@ export const askCommand: Command = {
     if (k !== undefined && !(Number.isInteger(k) && k > 0))
       throw new CairnError('USAGE', `--k must be a positive integer, not "${ctx.flags.k}"`);
     const retrieve = readRetrieve(ctx.flags.retrieve);
-    const store = openStore({ dataDir: ctx.config.dataDir });
-    const stores = sqliteDeps(store);
-    const models = await resolveAnswerModels(ctx.config, ctx.logger, stores.store, collection);
-    const bound = bindSearch(ctx.config, ctx.logger, store, models);
+    const backend = await openBackend(ctx.config, ctx.logger, { annBuilds: 'inline' });
+    const stores = { store: backend.store, ...(backend.embedded ? { embedded: backend.embedded } : {}) };
+    const models = await resolveAnswerModels(ctx.config, ctx.logger, stores.store, collection).catch(async (error) => {
+      await backend.close();
+      throw error;
+    });
+    const bound = {
+      search: (request: Parameters<SearchFn>[0]) =>
+        search(
+          { ...stores, retrievers: backend.retrievers, config: ctx.config, embedder: models.embedder, reranker: models.reranker },
+          request,
+        ),
+    };
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
@@ -198,9 +208,8 @@ export const askCommand: Command = {
       return result.error ? 1 : 0;
     } finally {
       process.off('SIGINT', onSigint);
-      await bound.close();
       await models.dispose();
-      store.close();
+      await backend.close();
     }
   },
 };

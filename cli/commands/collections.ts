@@ -1,5 +1,6 @@
 import { CairnError, type Collection } from '../../core/index.ts';
-import { createSqliteContract, openStore, type StoreContract } from '../../store/index.ts';
+import { openBackend } from '../../server/backend.ts';
+import type { StoreContract } from '../../store/index.ts';
 import type { Command } from '../context.ts';
 
 async function withCounts(store: StoreContract, c: Collection) {
@@ -14,7 +15,8 @@ export const collectionsCommand: Command = {
   options: { description: { type: 'string', description: 'description for create' } },
   async run(ctx) {
     const [action = 'list', name] = ctx.args;
-    const store = createSqliteContract(openStore({ dataDir: ctx.config.dataDir }));
+    const backend = await openBackend(ctx.config, ctx.logger, { annBuilds: 'inline' });
+    const store = backend.store;
     try {
       const needName = (): string => {
         if (!name) throw new CairnError('USAGE', `cairn collections ${action} needs a collection name`);
@@ -49,7 +51,7 @@ export const collectionsCommand: Command = {
           throw new CairnError('USAGE', `unknown action "${action}"; use list, create, show or delete`);
       }
     } finally {
-      await store.close();
+      await backend.close();
     }
   },
 };

@@ -1,7 +1,8 @@
 import type { Config, JobProgress, Logger } from '../../core/index.ts';
 import { type IngestSummary, ingest } from '../../indexer/index.ts';
 import { createModelRegistry, type Embedder } from '../../models/index.ts';
-import { openStore, type StoreContract, sqliteDeps } from '../../store/index.ts';
+import { openBackend } from '../../server/backend.ts';
+import type { StoreContract } from '../../store/index.ts';
 import type { Command, CommandContext } from '../context.ts';
 
 export interface ResolvedEmbedder {
@@ -80,9 +81,12 @@ export const ingestCommand: Command = {
       return 2;
     }
     const collection = typeof ctx.flags.collection === 'string' ? ctx.flags.collection : 'default';
-    const store = openStore({ dataDir: ctx.config.dataDir });
-    const stores = sqliteDeps(store);
-    const resolved = await resolveEmbedder(ctx.config, ctx.logger, stores.store, collection);
+    const backend = await openBackend(ctx.config, ctx.logger, { annBuilds: 'inline' });
+    const stores = { store: backend.store, ...(backend.embedded ? { embedded: backend.embedded } : {}) };
+    const resolved = await resolveEmbedder(ctx.config, ctx.logger, stores.store, collection).catch(async (error) => {
+      await backend.close();
+      throw error;
+    });
     const bar = ctx.isTTY ? createProgressBar((t) => process.stderr.write(t), 'ingest') : null;
     try {
       const summary = await ingest(
@@ -103,7 +107,7 @@ export const ingestCommand: Command = {
       return nothingStored ? 1 : 0;
     } finally {
       await resolved.dispose();
-      store.close();
+      await backend.close();
     }
   },
 };

@@ -1,5 +1,6 @@
 import { type ApiKey, CairnError, type Scope } from '../../core/index.ts';
-import { createSqliteContract, openStore, type StoreContract } from '../../store/index.ts';
+import { openBackend } from '../../server/backend.ts';
+import type { StoreContract } from '../../store/index.ts';
 import type { Command, CommandContext } from '../context.ts';
 
 const SCOPES: Scope[] = ['read', 'write', 'admin'];
@@ -98,7 +99,8 @@ export const keysCommand: Command = {
   },
   async run(ctx) {
     const [action = 'list', name] = ctx.args;
-    const store = createSqliteContract(openStore({ dataDir: ctx.config.dataDir }));
+    const backend = await openBackend(ctx.config, ctx.logger, { annBuilds: 'inline' });
+    const store = backend.store;
     try {
       switch (action) {
         case 'create': {
@@ -128,7 +130,7 @@ export const keysCommand: Command = {
           throw new CairnError('USAGE', `unknown action "${action}"; use create, list or revoke`);
       }
     } finally {
-      await store.close();
+      await backend.close();
     }
   },
 };

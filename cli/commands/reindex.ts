@@ -1,6 +1,6 @@
 import { CairnError } from '../../core/index.ts';
 import { reindex } from '../../indexer/index.ts';
-import { openStore, sqliteDeps } from '../../store/index.ts';
+import { openBackend } from '../../server/backend.ts';
 import type { Command } from '../context.ts';
 import { resolveEmbedder } from './ingest.ts';
 
@@ -11,9 +11,12 @@ export const reindexCommand: Command = {
   options: { collection: { type: 'string', short: 'c', description: 'collection name (default "default")' } },
   async run(ctx) {
     const collection = typeof ctx.flags.collection === 'string' ? ctx.flags.collection : 'default';
-    const store = openStore({ dataDir: ctx.config.dataDir });
-    const stores = sqliteDeps(store);
-    const resolved = await resolveEmbedder(ctx.config, ctx.logger, stores.store, collection);
+    const backend = await openBackend(ctx.config, ctx.logger, { annBuilds: 'inline' });
+    const stores = { store: backend.store, ...(backend.embedded ? { embedded: backend.embedded } : {}) };
+    const resolved = await resolveEmbedder(ctx.config, ctx.logger, stores.store, collection).catch(async (error) => {
+      await backend.close();
+      throw error;
+    });
     try {
       if (!resolved.embedder) throw new CairnError('MODEL_MISSING', `cannot reindex: ${resolved.reason}`);
       const summary = await reindex(
@@ -28,7 +31,7 @@ export const reindexCommand: Command = {
       return 0;
     } finally {
       await resolved.dispose();
-      store.close();
+      await backend.close();
     }
   },
 };

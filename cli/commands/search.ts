@@ -1,15 +1,7 @@
 import { CairnError, type CollectionRetrievalSettings, type Config, type Logger, type Passage } from '../../core/index.ts';
-import { createAnnManager } from '../../indexer/ann/index.ts';
 import { createModelRegistry, type Embedder, type ModelRegistry, type Reranker } from '../../models/index.ts';
-import {
-  type MetadataCondition,
-  type SearchFilter,
-  type SearchMode,
-  type SearchResult,
-  search,
-  sqliteSearchDeps,
-} from '../../retrieval/index.ts';
-import { openStore } from '../../store/index.ts';
+import { type MetadataCondition, type SearchFilter, type SearchMode, type SearchResult, search } from '../../retrieval/index.ts';
+import { openBackend } from '../../server/backend.ts';
 import type { Command, CommandContext } from '../context.ts';
 
 export interface SearchModels {
@@ -169,28 +161,22 @@ async function runSearch(ctx: CommandContext): Promise<number> {
   const filterArgs = ctx.flags.filter;
   const filter = parseFilterArgs(Array.isArray(filterArgs) ? filterArgs : typeof filterArgs === 'string' ? [filterArgs] : []);
   readMode(ctx); // a bad --mode is a usage error before anything opens
-  const store = openStore({ dataDir: ctx.config.dataDir });
-  const ann = createAnnManager({
-    store,
-    dataDir: ctx.config.dataDir,
-    config: ctx.config.index,
-    logger: ctx.logger,
-    builds: 'inline',
-  });
+  const backend = await openBackend(ctx.config, ctx.logger, { annBuilds: 'inline' });
+  const { store } = backend;
   let models: SearchModels | null = null;
   try {
-    const collection = store.collections.require(collectionName);
+    const collection = await store.collections.require(collectionName);
     const own = collection.settings.retrieval;
     const mode = readMode(ctx, own);
     const rerank = readRerank(ctx, own);
-    const hasVectors = store.vectors.count(collection.id) > 0;
+    const hasVectors = (await store.vectors.count(collection.id)) > 0;
     models = await loadSearchModels(ctx.config, ctx.logger, {
       embedder: mode !== 'bm25' && hasVectors ? (collection.settings.embedder ?? ctx.config.models.embedder) : null,
       reranker: rerank ? (collection.settings.reranker ?? ctx.config.models.reranker) : null,
     });
     const request = { collection: collection.id, query, mode, k: readK(ctx, own), rerank, filter };
     const result = await search(
-      { ...sqliteSearchDeps({ store, ann }), config: ctx.config, embedder: models.embedder, reranker: models.reranker },
+      { store, retrievers: backend.retrievers, config: ctx.config, embedder: models.embedder, reranker: models.reranker },
       request,
     );
     result.notes = mergeNotes(models.notes, result.notes);
@@ -198,8 +184,7 @@ async function runSearch(ctx: CommandContext): Promise<number> {
     return 0;
   } finally {
     await models?.dispose();
-    await ann.close();
-    store.close();
+    await backend.close();
   }
 }
 
