@@ -108,6 +108,13 @@ function documentClauses(filter: SearchFilter, p: SqlParams): string[] {
   return where;
 }
 
+/** A condition on documents (as `d`) true for those the filter allows; null without a filter. */
+export function documentCondition(filter: SearchFilter | undefined, p: SqlParams): string | null {
+  if (!filter || isEmptyFilter(filter)) return null;
+  const where = documentClauses(filter, p);
+  return where.length === 0 ? null : where.join(' AND ');
+}
+
 /** A condition true for the chunks (rowid given as an SQL expression) the filter allows; null without a filter. */
 export function filterCondition(filter: SearchFilter | undefined, rowid: string, p: SqlParams): string | null {
   if (!filter || isEmptyFilter(filter)) return null;

@@ -3,14 +3,33 @@ import type { Logger } from '../../core/index.ts';
 import type { StoreContract } from '../../store/contract.ts';
 import { contractPassageSource } from '../passages.ts';
 import type { Retrievers } from '../retrievers.ts';
+import type { SearchFilter } from '../types.ts';
 import { searchBm25Pg } from './bm25.ts';
 import { DEFAULT_PGVECTOR, ensureVectorIndex, type PgvectorParams, searchDensePg } from './dense.ts';
+import { documentCondition, SqlParams } from './filter-sql.ts';
 
 export interface PostgresRetrieversOptions {
   pool: pg.Pool;
   store: StoreContract;
   pgvector?: PgvectorParams;
   logger?: Logger;
+}
+
+/**
+ * The empty set when a filter allows no chunk of the collection, so the search ends with the note
+ * SQLite gives ("no chunks match the filter") instead of running both retrievers for nothing;
+ * null otherwise: the filter itself goes into each retriever's query.
+ */
+async function noneMatch(pool: pg.Pool, collectionId: string, filter: SearchFilter | undefined): Promise<Set<number> | null> {
+  const p = new SqlParams([collectionId]);
+  const condition = documentCondition(filter, p);
+  if (condition === null) return null;
+  const { rows } = await pool.query<{ any: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM documents d WHERE d.collection_id = $1 AND ${condition}
+       AND EXISTS (SELECT 1 FROM chunks c WHERE c.document_id = d.id)) AS any`,
+    p.values,
+  );
+  return rows[0]?.any ? null : new Set();
 }
 
 /**
@@ -40,7 +59,7 @@ export function createPostgresRetrievers(options: PostgresRetrieversOptions): Re
   };
 
   return {
-    resolveFilter: async () => null,
+    resolveFilter: (collectionId, filter) => noneMatch(pool, collectionId, filter),
     lexical: (q) =>
       searchBm25Pg(pool, { collectionId: q.collectionId, query: q.query, k: q.k, ...(q.filter ? { filter: q.filter } : {}) }),
     async dense(collectionId, modelId) {

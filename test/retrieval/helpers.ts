@@ -2,6 +2,7 @@ import { parseConfig } from '../../core/index.ts';
 import { createFlatIndex, type VectorIndex } from '../../indexer/ann/index.ts';
 import type { Embedder, Reranker } from '../../models/index.ts';
 import type { VectorIndexSource } from '../../retrieval/index.ts';
+import type { StoreContract } from '../../store/contract.ts';
 import { type NewChunk, openStore, type Store } from '../../store/index.ts';
 
 export const config = parseConfig({});
@@ -21,14 +22,10 @@ export interface TestDoc {
   metadata?: Record<string, unknown>;
 }
 
-/** Writes a document whose text is its chunks joined by single spaces, offsets exact. */
-export function addDocument(
-  store: Store,
-  collection: string,
-  doc: TestDoc,
-  vectors?: { modelId: string; vectors: Float32Array[] },
-) {
-  store.collections.ensure({ name: collection });
+type Vectors = { modelId: string; vectors: Float32Array[] };
+
+/** What documents.write gets for a test document: its text is its chunks joined by single spaces, offsets exact. */
+function documentArgs(collection: string, doc: TestDoc, vectors?: Vectors): Parameters<Store['documents']['write']> {
   const id = `${collection}:${doc.source}`;
   let offset = 0;
   const chunks: NewChunk[] = doc.chunks.map((text, ordinal) => {
@@ -47,7 +44,7 @@ export function addDocument(
     };
   });
   const text = doc.chunks.join(' ');
-  return store.documents.write(
+  return [
     {
       id,
       collectionId: collection,
@@ -64,7 +61,19 @@ export function addDocument(
     },
     chunks,
     vectors ? { modelId: vectors.modelId, dimensions: vectors.vectors[0]?.length ?? 0, vectors: vectors.vectors } : undefined,
-  );
+  ];
+}
+
+/** Writes a document whose text is its chunks joined by single spaces, offsets exact. */
+export function addDocument(store: Store, collection: string, doc: TestDoc, vectors?: Vectors) {
+  store.collections.ensure({ name: collection });
+  return store.documents.write(...documentArgs(collection, doc, vectors));
+}
+
+/** addDocument through the store contract: the same document on either backend. */
+export async function addDocumentTo(store: StoreContract, collection: string, doc: TestDoc, vectors?: Vectors) {
+  await store.collections.ensure({ name: collection });
+  return store.documents.write(...documentArgs(collection, doc, vectors));
 }
 
 /** An exact in-memory index (the ANN room's flat index) for the retrieval tests. */
