@@ -3,7 +3,6 @@ import {
   CairnError,
   type Config,
   type Job,
-  type JobFailure,
   type JobProgress,
   type JobStatus,
   type Logger,
@@ -12,8 +11,9 @@ import {
 import type { StoreContract } from '../../store/contract.ts';
 import type { Store } from '../../store/index.ts';
 import type { Metrics } from '../metrics.ts';
-import type { IngestOutcome, Services, StoredDocument } from '../services.ts';
+import type { IngestOutcome, Services } from '../services.ts';
 import { createHousekeeping, realTimers, type Timers } from './housekeeping.ts';
+import { createProgressReporter, storedDocuments } from './job-progress.ts';
 import { type LeaseLoop, startLeaseLoop } from './leases.ts';
 import { createOriginalsKeeper } from './originals.ts';
 import {
@@ -95,21 +95,6 @@ export function progressView(job: Pick<Job, 'id' | 'status' | 'progress'>): JobP
   return { id: job.id, status: job.status, progress: job.progress };
 }
 
-/** A stored document as the pipeline takes it back, or null when it was deleted meanwhile. */
-async function storedDocument(store: StoreContract, id: string): Promise<StoredDocument | null> {
-  const doc = await store.documents.get(id);
-  if (!doc) return null;
-  const { source, text, title, mime, language, pages, metadata, contentHash } = doc;
-  return { source, text, title, mime, language, pages, metadata, contentHash };
-}
-
-/** The stored documents a job names, read ahead (materialize reads them synchronously). */
-async function storedDocuments(store: StoreContract, posted: JobPayload): Promise<Map<string, StoredDocument | null>> {
-  const ids = posted.sources.flatMap((s) => (s.type === 'document' ? [s.id] : []));
-  const docs = await Promise.all(ids.map((id) => storedDocument(store, id)));
-  return new Map(ids.map((id, i) => [id, docs[i] ?? null]));
-}
-
 /** One background worker in the server process: jobs run one at a time, in order, from the jobs table. */
 export function createJobWorker(options: JobWorkerOptions): JobWorker {
   const { store, logger } = options;
@@ -160,35 +145,13 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     if (job) events.emit(id, { type: 'done', job } satisfies JobEvent);
   };
 
-  /**
-   * Progress into the job row (at most every 250 ms, one write after another) and to event
-   * subscribers (at most every 100 ms; a job reporting progress is running). `written` resolves
-   * once every write so far is done.
-   */
-  const progressReporter = (id: string) => {
-    let lastEmit = 0;
-    let lastWrite = 0;
-    let failuresWritten = 0;
-    let writes: Promise<void> = Promise.resolve();
-    const report = (progress: JobProgress, failures: JobFailure[]) => {
-      const time = Date.now();
-      const final = progress.documentsDone >= progress.documentsTotal;
-      if (time - lastWrite >= 250 || final || failures.length !== failuresWritten) {
-        lastWrite = time;
-        failuresWritten = failures.length;
-        const snapshot = { ...progress };
-        const failed = [...failures];
-        writes = writes
-          .then(() => store.jobs.progress(id, snapshot, failed))
-          .catch((error: Error) => logger.warn(`job ${id}: progress not written: ${error.message}`));
-      }
-      if ((time - lastEmit >= 100 || final) && events.listenerCount(id) > 0) {
-        lastEmit = time;
-        emitProgress({ id, status: 'running', progress });
-      }
-    };
-    return { report, written: () => writes };
-  };
+  const progressReporter = (id: string) =>
+    createProgressReporter(id, {
+      store,
+      logger,
+      listening: () => events.listenerCount(id) > 0,
+      emit: (progress) => emitProgress({ id, status: 'running', progress }),
+    });
 
   /** Counts the finished job, removes its upload files and tells subscribers. */
   async function closeOut(id: string, posted: JobPayload): Promise<void> {
