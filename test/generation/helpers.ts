@@ -2,6 +2,7 @@ import { type Config, type Passage, parseConfig, silentLogger } from '../../core
 import type { AnswerDeps, AnswerEvent } from '../../generation/index.ts';
 import type { Completion, GeneratedToken, GenerateRequest, Generator, JsonSchema } from '../../models/types.ts';
 import type { SearchRequest, SearchResult } from '../../retrieval/index.ts';
+import type { StoreContract } from '../../store/contract.ts';
 import { openStore, type Store, sqliteDeps } from '../../store/index.ts';
 
 /** One scripted reply: a completion (text or JSON), a token stream, a failure, or a stall. */
@@ -83,19 +84,21 @@ export interface SeedDoc {
   paragraphs: string[];
 }
 
-export interface Seeded {
-  store: Store;
+export interface Seeded<S = Store> {
+  store: S;
   passages: Map<string, Passage[]>;
   /** Every chunk as a passage, by source then paragraph index. */
   passage(source: string, index: number, scores?: Passage['scores']): Passage;
   docText(source: string): string;
 }
 
-/** Seeds a new in-memory store, or the given one (a server test's). */
-export function seedStore(collection: string, docs: SeedDoc[], store: Store = openStore({ file: ':memory:' })): Seeded {
-  store.collections.create({ name: collection });
+type Write = Parameters<Store['documents']['write']>;
+
+/** What seeding writes: each document and its chunks (a paragraph each), and the Seeded view once rowids are known. */
+function seedPlan(collection: string, docs: SeedDoc[]) {
   const all = new Map<string, Passage[]>();
   const texts = new Map<string, string>();
+  const writes: [Write[0], Write[1]][] = [];
   for (const doc of docs) {
     const text = doc.paragraphs.join('\n\n');
     texts.set(doc.source, text);
@@ -116,13 +119,14 @@ export function seedStore(collection: string, docs: SeedDoc[], store: Store = op
         metadata: {},
       };
     });
-    const written = store.documents.write(
+    const title = doc.title ?? doc.source;
+    writes.push([
       {
         id,
         collectionId: collection,
         source: doc.source,
         mime: 'text/plain',
-        title: doc.title ?? doc.source,
+        title,
         language: 'en',
         contentHash: id,
         text,
@@ -132,37 +136,61 @@ export function seedStore(collection: string, docs: SeedDoc[], store: Store = op
         bytes: text.length,
       },
       chunks,
-    );
-    all.set(
-      doc.source,
-      chunks.map((c, i) => ({
-        chunkId: c.id,
-        rowid: written.chunkRowids[i] as number,
-        documentId: id,
-        source: doc.source,
-        title: doc.title ?? doc.source,
-        page: null,
-        headings: [],
-        start: c.start,
-        end: c.end,
-        text: c.text,
-        contextStart: c.start,
-        contextEnd: c.end,
-        scores: { bm25: 1 },
-        metadata: {},
-      })),
-    );
+    ]);
   }
-  return {
-    store,
-    passages: all,
-    passage(source, index, scores) {
-      const p = all.get(source)?.[index];
-      if (!p) throw new Error(`no passage ${source}#${index}`);
-      return scores ? { ...p, scores } : p;
-    },
-    docText: (source) => texts.get(source) ?? '',
+  const finish = <S>(store: S, rowids: number[][]): Seeded<S> => {
+    writes.forEach(([doc, chunks], d) => {
+      all.set(
+        doc.source,
+        chunks.map((c, i) => ({
+          chunkId: c.id,
+          rowid: rowids[d]?.[i] as number,
+          documentId: doc.id,
+          source: doc.source,
+          title: doc.title,
+          page: null,
+          headings: [],
+          start: c.start,
+          end: c.end,
+          text: c.text,
+          contextStart: c.start,
+          contextEnd: c.end,
+          scores: { bm25: 1 },
+          metadata: {},
+        })),
+      );
+    });
+    return {
+      store,
+      passages: all,
+      passage(source, index, scores) {
+        const p = all.get(source)?.[index];
+        if (!p) throw new Error(`no passage ${source}#${index}`);
+        return scores ? { ...p, scores } : p;
+      },
+      docText: (source) => texts.get(source) ?? '',
+    };
   };
+  return { writes, finish };
+}
+
+/** Seeds a new in-memory store, or the given one (a server test's). */
+export function seedStore(collection: string, docs: SeedDoc[], store: Store = openStore({ file: ':memory:' })): Seeded {
+  store.collections.create({ name: collection });
+  const plan = seedPlan(collection, docs);
+  return plan.finish(
+    store,
+    plan.writes.map(([doc, chunks]) => store.documents.write(doc, chunks).chunkRowids),
+  );
+}
+
+/** seedStore through the store contract: the same documents and passages on either backend. */
+export async function seedContract<S extends StoreContract>(collection: string, docs: SeedDoc[], store: S): Promise<Seeded<S>> {
+  await store.collections.create({ name: collection });
+  const plan = seedPlan(collection, docs);
+  const rowids: number[][] = [];
+  for (const [doc, chunks] of plan.writes) rowids.push((await store.documents.write(doc, chunks)).chunkRowids);
+  return plan.finish(store, rowids);
 }
 
 /** A search fake: answers each query from a table (or a default list) and records the requests. */
