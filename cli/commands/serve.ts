@@ -12,13 +12,19 @@ export const serveCommand: Command = {
   async run(ctx) {
     const { config, logger } = ctx;
     const server = await startServer(config, logger);
-    logger.info(`Cairn serving on ${server.url} (data folder ${config.dataDir})`);
+    const onPostgres = server.embedded === undefined;
+    const storeLine = onPostgres
+      ? `database ${(await server.components()).store?.detail ?? 'PostgreSQL'}`
+      : `data folder ${config.dataDir}`;
+    logger.info(`Cairn serving on ${server.url} (${storeLine})`);
     logger.info(`API description: ${server.url}/docs`);
     const workers = server.searchWorkers;
     logger.info(
-      workers > 0
-        ? `Searches run in ${workers} worker thread${workers === 1 ? '' : 's'} (server.searchWorkers)`
-        : "Searches run in the server's thread (server.searchWorkers is 0)",
+      onPostgres
+        ? 'Searches run inside PostgreSQL; jobs are shared with the other instances of this database'
+        : workers > 0
+          ? `Searches run in ${workers} worker thread${workers === 1 ? '' : 's'} (server.searchWorkers)`
+          : "Searches run in the server's thread (server.searchWorkers is 0)",
     );
     // Give the model checks a moment, then say what runs degraded rather than leave it to /health.
     await new Promise((resolve) => setTimeout(resolve, 50));
