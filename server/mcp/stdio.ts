@@ -45,9 +45,12 @@ export async function runMcpStdio(config: Config, logger: Logger, options: { col
     ingest: rt.services.ingest,
     uploadsDir: path.join(config.dataDir, 'uploads'),
     config: config.jobs,
+    ...(rt.shared ? { shared: rt.shared } : {}),
   });
-  // No resume(): a `cairn serve` on the same data folder may be running those jobs right now; this
-  // process runs only the jobs its own client submits (an interrupted one is resumed by the next serve).
+  // On SQLite, no resume(): a `cairn serve` on the same data folder may be running those jobs right
+  // now; this process runs only the jobs its own client submits (an interrupted one is resumed by the
+  // next serve). On PostgreSQL jobs are claimed under leases, so this process takes its share safely.
+  if (rt.shared) await jobs.resume();
   for (const name of options.collections ?? []) {
     if (!(await rt.store.collections.get(name))) logger.warn(`collection "${name}" does not exist (yet)`);
   }
@@ -64,7 +67,7 @@ export async function runMcpStdio(config: Config, logger: Logger, options: { col
     transport: new StdioServerTransport(process.stdin, out),
     onerror: (error) => logger.warn(`mcp: ${error.message}`),
   });
-  logger.info(`Cairn MCP server on stdio (data folder ${config.dataDir})`);
+  logger.info(`Cairn MCP server on stdio (${rt.embedded ? `data folder ${config.dataDir}` : 'PostgreSQL'})`);
   const reason = await untilClosed();
   logger.info(`${reason}: stopping`);
   await handle.close();
