@@ -156,6 +156,8 @@ async function prepareInput(input: RawInput, ctx: PrepareContext, emit: Emit, on
   }
   for (const loaded of result.documents) {
     await ctx.pause?.();
+    // One file can be thousands of documents (JSONL): an abort stops it here, not at its end.
+    if (ctx.signal?.aborted) return;
     const source = input.source + (loaded.part ?? '');
     const hash = loaded.contentHash ?? bytesHash;
     if (ctx.existing.get(source) === hash) {

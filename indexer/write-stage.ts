@@ -40,6 +40,8 @@ async function writeTransaction(deps: StageDeps, pending: Pending, vectors: NewV
 }
 
 async function writeDocument(deps: StageDeps, pending: Pending): Promise<void> {
+  // Nothing more after an abort: an instance that lost its job's lease to another must not write on.
+  if (deps.ctx.signal?.aborted) return;
   const { doc, chunks, outcome } = pending.prepared;
   try {
     const vectors = deps.embedder
