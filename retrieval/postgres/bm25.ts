@@ -2,15 +2,22 @@ import { type Bm25Params, DEFAULT_BM25 } from '../bm25-index.ts';
 import type { Ranked } from '../fusion.ts';
 import { analyze } from '../tokenize.ts';
 import type { SearchFilter } from '../types.ts';
+import { type Bm25Plan, type Bm25Pruning, chooseEssential, DEFAULT_PRUNING, widenEssential } from './bm25-plan.ts';
+import { exactSql, prunedSql } from './bm25-sql.ts';
 import { filterCondition, SqlParams } from './filter-sql.ts';
 import { NUMERIC_INT8, type Queryable } from './pg-query.ts';
 
+export { type Bm25Plan, type Bm25Pruning, DEFAULT_PRUNING } from './bm25-plan.ts';
+
 /**
- * BM25F inside PostgreSQL, in one query: the embedded index's formula (retrieval/bm25-index.ts)
- * over the postings of migrations/postgres/0002_search.sql, with current statistics (document
- * count and average length from bm25_stats, document frequencies counted from the postings read),
- * the filter applied inside the query, and the same float32 accumulation, so scores and order are
- * identical to a freshly built embedded index over the same chunks.
+ * BM25F inside PostgreSQL: the embedded index's formula (retrieval/bm25-index.ts) over the postings
+ * of migrations/postgres/0002_search.sql, with current statistics (document count and average
+ * length from bm25_stats, document frequencies from bm25_terms, 0004), the filter applied inside
+ * the query, and the same float32 accumulation, so scores and order are identical to a freshly
+ * built embedded index over the same chunks. A query whose terms have few postings reads them all
+ * (exactSql); one with more reads only its rarer terms' postings and looks the others up for the
+ * chunks that can still reach the top k (prunedSql, MaxScore): the same hits, at a cost that
+ * follows the rare terms rather than the collection's size.
  */
 export interface Bm25PgQuery {
   collectionId: string;
@@ -18,6 +25,10 @@ export interface Bm25PgQuery {
   k: number;
   filter?: SearchFilter;
   params?: Bm25Params;
+  /** When to prune; `{ exactBelow: Infinity }` always reads every posting. */
+  pruning?: Bm25Pruning;
+  /** Told how the query ran (benchmarks, tests). */
+  onPlan?: (plan: Bm25Plan) => void;
 }
 
 export interface Bm25PgResult {
@@ -39,47 +50,57 @@ export function queryTerms(query: string): { terms: string[]; counts: number[] }
   return { terms: [...weights.keys()], counts: [...weights.values()] };
 }
 
-/*
- * $1 collection, $2 terms, $3 their counts, $4 title weight, $5 k1, $6 b, $7 k. Each expression
- * mirrors bm25-index.ts operation for operation (float8 like JS numbers): the impact is rounded to
- * float4 as the index stores it, and the document frequency counts every posting of the term,
- * before the filter, as the embedded index's idf does. The embedded index adds contributions into
- * a float4 in query-term order; that ordered aggregate (bm25_f32_sum) costs microseconds a row, so
- * every candidate is first ranked by a plain float8 sum, and only those within 1e-4 (relative) of
- * the k-th get the exact float4 score. The two sums differ by at most (terms · 2^-24) relative
- * (≤ 1.6e-5 for 256 terms), so no chunk of the exact top k is left out.
- */
-function bm25Sql(filter: string | null): string {
-  return `WITH q AS (
-  SELECT term, qtf::float8 AS qtf, pos FROM unnest($2::text[], $3::int[]) WITH ORDINALITY AS q(term, qtf, pos)
-), stats AS (
-  SELECT coalesce(sum(docs), 0)::float8 AS n,
-         coalesce(sum(title_len), 0)::float8 * $4::float8 + coalesce(sum(body_len), 0)::float8 AS total
-  FROM bm25_stats WHERE collection_id = $1
-), norm AS (
-  SELECT n, CASE WHEN total / greatest(1::float8, n) = 0 THEN 1::float8 ELSE total / greatest(1::float8, n) END AS avgdl FROM stats
-), postings AS (
-  SELECT p.chunk_rowid, q.pos, q.qtf,
-         p.title_tf::float8 * $4::float8 + p.body_tf::float8 AS tf,
-         p.title_len::float8 * $4::float8 + p.body_len::float8 AS len,
-         count(*) OVER (PARTITION BY q.pos)::float8 AS df
-  FROM q JOIN bm25_postings p ON p.collection_id = $1 AND p.term = q.term
-), hits AS MATERIALIZED (
-  SELECT h.chunk_rowid, h.pos,
-         ln(1::float8 + (s.n - h.df + 0.5::float8) / (h.df + 0.5::float8)) * h.qtf
-         * ((h.tf * ($5::float8 + 1::float8)) / (h.tf + $5::float8 * (1::float8 - $6::float8 + ($6::float8 * h.len) / s.avgdl)))::real::float8
-         AS contribution
-  FROM postings h CROSS JOIN norm s
-  ${filter ? `WHERE ${filter}` : ''}
-), approx AS (
-  SELECT chunk_rowid, sum(contribution) AS score FROM hits GROUP BY chunk_rowid
-), finalists AS (
-  SELECT chunk_rowid FROM approx
-  WHERE score >= coalesce((SELECT score FROM approx ORDER BY score DESC OFFSET $7 - 1 LIMIT 1), 0) * (1 - 1e-4)
-)
-SELECT h.chunk_rowid AS rowid, bm25_f32_sum(h.contribution ORDER BY h.pos)::float8 AS score
-FROM hits h JOIN finalists f ON f.chunk_rowid = h.chunk_rowid
-GROUP BY h.chunk_rowid ORDER BY score DESC, rowid LIMIT $7`;
+interface Prepared {
+  query: Bm25PgQuery;
+  terms: string[];
+  counts: number[];
+  params: Bm25Params;
+}
+
+type Row = { rowid: number | null; score: number };
+
+async function run(db: Queryable, prep: Prepared, extra: unknown[], sql: (filter: string | null) => string): Promise<Row[]> {
+  const { k1, b, titleWeight } = prep.params;
+  const p = new SqlParams([prep.query.collectionId, prep.terms, prep.counts, titleWeight, k1, b, prep.query.k, ...extra]);
+  const filter = filterCondition(prep.query.filter, 'p.chunk_rowid', p);
+  const result = await db.query<Row>({ text: sql(filter), values: p.values, types: NUMERIC_INT8 });
+  return result.rows;
+}
+
+const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
+
+const toHits = (rows: Row[]): Ranked[] => rows.map((r) => ({ id: r.rowid as number, score: r.score }));
+
+/** Each term's document frequency and the collection's size, from the per-slot counters. */
+async function frequencies(db: Queryable, collectionId: string, terms: string[]): Promise<{ df: number[]; n: number }> {
+  const { rows } = await db.query<{ df: number[]; n: number }>({
+    text: `SELECT (SELECT array_agg(coalesce(d.df, 0) ORDER BY t.pos) FROM unnest($2::text[]) WITH ORDINALITY AS t(term, pos)
+             LEFT JOIN (SELECT term, sum(df)::int8 AS df FROM bm25_terms WHERE collection_id = $1 AND term = ANY($2) GROUP BY term) d
+             ON d.term = t.term) AS df,
+           (SELECT coalesce(sum(docs), 0)::int8 FROM bm25_stats WHERE collection_id = $1) AS n`,
+    values: [collectionId, terms],
+    types: NUMERIC_INT8,
+  });
+  const row = rows[0] as { df: number[]; n: number };
+  return { df: row.df.map(Number), n: row.n };
+}
+
+/** MaxScore rounds: each failed round's theta says which terms must become essential. */
+async function searchPruned(db: Queryable, prep: Prepared, df: number[], n: number): Promise<Ranked[]> {
+  const pruning = prep.query.pruning ?? DEFAULT_PRUNING;
+  let essential = chooseEssential(df, pruning.budget);
+  for (let attempt = 1; essential; attempt++) {
+    const rows = await run(db, prep, [df, essential], prunedSql);
+    const failed = rows.length === 1 && rows[0]?.rowid === null;
+    if (!failed) {
+      const postings = df.reduce((sum, d, i) => (essential?.[i] ? sum + d : sum), 0);
+      prep.query.onPlan?.({ path: 'pruned', attempts: attempt, postings, queryPostings: sum(df) });
+      return toHits(rows);
+    }
+    essential = widenEssential(essential, df, prep.counts, n, prep.params.k1, (rows[0] as Row).score);
+  }
+  prep.query.onPlan?.({ path: 'exact', attempts: 0, postings: sum(df), queryPostings: sum(df) });
+  return toHits(await run(db, prep, [], exactSql));
 }
 
 /** The k best chunks of a collection for a query, inside the filter; ids are chunk rowids. */
@@ -87,13 +108,14 @@ export async function searchBm25Pg(db: Queryable, query: Bm25PgQuery): Promise<B
   const { terms, counts } = queryTerms(query.query);
   if (terms.length === 0) return { hits: [], noTerms: true };
   if (query.k <= 0) return { hits: [], noTerms: false };
-  const { k1, b, titleWeight } = query.params ?? DEFAULT_BM25;
-  const p = new SqlParams([query.collectionId, terms, counts, titleWeight, k1, b, query.k]);
-  const filter = filterCondition(query.filter, 'h.chunk_rowid', p);
-  const result = await db.query<{ rowid: number; score: number }>({
-    text: bm25Sql(filter),
-    values: p.values,
-    types: NUMERIC_INT8,
-  });
-  return { hits: result.rows.map((r) => ({ id: r.rowid, score: r.score })), noTerms: false };
+  const prep: Prepared = { query, terms, counts, params: query.params ?? DEFAULT_BM25 };
+  const exactBelow = (query.pruning ?? DEFAULT_PRUNING).exactBelow;
+  if (exactBelow === Number.POSITIVE_INFINITY) return { hits: toHits(await run(db, prep, [], exactSql)), noTerms: false };
+  const { df, n } = await frequencies(db, query.collectionId, terms);
+  const total = sum(df);
+  if (total < exactBelow || terms.length === 1) {
+    query.onPlan?.({ path: 'exact', attempts: 0, postings: total, queryPostings: total });
+    return { hits: toHits(await run(db, prep, [], exactSql)), noTerms: false };
+  }
+  return { hits: await searchPruned(db, prep, df, n), noTerms: false };
 }
