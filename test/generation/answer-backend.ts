@@ -1,14 +1,18 @@
 import { silentLogger } from '../../core/index.ts';
 import type { AnswerDeps } from '../../generation/index.ts';
 import type { Generator } from '../../models/types.ts';
+import { createLexicalIndexCache, createSqliteRetrievers, type Retrievers, search } from '../../retrieval/index.ts';
 import type { StoreContract } from '../../store/contract.ts';
 import { createSqliteContract, openStore, type Store } from '../../store/index.ts';
+import { createExactSource } from '../retrieval/helpers.ts';
 import type { PostgresBackend } from '../retrieval/postgres-backend.ts';
 import { type SeedDoc, type Seeded, seedContract, testConfig } from './helpers.ts';
 
 /** A seeded store of one backend; `embedded` is the SQLite store itself (data tables), absent on PostgreSQL. */
 export interface SeededBackend extends Seeded<StoreContract> {
   embedded?: Store;
+  /** The backend's own retrievers over the seeded store, for answers from a real search. */
+  retrievers: Retrievers;
   close(): Promise<void>;
 }
 
@@ -25,7 +29,12 @@ export function sqliteAnswerBackend(): AnswerBackend {
     async seed(collection, docs) {
       const embedded = openStore({ file: ':memory:' });
       const seeded = await seedContract(collection, docs, createSqliteContract(embedded));
-      return { ...seeded, embedded, close: async () => embedded.close() };
+      const retrievers = createSqliteRetrievers({
+        store: embedded,
+        ann: createExactSource(embedded),
+        lexical: createLexicalIndexCache(),
+      });
+      return { ...seeded, embedded, retrievers, close: async () => embedded.close() };
     },
   };
 }
@@ -35,8 +44,8 @@ export function postgresAnswerBackend(backend: PostgresBackend): AnswerBackend {
   return {
     kind: 'postgres',
     async seed(collection, docs) {
-      const { store, close } = await backend.open();
-      return { ...(await seedContract(collection, docs, store)), close };
+      const { store, retrievers, close } = await backend.open();
+      return { ...(await seedContract(collection, docs, store)), retrievers, close };
     },
   };
 }
@@ -51,4 +60,14 @@ export function backendDeps(
 ): AnswerDeps {
   const embedded = seeded.embedded ? { embedded: seeded.embedded } : {};
   return { store: seeded.store, ...embedded, config, generator, search, logger: silentLogger, spanScorer };
+}
+
+/** The backend's own search (BM25 only: the seeded chunks have no vectors), recording its requests. */
+export function backendSearch(seeded: SeededBackend, config = testConfig()) {
+  const requests: Parameters<AnswerDeps['search']>[0][] = [];
+  const run: AnswerDeps['search'] = (request) => {
+    requests.push(request);
+    return search({ store: seeded.store, retrievers: seeded.retrievers, config, embedder: null, reranker: null }, request);
+  };
+  return { search: run, requests };
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { answer } from '../../generation/index.ts';
-import { type AnswerBackend, backendDeps as makeDeps, type SeededBackend } from './answer-backend.ts';
+import { type AnswerBackend, backendSearch, backendDeps as makeDeps, type SeededBackend } from './answer-backend.ts';
 import { collectEvents, createFakeSearch, createScriptedGenerator, testConfig, tokens } from './helpers.ts';
 
 const FRANCE = [
@@ -336,6 +336,21 @@ export function pipelineSuite(name: string, backend: () => AnswerBackend): void 
         expect([ev.types()[0], ...ev.types().slice(-2)]).toEqual(['retrieved', 'final', 'done']);
         const released = ev.events.flatMap((e) => (e.type === 'token' ? [e.text] : []));
         expect(released.join('')).toBe(result.answer);
+      });
+
+      it("answers extractively from the backend's own search over the stored chunks, citing exact sentences", async () => {
+        await setup();
+        const { search, requests } = backendSearch(seeded);
+        const result = await answer(makeDeps(seeded, null, search), { collection: 'geo', question: Q, persist: false });
+        expect(requests.map((r) => r.query)).toEqual([Q]);
+        // The context window holds both chunks, the blank line between them read as spaces (offsets unchanged).
+        expect(result.passages.map((p) => [p.marker, p.passage.source, p.passage.text])).toEqual([
+          [1, 'france.md', FRANCE.join('  ')],
+        ]);
+        expect(result.answer).toBe('Paris is the capital of France. [1]');
+        expect(result.citations.map((c) => [c.marker, c.documentId, c.start, c.end, c.quote])).toEqual([
+          [1, 'doc_france.md', 0, 31, 'Paris is the capital of France.'],
+        ]);
       });
 
       it('runs without reflection when asked, with citations from the markers', async () => {
