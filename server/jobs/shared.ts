@@ -62,8 +62,13 @@ export function pollJobEvents(
   let timer: ReturnType<typeof setTimeout> | null = null;
   const tick = async () => {
     timer = null;
-    const job = await store.jobs.get(jobId).catch(() => null);
-    if (stopped || !job) return;
+    // A failed read (the database busy or failing over) is tried again: only a deleted job ends the events.
+    const job = await store.jobs.get(jobId).catch(() => undefined);
+    if (stopped || job === null) return;
+    if (job === undefined) {
+      timer = setTimeout(tick, everyMs);
+      return;
+    }
     if (job.status !== 'queued' && job.status !== 'running') {
       listener({ type: 'done', job });
       return;

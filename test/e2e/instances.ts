@@ -125,6 +125,19 @@ export interface JobView {
 
 export const getJob = (instance: Instance, id: string) => call<JobView>(`${instance.url}/v1/jobs/${id}`);
 
+/** Follows a job's server-sent events on `instance` until the server ends the stream (after `done`). */
+export async function jobEvents(instance: Instance, id: string): Promise<{ event: string; job: JobView }[]> {
+  const response = await fetch(`${instance.url}/v1/jobs/${id}/events`);
+  if (response.status !== 200) throw new Error(`events of ${id}: ${response.status} ${await response.text()}`);
+  const events: { event: string; job: JobView }[] = [];
+  for (const block of (await response.text()).split('\n\n')) {
+    const event = /^event: (.+)$/m.exec(block)?.[1];
+    const data = /^data: (.+)$/m.exec(block)?.[1];
+    if (event && data) events.push({ event, job: JSON.parse(data) as JobView });
+  }
+  return events;
+}
+
 export interface Passage {
   text: string;
   source: string;

@@ -8,6 +8,7 @@ import {
   ingestFile,
   ingestText,
   type JobView,
+  jobEvents,
   mapLimit,
   search,
   startInstance,
@@ -249,9 +250,15 @@ describePostgres('two cairn serve instances on one PostgreSQL database', () => {
     const jsonl = bulk(lines);
     const jobId = await ingestFile(a, 'bulk', 'import.jsonl', jsonl, 'application/x-ndjson');
     const [victim, survivor] = await midJob(jobId, lines);
+    // Followed on the survivor from before the kill: events come from the row, whoever runs the job.
+    const events = jobEvents(survivor, jobId);
     expect(await victim.kill('SIGKILL')).toBe('SIGKILL');
     const killedAt = await db.query<{ at: Date }>('SELECT clock_timestamp() AS at');
     const finished = await finishedOn(survivor, jobId);
+    const seen = await events;
+    expect(seen.slice(0, -1).every((e) => e.event === 'progress' && e.job.status === 'running')).toBe(true);
+    expect(seen.length).toBeGreaterThan(2);
+    expect(seen.at(-1)).toEqual({ event: 'done', job: finished });
     expect({ status: finished.status, attempts: finished.attempts }).toEqual({ status: 'succeeded', attempts: 2 });
     const result = finished.result as NonNullable<JobView['result']>;
     // What the killed instance committed is kept (unchanged); the survivor adds the rest, one chunk a line.
