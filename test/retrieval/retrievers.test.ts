@@ -1,34 +1,36 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHashEmbedder } from '../../models/index.ts';
 import {
   contractPassageSource,
   createLexicalIndexCache,
   createSqliteRetrievers,
   type LexicalQuery,
   type Retrievers,
-  type SearchRequest,
   search,
 } from '../../retrieval/index.ts';
 import { createSqliteContract, type Store } from '../../store/index.ts';
-import { addDocument, config, createExactSource, createTestStore } from './helpers.ts';
+import { config, createExactSource, createTestStore } from './helpers.ts';
+import { embedder, request, retrieversSuite, seedGeo } from './retrievers.case.ts';
 
-const embedder = createHashEmbedder(32);
+const openSqlite = async () => {
+  const store = createTestStore();
+  return {
+    store: createSqliteContract(store),
+    retrievers: createSqliteRetrievers({ store, ann: createExactSource(store), lexical: createLexicalIndexCache() }),
+    close: async () => store.close(),
+  };
+};
 
-const DOCS = [
-  { source: 'rocks.txt', title: 'Rocks', chunks: ['Granite is an igneous rock.', 'Basalt forms from lava.', 'Chalk is soft.'] },
-  { source: 'trails.txt', title: 'Trails', chunks: ['Cairns mark trails.'] },
-];
+retrieversSuite('sqlite', () => ({ kind: 'sqlite', open: openSqlite }));
 
-describe('the Retrievers seam', () => {
+// SQLite only: the row cache and the up-front rowid set are the embedded backend's.
+describe('the Retrievers seam: the embedded row cache and resolved rowid sets', () => {
   let store: Store;
   let sqlite: Retrievers;
-  const request: SearchRequest = { collection: 'geo', query: 'granite basalt trails', mode: 'hybrid', k: 3, rerank: false };
 
   beforeEach(async () => {
     store = createTestStore();
-    for (const doc of DOCS)
-      addDocument(store, 'geo', doc, { modelId: embedder.id, vectors: await embedder.embed(doc.chunks, 'passage') });
     sqlite = createSqliteRetrievers({ store, ann: createExactSource(store), lexical: createLexicalIndexCache() });
+    await seedGeo({ store: createSqliteContract(store), retrievers: sqlite, close: async () => undefined });
   });
   afterEach(() => store.close());
 
@@ -66,23 +68,5 @@ describe('the Retrievers seam', () => {
     ]);
     const allowed = await sqlite.resolveFilter('geo', { documentIds: ['geo:trails.txt'] });
     expect([...(allowed ?? [])]).toEqual([4]);
-  });
-
-  it('says when the collection has no vectors of the model, and when the query has no searchable words', async () => {
-    expect(await sqlite.dense('geo', 'other-model')).toBeNull();
-    const dense = await sqlite.dense('geo', embedder.id);
-    const [vector] = await embedder.embed(['Cairns mark trails.'], 'query');
-    const hits = await dense?.search({
-      collectionId: 'geo',
-      allowed: null,
-      modelId: embedder.id,
-      vector: vector as Float32Array,
-      k: 1,
-    });
-    expect(hits?.map((h) => h.id)).toEqual([4]);
-    expect(await sqlite.lexical({ collectionId: 'geo', allowed: null, query: 'the of and', k: 5 })).toEqual({
-      hits: [],
-      noTerms: true,
-    });
   });
 });
