@@ -56,9 +56,8 @@ describePostgres('two cairn serve instances on one PostgreSQL database', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('cairn_instances');
-    // One first, so the second does not wait on the migration lock while the first migrates.
-    a = await startInstance({ name: 'a', databaseUrl: database.url, jobs: JOBS });
-    b = await startInstance({ name: 'b', databaseUrl: database.url, jobs: JOBS });
+    // Started together on the empty database: the migrations run once, under their advisory lock.
+    [a, b] = await Promise.all(['a', 'b'].map((name) => startInstance({ name, databaseUrl: database.url, jobs: JOBS })));
     for (const instance of [a, b]) byPid.set(String(instance.proc.pid), instance.name);
     db = new pg.Client({ connectionString: database.url });
     await db.connect();
