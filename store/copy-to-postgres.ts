@@ -1,8 +1,11 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type pg from 'pg';
 import { CairnError } from '../core/index.ts';
 import { type PostingsRow, writePostings } from '../retrieval/postgres/postings.ts';
 import type { Db } from './database.ts';
 import { blobToVector } from './documents.ts';
+import { createPgJobFiles } from './postgres/job-files.ts';
 import { inTransaction, vectorText } from './postgres/pool.ts';
 
 /**
@@ -19,6 +22,11 @@ export interface CopyOptions {
   onProgress?: (event: { table: string; done: number; total: number }) => void;
   /** Called after each committed document batch: lets a test interrupt the copy part-way. */
   afterBatch?: (documentsDone: number) => void;
+  /**
+   * The data folder's uploads folder: the bytes of unfinished jobs' uploads are copied into
+   * job_files, so whichever instance claims such a job can run it.
+   */
+  uploadsDir?: string;
 }
 
 export interface CopyReport {
@@ -29,10 +37,16 @@ export interface CopyReport {
 }
 
 /** Tables copied row for row, in foreign-key order; documents, chunks and vectors go in batches instead. */
-const SIMPLE_TABLES: { table: string; json: string[]; order: string }[] = [
+const SIMPLE_TABLES: { table: string; json: string[]; order: string; adapt?: (row: Row) => Row }[] = [
   { table: 'collections', json: ['settings'], order: 'id' },
   { table: 'api_keys', json: ['scopes', 'origins'], order: 'id' },
-  { table: 'jobs', json: ['progress', 'payload', 'result', 'failures'], order: 'created_at, id' },
+  // A job the data folder's server was running has no lease on PostgreSQL: it waits to be claimed again.
+  {
+    table: 'jobs',
+    json: ['progress', 'payload', 'result', 'failures'],
+    order: 'created_at, id',
+    adapt: (row) => (row.status === 'running' ? { ...row, status: 'queued' } : row),
+  },
   { table: 'chats', json: [], order: 'created_at, id' },
   // SQLite's implicit rowid orders messages written in the same millisecond; PostgreSQL numbers them as inserted.
   { table: 'messages', json: ['result'], order: 'rowid' },
@@ -80,7 +94,7 @@ async function copySimpleTable(source: Db, target: pg.Pool, spec: (typeof SIMPLE
     await insertRows(
       target,
       spec.table,
-      rows.slice(i, i + 500).map((row) => withJson(row, spec.json)),
+      rows.slice(i, i + 500).map((row) => withJson(spec.adapt ? spec.adapt(row) : row, spec.json)),
     );
     options.onProgress?.({ table: spec.table, done: Math.min(i + 500, rows.length), total: rows.length });
   }
@@ -178,12 +192,26 @@ async function countBoth(source: Db, target: pg.Pool): Promise<CopyReport['table
   return out;
 }
 
+/** Upload bytes of the unfinished jobs; a file already gone is left out (the job reports it missing). */
+async function copyJobFiles(source: Db, target: pg.Pool, uploadsDir: string): Promise<void> {
+  const payloads = source.prepare("SELECT payload FROM jobs WHERE status IN ('queued', 'running')").all() as {
+    payload: string;
+  }[];
+  const files = payloads.flatMap((row) => {
+    const sources = (JSON.parse(row.payload) as { sources?: { type?: string; file?: string }[] }).sources ?? [];
+    return sources.flatMap((s) => (s.type === 'upload' && typeof s.file === 'string' ? [s.file] : []));
+  });
+  const present = files.filter((file) => existsSync(path.join(uploadsDir, file)));
+  await createPgJobFiles(target).put(present.map((file) => ({ file, data: readFileSync(path.join(uploadsDir, file)) })));
+}
+
 export async function copySqliteToPostgres(source: Db, target: pg.Pool, options: CopyOptions = {}): Promise<CopyReport> {
   await checkTarget(source, target);
   const [collections, ...rest] = SIMPLE_TABLES;
   if (collections) await copySimpleTable(source, target, collections, options);
   const documents = await copyDocuments(source, target, options);
   for (const spec of rest) await copySimpleTable(source, target, spec, options);
+  if (options.uploadsDir) await copyJobFiles(source, target, options.uploadsDir);
   const tables = await countBoth(source, target);
   return { tables, documents, ok: tables.every((t) => t.source === t.target) };
 }

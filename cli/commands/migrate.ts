@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { CairnError } from '../../core/index.ts';
 import { type CopyReport, copySqliteToPostgres } from '../../store/copy-to-postgres.ts';
 import { databaseFile, openStore } from '../../store/index.ts';
@@ -52,7 +53,10 @@ export const migrateCommand: Command = {
       throw error;
     });
     try {
-      const report = await copySqliteToPostgres(source.db, target.pool, { onProgress: progressReporter(ctx) });
+      const report = await copySqliteToPostgres(source.db, target.pool, {
+        onProgress: progressReporter(ctx),
+        uploadsDir: path.join(ctx.config.dataDir, 'uploads'),
+      });
       if (ctx.json) ctx.stdout(JSON.stringify(report));
       else for (const line of describe(report)) ctx.stdout(line);
       return report.ok ? 0 : 1;

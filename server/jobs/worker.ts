@@ -259,7 +259,11 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     // Taken over by another instance (this one stalled past its lease): that one finishes it.
     if (lost?.aborted) {
       currentId = null;
-      logger.warn(`job ${id}: lease lost to another instance; left to it`);
+      // Cancelled on another instance (the row is finished), or taken over by one (this instance
+      // stalled past its lease): either way this one writes nothing more of it.
+      const now = await store.jobs.get(id);
+      if (now && now.status !== 'queued' && now.status !== 'running') await closeOut(id, posted);
+      else logger.warn(`job ${id}: lease lost to another instance; left to it`);
       return;
     }
     // Interrupted by shutdown: back in the queue, and the next start runs it again (each document
@@ -267,8 +271,12 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     currentId = null;
     if (stopping && cancelled !== id) {
       await store.jobs.requeue(id);
+      // Another instance can take it now rather than at its next poll.
+      await options.shared?.notify().catch(() => {});
       return;
     }
+    // Cancelled on another instance after this one's last heartbeat: it ends cancelled, not succeeded.
+    if (options.shared && (await store.jobs.get(id))?.status === 'cancelled') cancelled = id;
     await settle(id, posted, outcome);
   }
 
@@ -283,9 +291,10 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       return store.jobs.require(id);
     }
     if (options.shared && job.status === 'running') {
-      throw new CairnError('CONFLICT', `Job ${id} is running on another instance (${job.id}); cancel it there`, {
-        status: job.status,
-      });
+      // Another instance runs it: the row says cancelled now, and that instance's next heartbeat
+      // (within a third of the lease) finds the job no longer its own and stops at the next
+      // document; what it wrote so far stays, as with a local cancel.
+      return store.jobs.finish(id, { status: 'cancelled' });
     }
     const at = queue.indexOf(id);
     if (at >= 0) queue.splice(at, 1);

@@ -57,7 +57,8 @@ describePostgres('two cairn serve instances on one PostgreSQL database', () => {
   beforeAll(async () => {
     database = await createTestDatabase('cairn_instances');
     // Started together on the empty database: the migrations run once, under their advisory lock.
-    [a, b] = await Promise.all(['a', 'b'].map((name) => startInstance({ name, databaseUrl: database.url, jobs: JOBS })));
+    const [first, second] = ['a', 'b'].map((name) => startInstance({ name, databaseUrl: database.url, jobs: JOBS }));
+    [a, b] = await Promise.all([first as Promise<Instance>, second as Promise<Instance>]);
     for (const instance of [a, b]) byPid.set(String(instance.proc.pid), instance.name);
     db = new pg.Client({ connectionString: database.url });
     await db.connect();

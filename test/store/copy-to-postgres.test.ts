@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildBm25Index } from '../../retrieval/bm25-index.ts';
 import { searchBm25Pg } from '../../retrieval/postgres/index.ts';
@@ -40,6 +42,13 @@ function buildSource(): Store {
   const embed = store.apiKeys.createEmbed({ name: 'site', collection: 'scifact', origins: ['https://a.example'] });
   store.apiKeys.claimChat(chat.id, embed.apiKey.id, 'visitor-1');
   store.jobs.create({ kind: 'ingest', collectionId: collection.id });
+  // A job the data folder's server was running when it stopped, with an upload still waiting.
+  const running = store.jobs.create({
+    kind: 'ingest',
+    collectionId: collection.id,
+    payload: { sources: [{ type: 'upload', file: 'up_1/0.bin', name: 'note.txt' }], batch: 'up_1' },
+  });
+  store.jobs.claim(running.id, 3);
   store.idempotency.remember('open', 'key-1', 'scifact', 'job_x');
   store.db
     .prepare("INSERT INTO message_feedback (message_id, chat_id, rating, comment, created_at) VALUES (?, ?, 'up', NULL, ?)")
@@ -51,15 +60,20 @@ describePostgres('cairn migrate: data folder → PostgreSQL', () => {
   let source: Store;
   let target: PostgresStore;
   let drop: () => Promise<void>;
+  let uploadsDir: string;
 
   beforeAll(async () => {
     source = buildSource();
+    uploadsDir = mkdtempSync(path.join(tmpdir(), 'cairn-copy-uploads-'));
+    mkdirSync(path.join(uploadsDir, 'up_1'));
+    writeFileSync(path.join(uploadsDir, 'up_1/0.bin'), 'bytes waiting for a job');
     const database = await createTestDatabase('cairn_copy');
     drop = database.drop;
     target = await openPostgresStore({ url: database.url, poolSize: 4 });
   });
   afterAll(async () => {
     source?.close();
+    rmSync(uploadsDir, { recursive: true, force: true });
     await target?.close();
     await drop?.();
   });
@@ -76,7 +90,7 @@ describePostgres('cairn migrate: data folder → PostgreSQL', () => {
     const partial = await target.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM documents');
     expect(partial.rows[0]?.n).toBe(100);
 
-    const report = await copySqliteToPostgres(source.db, target.pool, { batchDocuments: 50 });
+    const report = await copySqliteToPostgres(source.db, target.pool, { batchDocuments: 50, uploadsDir });
     expect(report.documents).toEqual({ copied: 200, alreadyThere: 100 });
     expect(report.ok).toBe(true);
     const counts = Object.fromEntries(report.tables.map((t) => [t.table, t.target]));
@@ -86,7 +100,7 @@ describePostgres('cairn migrate: data folder → PostgreSQL', () => {
       chunks: source.db.prepare('SELECT count(*) AS n FROM chunks').pluck().get(),
       vectors: source.db.prepare('SELECT count(*) AS n FROM vectors').pluck().get(),
       api_keys: 2,
-      jobs: 1,
+      jobs: 2,
       chats: 1,
       messages: 2,
       message_sources: 0,
@@ -94,6 +108,15 @@ describePostgres('cairn migrate: data folder → PostgreSQL', () => {
       message_feedback: 1,
       idempotency_keys: 1,
     });
+  });
+
+  it('a job the data folder was running waits to be claimed again, with its upload bytes in job_files', async () => {
+    const jobs = await target.pool.query<{ status: string; owner: string | null }>(
+      "SELECT status, owner FROM jobs WHERE payload->>'batch' = 'up_1'",
+    );
+    expect(jobs.rows).toEqual([{ status: 'queued', owner: null }]);
+    const files = await target.pool.query<{ file: string; data: Buffer }>('SELECT file, data FROM job_files');
+    expect(files.rows.map((r) => [r.file, r.data.toString()])).toEqual([['up_1/0.bin', 'bytes waiting for a job']]);
   });
 
   it('BM25 on PostgreSQL ranks every query exactly as the data folder did, and documents read back the same', async () => {
