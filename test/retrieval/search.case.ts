@@ -173,6 +173,37 @@ export function searchSuite(name: string, backend: () => SearchBackend): void {
       expect(await errorCode(run({ collection: 'nope' }))).toBe('COLLECTION_NOT_FOUND');
     });
 
+    it('finds what was just written, replaced and removed, by BM25 and dense, and nothing of another collection', async () => {
+      const texts = (mode: 'bm25' | 'dense', query: string) =>
+        run({ query, mode, k: 1, rerank: false, contextWindow: 0 }).then((r) => r.passages.map((p) => p.text));
+      const write = async (collection: string, source: string, chunk: string) =>
+        addDocumentTo(
+          store,
+          collection,
+          { source, chunks: [chunk] },
+          { modelId: embedder.id, vectors: await embedder.embed([chunk], 'passage') },
+        );
+      // The nearest passage to the okapi sentence before it is written is where dense search goes back to once it is removed.
+      const nearestBefore = await texts('dense', 'An okapi is shy.');
+      expect(nearestBefore).toHaveLength(1);
+      expect(await texts('bm25', 'zebra')).toEqual([]);
+      await write('kb', 'zoo.txt', 'A zebra has stripes.');
+      expect([await texts('bm25', 'zebra'), await texts('dense', 'A zebra has stripes.')]).toEqual([
+        ['A zebra has stripes.'],
+        ['A zebra has stripes.'],
+      ]);
+      await write('kb', 'zoo.txt', 'An okapi is shy.');
+      expect(await texts('bm25', 'zebra')).toEqual([]);
+      expect([await texts('bm25', 'okapi'), await texts('dense', 'An okapi is shy.')]).toEqual([
+        ['An okapi is shy.'],
+        ['An okapi is shy.'],
+      ]);
+      await store.documents.remove('kb:zoo.txt');
+      expect([await texts('bm25', 'okapi'), await texts('dense', 'An okapi is shy.')]).toEqual([[], nearestBefore]);
+      await write('other', 'x.txt', 'zebra');
+      expect(await texts('bm25', 'zebra')).toEqual([]);
+    });
+
     it('truncates a 10,000-character query with a note', async () => {
       const query = `cats ${'purr '.repeat(2000)}`;
       expect(query.length).toBeGreaterThanOrEqual(10_000);
