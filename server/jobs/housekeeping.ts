@@ -3,6 +3,7 @@ import type { Logger } from '../../core/index.ts';
 import type { StoreContract } from '../../store/contract.ts';
 import type { Store } from '../../store/index.ts';
 import { createOriginals, originalsDir } from '../../store/originals.ts';
+import type { JobFiles } from '../../store/postgres/job-files.ts';
 import { readPayload, sweepUploads } from './payload.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -34,6 +35,8 @@ export interface HousekeepingOptions {
   /** Milliseconds since the epoch, as Date.now. */
   clock: () => number;
   timers: Timers;
+  /** Shared upload bytes (PostgreSQL): those no unfinished job needs are deleted like orphan files. */
+  jobFiles?: Pick<JobFiles, 'prune'>;
 }
 
 /**
@@ -55,6 +58,8 @@ export function createHousekeeping(options: HousekeepingOptions) {
     const embedded = options.embedded;
     const originals = embedded ? createOriginals(embedded.db, originalsDir(path.dirname(options.uploadsDir))).prune() : [];
     if (originals.length > 0) logger.info(`removed ${originals.length} original file(s) no document names`);
+    const shared = (await options.jobFiles?.prune(new Date(options.clock() - ORPHAN_GRACE_MS).toISOString())) ?? 0;
+    if (shared > 0) logger.info(`removed ${shared} shared upload(s) no job needs`);
     return { pruned, orphans };
   }
 

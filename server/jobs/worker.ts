@@ -107,6 +107,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     retentionDays: limits.retentionDays,
     clock: options.clock ?? Date.now,
     timers: options.timers ?? realTimers,
+    ...(options.shared ? { jobFiles: options.shared.files } : {}),
   });
   const keepOriginals = options.embedded ? createOriginalsKeeper(options.embedded, options.uploadsDir) : () => {};
   const events = new EventEmitter();

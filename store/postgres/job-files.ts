@@ -11,6 +11,11 @@ export interface JobFiles {
   restore(uploadsDir: string, files: string[]): Promise<number>;
   /** Forgets a finished job's uploads. */
   drop(batch: string): Promise<void>;
+  /**
+   * Deletes bytes written before `before` (ISO time) that no unfinished job names: left by an
+   * instance that died between storing them and writing the job, or between finishing and dropping.
+   */
+  prune(before: string): Promise<number>;
 }
 
 const batchOf = (file: string): string => file.split('/')[0] ?? file;
@@ -44,6 +49,14 @@ export function createPgJobFiles(pool: pg.Pool): JobFiles {
     },
     async drop(batch) {
       await pool.query('DELETE FROM job_files WHERE batch = $1', [batch]);
+    },
+    async prune(before) {
+      const { rowCount } = await pool.query(
+        `DELETE FROM job_files f WHERE f.created_at < $1 AND NOT EXISTS (
+           SELECT 1 FROM jobs j WHERE j.status IN ('queued', 'running') AND j.payload->>'batch' = f.batch)`,
+        [before],
+      );
+      return rowCount ?? 0;
     },
   };
 }

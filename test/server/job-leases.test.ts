@@ -142,6 +142,22 @@ describePostgres('jobs shared by instances (PostgreSQL leases)', () => {
     expect(waited).toBeLessThan(1000);
   });
 
+  it('bytes no unfinished job names are pruned once old enough; a waiting job’s bytes are kept', async () => {
+    const files = createPgJobFiles(store.pool);
+    await store.pool.query('DELETE FROM job_files');
+    await files.put([
+      { file: 'up_orphan/0.bin', data: new Uint8Array([1]) },
+      { file: 'up_waiting/0.bin', data: new Uint8Array([2]) },
+    ]);
+    const waiting = await store.jobs.create({ kind: 'ingest', payload: { sources: [], batch: 'up_waiting' } });
+    expect(await files.prune('2000-01-01T00:00:00.000Z')).toBe(0);
+    expect(await files.prune('2999-01-01T00:00:00.000Z')).toBe(1);
+    const left = await store.pool.query<{ file: string }>('SELECT file FROM job_files ORDER BY file');
+    expect(left.rows.map((r) => r.file)).toEqual(['up_waiting/0.bin']);
+    await store.jobs.finish(waiting.id, { status: 'succeeded' });
+    expect(await files.prune('2999-01-01T00:00:00.000Z')).toBe(1);
+  });
+
   it('upload bytes accepted by one instance are restored into another instance’s uploads folder', async () => {
     const files = createPgJobFiles(store.pool);
     const there = mkdtempSync(path.join(tmpdir(), 'cairn-uploads-'));
