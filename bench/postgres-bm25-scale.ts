@@ -10,8 +10,10 @@
  * words swapped in per chunk), written in transactions of 2,000 chunks through writePostings (so
  * the bm25_terms triggers run as in the store). Queries: SQuAD questions, k = 10, one at a time;
  * best of --passes passes per path, the paths alternating. Every pruned top 10 is compared with
- * the exact one (ids and scores). A temporary database is created and dropped unless --keep;
- * --reuse <database url> measures a database that an earlier --keep run loaded.
+ * the exact one (ids and scores). Then the write cost of bm25_terms: 20,000 chunks written without
+ * and with its trigger. A temporary database is created and dropped unless --keep;
+ * --reuse <database url> measures a database that an earlier --keep run loaded; --budget, --leaders
+ * and --exact-below override DEFAULT_PRUNING (retrieval/postgres/bm25-plan.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -20,7 +22,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createRandom } from '../indexer/ann/kmeans.ts';
-import { type Bm25Plan, type Bm25Pruning, searchBm25Pg } from '../retrieval/postgres/bm25.ts';
+import { type Bm25Plan, type Bm25Pruning, DEFAULT_PRUNING, searchBm25Pg } from '../retrieval/postgres/bm25.ts';
 import { writePostings } from '../retrieval/postgres/index.ts';
 import { migratePostgres } from '../store/postgres/migrate.ts';
 
@@ -34,6 +36,9 @@ const { values: flags } = parseArgs({
     squad: { type: 'string', default: path.resolve(ROOT, '../shared/eval/squad/dev-v1.1.json') },
     keep: { type: 'boolean', default: false },
     reuse: { type: 'string' },
+    budget: { type: 'string' },
+    leaders: { type: 'string' },
+    'exact-below': { type: 'string' },
   },
 });
 if (!flags.url) {
@@ -45,7 +50,12 @@ const round = (x: number, p = 2) => Math.round(x * 10 ** p) / 10 ** p;
 const COLLECTION = 'scale';
 const PER_TX = 2_000;
 const PER_DOC = 100;
-const EXACT: Bm25Pruning = { exactBelow: Number.POSITIVE_INFINITY, budget: 0 };
+const PRUNING: Bm25Pruning = {
+  exactBelow: Number(flags['exact-below'] ?? DEFAULT_PRUNING.exactBelow),
+  budget: Number(flags.budget ?? DEFAULT_PRUNING.budget),
+  leaders: Number(flags.leaders ?? DEFAULT_PRUNING.leaders),
+};
+const EXACT: Bm25Pruning = { exactBelow: Number.POSITIVE_INFINITY, budget: 0, leaders: 0 };
 
 interface Squad {
   data: { paragraphs: { context: string; qas: { question: string }[] }[] }[];
@@ -103,20 +113,20 @@ const INSERT_CHUNKS = `INSERT INTO chunks (id, document_id, collection_id, ordin
   RETURNING rowid`;
 
 /** One transaction: PER_TX chunks in documents of PER_DOC, their postings through writePostings. */
-async function writeBatch(client: pg.PoolClient, from: number, texts: string[]): Promise<void> {
+async function writeBatch(client: pg.PoolClient, from: number, texts: string[], collection = COLLECTION): Promise<void> {
   const now = new Date().toISOString();
-  const docOf = (j: number) => `doc-${Math.floor((from + j) / PER_DOC)}`;
+  const docOf = (j: number) => `${collection}-doc-${Math.floor((from + j) / PER_DOC)}`;
   await client.query('BEGIN');
-  await client.query(INSERT_DOCS, [[...new Set(texts.map((_, j) => docOf(j)))], COLLECTION, now]);
+  await client.query(INSERT_DOCS, [[...new Set(texts.map((_, j) => docOf(j)))], collection, now]);
   const { rows } = await client.query<{ rowid: string }>(INSERT_CHUNKS, [
-    texts.map((_, j) => `c-${from + j}`),
+    texts.map((_, j) => `${collection}-c-${from + j}`),
     texts.map((_, j) => docOf(j)),
     texts,
-    COLLECTION,
+    collection,
   ]);
   const postings = rows.map((r, j) => ({
     rowid: Number(r.rowid),
-    collectionId: COLLECTION,
+    collectionId: collection,
     searchTitle: '',
     searchText: texts[j] as string,
   }));
@@ -140,6 +150,35 @@ async function load(pool: pg.Pool, data: Corpus, chunks: number): Promise<number
     client.release();
   }
   return chunks / ((performance.now() - started) / 1000);
+}
+
+/*
+ * What bm25_terms costs the write path: the same chunks written into a scratch collection with
+ * the postings' insert trigger disabled, then enabled (the collection deleted after each).
+ */
+async function writeCost(pool: pg.Pool, data: Corpus, chunks: number) {
+  const rates: Record<string, number> = {};
+  const client = await pool.connect();
+  try {
+    for (const mode of ['without', 'with'] as const) {
+      const collection = `writes-${mode}`;
+      const now = new Date().toISOString();
+      await client.query('INSERT INTO collections (id, name, created_at, updated_at) VALUES ($1, $1, $2, $2)', [collection, now]);
+      if (mode === 'without') await client.query('ALTER TABLE bm25_postings DISABLE TRIGGER bm25_postings_insert');
+      const random = createRandom(2);
+      const started = performance.now();
+      for (let from = 0; from < chunks; from += PER_TX) {
+        const texts = Array.from({ length: Math.min(PER_TX, chunks - from) }, (_, j) => chunkText(from + j, data, random));
+        await writeBatch(client, from, texts, collection);
+      }
+      rates[`${mode}Terms`] = round(chunks / ((performance.now() - started) / 1000), 0);
+      await client.query('ALTER TABLE bm25_postings ENABLE TRIGGER bm25_postings_insert');
+      await client.query('DELETE FROM collections WHERE id = $1', [collection]);
+    }
+  } finally {
+    client.release();
+  }
+  return { chunks, chunksPerSecond: rates };
 }
 
 type Top = { id: number; score: number }[];
@@ -166,7 +205,7 @@ async function measure(pool: pg.Pool, questions: string[], passes: number) {
   for (let p = 0; p < passes; p++) {
     const exact = await pass(pool, questions, EXACT, []);
     plans = [];
-    const pruned = await pass(pool, questions, null, plans);
+    const pruned = await pass(pool, questions, PRUNING, plans);
     log(`pass ${p + 1}: exact ${round(exact.qps)} q/s, pruned ${round(pruned.qps)} q/s`);
     exactQps = Math.max(exactQps, exact.qps);
     prunedQps = Math.max(prunedQps, pruned.qps);
@@ -207,6 +246,7 @@ async function main() {
       `SELECT (SELECT count(*) FROM bm25_postings) AS postings, (SELECT count(*) FROM bm25_terms) AS terms`,
     );
     const m = await measure(pool, questions, Math.max(1, Number(flags.passes)));
+    const writes = flags.reuse ? null : await writeCost(pool, data, Math.min(chunks, 20_000));
     const result = {
       bench: 'postgres-bm25-scale',
       chunks,
@@ -215,11 +255,13 @@ async function main() {
       loadChunksPerSecond: round(rate, 0),
       queries: questions.length,
       k: 10,
+      pruning: PRUNING,
       exactQps: round(m.exactQps),
       prunedQps: round(m.prunedQps),
       ratio: round(m.prunedQps / m.exactQps),
       identicalTop10: m.identical,
       ...planSummary(m.plans),
+      writeCost: writes,
       loadavg: round(loadavg()[0] ?? 0),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -87,6 +87,34 @@ export function createSearchBench(ctx: SearchBenchContext) {
 
   type Rank10 = (i: number) => Promise<string[]>;
 
+  /*
+   * The pruned path (MaxScore over bm25_terms, retrieval/postgres/bm25.ts) forced on every query:
+   * at SciFact's size most queries read few enough postings for the exact path, so the row shows
+   * what pruning does to quality (nothing: its hits are the exact query's) and to speed here.
+   */
+  async function prunedRow(
+    data: BeirData,
+    index: ReturnType<typeof buildBm25Index>,
+    pool: pg.Pool,
+    sqliteSource: Map<number, string>,
+    pgSource: Map<number, string>,
+  ) {
+    const pruning = { exactBelow: 0, budget: 1_000, leaders: 100 };
+    const search = (text: string) => searchBm25Pg(pool, { collectionId: COLLECTION, query: text, k: 10, pruning });
+    const rank: Rank10 = async (i) =>
+      (await search((data.queries[i] as { text: string }).text)).hits.map((h) => pgSource.get(h.id) ?? '');
+    let identical = 0;
+    for (const q of data.queries) {
+      const a = index.search(q.text, 10).map((h) => `${sqliteSource.get(h.rowid)}:${h.score}`);
+      const b = (await search(q.text)).hits.map((h) => `${pgSource.get(h.id)}:${h.score}`);
+      if (a.join() === b.join()) identical++;
+    }
+    await measure('postgres-bm25-pruned', data, rank, {
+      pruning,
+      identicalTop10WithScores: `${identical}/${data.queries.length}`,
+    });
+  }
+
   async function lexicalRows(
     data: BeirData,
     sqlite: SqliteStore,
@@ -117,6 +145,7 @@ export function createSearchBench(ctx: SearchBenchContext) {
       if (a.join() === b.join()) identical++;
     }
     const pgRow = await measure('postgres-bm25', data, inPg, { identicalTop10WithScores: `${identical}/${data.queries.length}` });
+    await prunedRow(data, index, pool, sqliteSource, pgSource);
     await throughput('postgres-bm25-4-clients', inPg, 4);
     await pool.query(`CREATE TABLE bench_tsv AS SELECT c.rowid, d.source,
         to_tsvector('simple', c.search_title || ' ' || c.search_text) AS simple,

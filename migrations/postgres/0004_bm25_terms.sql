@@ -2,9 +2,9 @@
 -- BM25 query learns its terms' idf (and which terms are rare) from a few rows instead of counting
 -- every posting (retrieval/postgres/bm25-pruned.ts). Spread over 8 slots chosen by backend pid,
 -- as bm25_stats is: concurrent writers rarely update the same row, a query sums at most 8 rows a
--- term. A slot row is updated in the transaction that inserts the chunk's bm25_docs row first, which
--- already holds that collection's bm25_stats row of the same slot, so two writers of one slot and
--- collection take their term rows one after the other, in term order within a statement.
+-- term. Before its term rows a trigger locks the collection's bm25_stats row of the same slot (an
+-- insert already holds it: writePostings inserts bm25_docs first), so two transactions of one slot
+-- and collection, inserting or deleting, take the term rows one after the other and never deadlock.
 CREATE TABLE bm25_terms (
   collection_id text NOT NULL,
   term          text NOT NULL,
@@ -15,6 +15,8 @@ CREATE TABLE bm25_terms (
 
 CREATE FUNCTION bm25_postings_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  PERFORM 1 FROM bm25_stats s WHERE s.slot = pg_backend_pid() % 8
+    AND s.collection_id IN (SELECT DISTINCT collection_id FROM added) ORDER BY s.collection_id FOR UPDATE;
   INSERT INTO bm25_terms AS t (collection_id, term, slot, df)
   SELECT collection_id, term, pg_backend_pid() % 8, count(*)
   FROM added GROUP BY collection_id, term ORDER BY collection_id, term
@@ -24,6 +26,8 @@ END $$;
 
 CREATE FUNCTION bm25_postings_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  PERFORM 1 FROM bm25_stats s WHERE s.slot = pg_backend_pid() % 8
+    AND s.collection_id IN (SELECT DISTINCT collection_id FROM removed) ORDER BY s.collection_id FOR UPDATE;
   INSERT INTO bm25_terms AS t (collection_id, term, slot, df)
   SELECT collection_id, term, pg_backend_pid() % 8, -count(*)
   FROM removed GROUP BY collection_id, term ORDER BY collection_id, term

@@ -7,6 +7,8 @@ export interface Bm25Pruning {
   exactBelow: number;
   /** The first round reads the rarest terms' postings up to this many (at least one term). */
   budget: number;
+  /** Candidates scored in full to set theta (at least k). */
+  leaders: number;
 }
 
 /** How a query ran: every posting, or the essential terms' postings after `attempts` rounds. */
@@ -23,7 +25,7 @@ export interface Bm25Plan {
  * Measured at 200k chunks (bench/postgres-bm25-scale.ts): below a few thousand postings the one
  * exact query is as fast as the lookup of document frequencies plus a pruned query.
  */
-export const DEFAULT_PRUNING: Bm25Pruning = { exactBelow: 5_000, budget: 5_000 };
+export const DEFAULT_PRUNING: Bm25Pruning = { exactBelow: 5_000, budget: 5_000, leaders: 100 };
 
 /** Term positions from rarest to most common (ties in query order). */
 function byRarity(df: number[]): number[] {

@@ -90,7 +90,7 @@ async function searchPruned(db: Queryable, prep: Prepared, df: number[], n: numb
   const pruning = prep.query.pruning ?? DEFAULT_PRUNING;
   let essential = chooseEssential(df, pruning.budget);
   for (let attempt = 1; essential; attempt++) {
-    const rows = await run(db, prep, [df, essential], prunedSql);
+    const rows = await run(db, prep, [df, essential, Math.max(pruning.leaders, prep.query.k)], prunedSql);
     const failed = rows.length === 1 && rows[0]?.rowid === null;
     if (!failed) {
       const postings = df.reduce((sum, d, i) => (essential?.[i] ? sum + d : sum), 0);

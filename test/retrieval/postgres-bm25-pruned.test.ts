@@ -9,7 +9,7 @@ import { createTestDatabase, describePostgres, insertDocument, type TestDatabase
  * The pruned path of BM25 inside PostgreSQL (MaxScore over bm25_terms' document frequencies) must
  * return exactly the exact path's hits: the same chunks, scores and order as the embedded index.
  */
-const ALWAYS_PRUNE: Bm25Pruning = { exactBelow: 0, budget: 30 };
+const ALWAYS_PRUNE: Bm25Pruning = { exactBelow: 0, budget: 30, leaders: 3 };
 
 function createRandom(seed: number): () => number {
   let s = seed >>> 0;
@@ -91,8 +91,11 @@ async function pruned(
   return { hits, plan: plans[0] as Bm25Plan };
 }
 
+/** The first round reads the rarest term only. */
+const RARE_FIRST: Bm25Pruning = { exactBelow: 0, budget: 1, leaders: 3 };
+
 /** The query that reads every posting (the path before 0004, equal to the embedded index). */
-const NEVER_PRUNE: Bm25Pruning = { exactBelow: Number.POSITIVE_INFINITY, budget: 0 };
+const NEVER_PRUNE: Bm25Pruning = { exactBelow: Number.POSITIVE_INFINITY, budget: 0, leaders: 0 };
 
 /** Document frequencies as bm25_terms holds them (summed over slots) and as the postings count them. */
 async function frequencies(db: pg.Pool) {
@@ -180,7 +183,8 @@ describePostgres('BM25 inside PostgreSQL, pruned', () => {
   /*
    * The chunk that matters holds only common terms, and no rare one: the first round (the rare
    * term's postings) cannot see it, and its bound (the common terms could still add up to more
-   * than the k-th partial score) sends the query to a second round that reads them.
+   * than the k-th score of the rare term's chunks) sends the query to a second round that reads
+   * the two rarer common terms in full and looks up the commonest one.
    */
   it('finds a chunk of common terms only that ranks first, after a second round', async () => {
     const filler = (i: number, n: number) => Array.from({ length: n }, (_, j) => WORDS[(i * 7 + j * 3) % WORDS.length]).join(' ');
@@ -195,7 +199,7 @@ describePostgres('BM25 inside PostgreSQL, pruned', () => {
     await ingest(tdb.pool, 'common', [{ id: 'c', chunks }], mine);
     const special = Math.min(...mine.keys());
     for (const k of [1, 3]) {
-      const got = await pruned(tdb.pool, 'common', 'zebra alpha beta gamma', k);
+      const got = await pruned(tdb.pool, 'common', 'zebra alpha beta gamma', k, undefined, RARE_FIRST);
       expect(got.hits).toEqual(embedded(mine, 'zebra alpha beta gamma', k));
       expect(got.hits[0]?.id).toBe(special);
       expect(got.plan).toEqual({ path: 'pruned', attempts: 2, postings: 43, queryPostings: 120 });
