@@ -39,6 +39,19 @@ export function createIdempotencyRepo(db: Db, clock: () => number = Date.now) {
         new Date(clock()).toISOString(),
       );
     },
+    /**
+     * Takes the key for a request about to start its job: true when this caller holds it now (the
+     * record waits with no job until `remember`), false when another request has it (live).
+     * Concurrent requests with one key race here, in one statement, and exactly one wins.
+     */
+    reserve(owner: string, key: string, scope: string): boolean {
+      db.prepare('DELETE FROM idempotency_keys WHERE created_at <= ?').run(cutoff());
+      return (
+        db
+          .prepare("INSERT OR IGNORE INTO idempotency_keys (owner, key, scope, job_id, created_at) VALUES (?, ?, ?, '', ?)")
+          .run(owner, key, scope, new Date(clock()).toISOString()).changes > 0
+      );
+    },
     forget(owner: string, key: string): void {
       db.prepare('DELETE FROM idempotency_keys WHERE owner = ? AND key = ?').run(owner, key);
     },

@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
-import { CairnError, type Collection, type Document } from '../../core/index.ts';
+import { CairnError, type Collection, type Document, type Job } from '../../core/index.ts';
 import { splitPart } from '../../indexer/index.ts';
 import { createOriginals, originalsDir } from '../../store/originals.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import { idempotencyKey, rememberJob, replayedJob, replayResponse } from '../idempotency.ts';
+import { idempotencyKey, releaseKey, rememberJob, replayedJob, replayResponse, reserveOrReplay } from '../idempotency.ts';
 import type { StoredSource, UploadedFile } from '../jobs/payload.ts';
 import { hasScope, requireScope } from '../middleware/auth.ts';
 import type { RouteDoc } from '../openapi.ts';
@@ -152,10 +152,16 @@ export function createDocumentRoutes(deps: AppDeps) {
       if (replay) return replayResponse(c, replay);
       const collection = await targetCollection(deps, c, name);
       const input = multipart ? await readUploadForm(c, deps.config.server) : { sources: await jsonSources(deps, c) };
-      // Asked again after the body's awaits: a twin request may have started the job meanwhile.
-      const twin = await replayedJob(store, idempotency);
+      // The key is taken only now, with the body read: a twin request waits for this one's job.
+      const twin = await reserveOrReplay(store, idempotency);
       if (twin) return replayResponse(c, twin);
-      const job = await jobs.submit({ kind: 'ingest', collection: collection.id, ...input });
+      let job: Job;
+      try {
+        job = await jobs.submit({ kind: 'ingest', collection: collection.id, ...input });
+      } catch (error) {
+        await releaseKey(store, idempotency);
+        throw error;
+      }
       await rememberJob(store, idempotency, job);
       c.header('Location', `/v1/jobs/${job.id}`);
       return c.json({ jobId: job.id, status: job.status, job }, 202);

@@ -26,6 +26,17 @@ export function createPgIdempotencyRepo(pool: pg.Pool, clock: () => number = Dat
         );
       });
     },
+    /** Takes the key for a request about to start its job (see the SQLite repo); one concurrent caller wins. */
+    reserve: async (owner: string, key: string, scope: string): Promise<boolean> =>
+      inTransaction(pool, async (client) => {
+        await client.query('DELETE FROM idempotency_keys WHERE created_at <= $1', [cutoff()]);
+        const { rowCount } = await client.query(
+          `INSERT INTO idempotency_keys (owner, key, scope, job_id, created_at) VALUES ($1, $2, $3, '', $4)
+           ON CONFLICT (owner, key) DO NOTHING`,
+          [owner, key, scope, new Date(clock()).toISOString()],
+        );
+        return (rowCount ?? 0) > 0;
+      }),
     forget: async (owner: string, key: string): Promise<void> => {
       await pool.query('DELETE FROM idempotency_keys WHERE owner = $1 AND key = $2', [owner, key]);
     },

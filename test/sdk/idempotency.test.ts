@@ -33,6 +33,18 @@ describe('Idempotency-Key on ingest', () => {
     expect(jobCount()).toBe(before + 1);
   });
 
+  it('starts one job for concurrent requests with one key: the others replay it', async () => {
+    const before = jobCount();
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () => post('idem', { text: 'Sent five times at once.', source: 'burst' }, 'key-burst')),
+    );
+    const bodies = (await Promise.all(responses.map((r) => r.json()))) as { jobId: string }[];
+    expect(responses.map((r) => r.status)).toEqual([202, 202, 202, 202, 202]);
+    expect(new Set(bodies.map((b) => b.jobId)).size).toBe(1);
+    expect(responses.filter((r) => r.headers.get('idempotent-replayed') === 'true').length).toBe(4);
+    expect(jobCount()).toBe(before + 1);
+  });
+
   it('starts a new job for another key or no key', async () => {
     const a = (await (await post('idem', { text: 'A.' }, 'key-a')).json()) as { jobId: string };
     const b = (await (await post('idem', { text: 'A.' }, 'key-b')).json()) as { jobId: string };

@@ -205,6 +205,18 @@ function registerKeyCases(s: () => StoreContract): void {
       await store.idempotency.forget('open', 'k');
       expect(await store.idempotency.find('open', 'k')).toBeNull();
     });
+
+    it('idempotency: of concurrent reservations of one key exactly one wins, and it holds no job until remembered', async () => {
+      const store = s();
+      const won = await Promise.all(Array.from({ length: 6 }, () => store.idempotency.reserve('open', 'k', 'c')));
+      expect(won.filter(Boolean).length).toBe(1);
+      expect((await store.idempotency.find('open', 'k'))?.jobId).toBe('');
+      await store.idempotency.remember('open', 'k', 'c', 'job_1');
+      expect((await store.idempotency.find('open', 'k'))?.jobId).toBe('job_1');
+      expect(await store.idempotency.reserve('open', 'k', 'c')).toBe(false);
+      await store.idempotency.forget('open', 'k');
+      expect(await store.idempotency.reserve('open', 'k', 'c')).toBe(true);
+    });
   });
 }
 
