@@ -49,7 +49,8 @@ export interface Retrievers {
   /**
    * The chunk rowids a filter allows in a collection, for backends that search inside such a set
    * (an empty set ends the search: nothing matches); null when there is no filter, or when the
-   * backend applies the filter inside its queries.
+   * backend applies the filter inside its queries (such a backend still answers an empty set when
+   * no document matches the filter, so both backends end that search the same way).
    */
   resolveFilter(collectionId: string, filter: SearchFilter | undefined): Promise<Set<number> | null>;
   lexical(query: LexicalQuery): Promise<LexicalResult>;
