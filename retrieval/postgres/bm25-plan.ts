@@ -79,3 +79,10 @@ export function widenEssential(
   }
   return orNull(next);
 }
+
+/** The non-essential terms' 1-based positions, rarest (largest bound) first: the order of look-ups. */
+export function probeOrder(essential: boolean[], df: number[]): number[] {
+  return byRarity(df)
+    .filter((i) => !essential[i])
+    .map((i) => i + 1);
+}

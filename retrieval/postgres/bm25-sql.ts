@@ -68,38 +68,54 @@ SELECT rowid, score FROM ranked`;
  * A chunk holding only non-essential terms scores at most rest = Σ weight · (k1 + 1) over them (an
  * impact is below k1 + 1). The $10 best candidates by partial score get their full scores (the
  * other terms' postings looked up by primary key); theta, the k-th best of those, is a lower bound
- * of the true k-th score. When rest < theta no chunk outside the candidates can enter the top k,
- * nor can a candidate whose partial score + rest < theta, so only the others are scored in full.
- * Both comparisons keep a 1e-3 relative margin, far above the float8/float4 rounding, so a bound
- * never hides a tie. When rest ≥ theta the query returns one row (null, theta) and the caller makes
- * more terms essential.
+ * of the true k-th score. When rest < theta no chunk outside the candidates can enter the top k.
+ * The candidates then meet the non-essential terms one at a time (`order`: term positions, the
+ * largest bound first): a candidate whose score so far plus the bounds of the terms still to come
+ * is below theta is dropped, so each step looks up fewer chunks. All comparisons keep a 1e-3
+ * relative margin, far above the float8/float4 rounding, so a bound never hides a tie. When
+ * rest ≥ theta the query returns one row (null, theta) and the caller makes more terms essential.
  */
-export function prunedSql(filter: string | null): string {
-  const lookup = (c: string) => `SELECT q.pos, q.w * ${impact('p')} AS contribution
-    FROM q CROSS JOIN norm s JOIN bm25_postings p ON p.collection_id = $1 AND p.term = q.term AND p.chunk_rowid = ${c}
-    WHERE NOT q.ess`;
+export function prunedSql(filter: string | null, order: number[]): string {
+  // One primary-key probe per (chunk, term); LIMIT 1 keeps the planner from reading each chunk's
+  // postings through bm25_postings_chunk instead.
+  const probe = (c: string, where: string) => `SELECT q.pos, q.w * ${impact('p')} AS contribution
+    FROM q CROSS JOIN norm s CROSS JOIN LATERAL (
+      SELECT x.title_tf, x.body_tf, x.title_len, x.body_len FROM bm25_postings x
+      WHERE x.collection_id = $1 AND x.term = q.term AND x.chunk_rowid = ${c} LIMIT 1
+    ) p
+    WHERE ${where}`;
+  const bound = (positions: number[]) =>
+    positions.length === 0
+      ? '0::float8'
+      : `(SELECT coalesce(sum(w), 0) * ($5::float8 + 1::float8) FROM q WHERE q.pos IN (${positions.join(', ')}))`;
+  // Step i adds term order[i] (a constant position: $2[pos] lets the planner see the term).
+  const steps = order.map(
+    (pos, i) => `step${i + 1} AS MATERIALIZED (
+  SELECT c.chunk_rowid, c.score + coalesce(q.w * ${impact('p')}, 0) AS score
+  FROM step${i} c CROSS JOIN gate g CROSS JOIN norm s JOIN q ON q.pos = ${pos}
+  LEFT JOIN bm25_postings p ON p.collection_id = $1 AND p.term = ($2::text[])[${pos}] AND p.chunk_rowid = c.chunk_rowid
+  WHERE c.score + coalesce(q.w * ${impact('p')}, 0) + ${bound(order.slice(i + 1))} >= g.theta * (1 - 1e-3)
+)`,
+  );
   return `WITH ${NORM}, q AS (
   SELECT t.term, t.pos, t.ess, ${weight('t.df::float8', 's.n', 't.qtf::float8')} AS w
   FROM unnest($2::text[], $3::int[], $8::bigint[], $9::bool[]) WITH ORDINALITY AS t(term, qtf, df, ess, pos) CROSS JOIN norm s
-), ess_hits AS MATERIALIZED (
-  SELECT p.chunk_rowid, q.pos, q.w * ${impact('p')} AS contribution
+), partial AS MATERIALIZED (
+  SELECT p.chunk_rowid, sum(q.w * ${impact('p')}) AS score
   FROM q JOIN bm25_postings p ON p.collection_id = $1 AND p.term = q.term CROSS JOIN norm s
   WHERE q.ess${filter ? ` AND ${filter}` : ''}
-), partial AS MATERIALIZED (
-  SELECT chunk_rowid, sum(contribution) AS score FROM ess_hits GROUP BY chunk_rowid
+  GROUP BY p.chunk_rowid
 ), leaders AS MATERIALIZED (
-  SELECT f.chunk_rowid, f.score + coalesce((SELECT sum(l.contribution) FROM (${lookup('f.chunk_rowid')}) l), 0) AS score
+  SELECT f.chunk_rowid, f.score + coalesce((SELECT sum(l.contribution) FROM (${probe('f.chunk_rowid', 'NOT q.ess')}) l), 0) AS score
   FROM (SELECT chunk_rowid, score FROM partial ORDER BY score DESC, chunk_rowid LIMIT $10) f
 ), gate AS (
   SELECT t.theta, r.rest, (r.rest = 0 OR r.rest < t.theta * (1 - 1e-3)) AS ok
   FROM (SELECT coalesce((SELECT score FROM leaders ORDER BY score DESC OFFSET $7 - 1 LIMIT 1), 0) AS theta) t,
-       (SELECT coalesce(sum(w), 0) * ($5::float8 + 1::float8) AS rest FROM q WHERE NOT q.ess) r
-), probed AS MATERIALIZED (
-  SELECT c.chunk_rowid FROM partial c CROSS JOIN gate g WHERE g.ok AND c.score + g.rest >= g.theta * (1 - 1e-3)
-), hits AS (
-  SELECT h.chunk_rowid, h.pos, h.contribution FROM ess_hits h JOIN probed c ON c.chunk_rowid = h.chunk_rowid
-  UNION ALL
-  SELECT c.chunk_rowid, l.pos, l.contribution FROM probed c CROSS JOIN LATERAL (${lookup('c.chunk_rowid')}) l
+       (SELECT ${bound(order)} AS rest) r
+), step0 AS MATERIALIZED (
+  SELECT c.chunk_rowid, c.score FROM partial c CROSS JOIN gate g WHERE g.ok AND c.score + g.rest >= g.theta * (1 - 1e-3)
+), ${steps.map((step) => `${step}, `).join('')}hits AS (
+  SELECT c.chunk_rowid, l.pos, l.contribution FROM step${order.length} c CROSS JOIN LATERAL (${probe('c.chunk_rowid', 'true')}) l
 ), ${FINISH}
 SELECT rowid, score FROM ranked
 UNION ALL

@@ -2,7 +2,7 @@ import { type Bm25Params, DEFAULT_BM25 } from '../bm25-index.ts';
 import type { Ranked } from '../fusion.ts';
 import { analyze } from '../tokenize.ts';
 import type { SearchFilter } from '../types.ts';
-import { type Bm25Plan, type Bm25Pruning, chooseEssential, DEFAULT_PRUNING, widenEssential } from './bm25-plan.ts';
+import { type Bm25Plan, type Bm25Pruning, chooseEssential, DEFAULT_PRUNING, probeOrder, widenEssential } from './bm25-plan.ts';
 import { exactSql, prunedSql } from './bm25-sql.ts';
 import { filterCondition, SqlParams } from './filter-sql.ts';
 import { NUMERIC_INT8, type Queryable } from './pg-query.ts';
@@ -90,7 +90,9 @@ async function searchPruned(db: Queryable, prep: Prepared, df: number[], n: numb
   const pruning = prep.query.pruning ?? DEFAULT_PRUNING;
   let essential = chooseEssential(df, pruning.budget);
   for (let attempt = 1; essential; attempt++) {
-    const rows = await run(db, prep, [df, essential, Math.max(pruning.leaders, prep.query.k)], prunedSql);
+    const order = probeOrder(essential, df);
+    const sql = (filter: string | null) => prunedSql(filter, order);
+    const rows = await run(db, prep, [df, essential, Math.max(pruning.leaders, prep.query.k)], sql);
     const failed = rows.length === 1 && rows[0]?.rowid === null;
     if (!failed) {
       const postings = df.reduce((sum, d, i) => (essential?.[i] ? sum + d : sum), 0);
