@@ -105,6 +105,9 @@ async function searchPruned(db: Queryable, prep: Prepared, df: number[], n: numb
   return toHits(await run(db, prep, [], exactSql));
 }
 
+/** The pruned path bounds an impact by k1 + 1, which holds for k1 ≥ 0, 0 ≤ b ≤ 1 and a title weight ≥ 0. */
+const boundHolds = ({ k1, b, titleWeight }: Bm25Params) => k1 >= 0 && b >= 0 && b <= 1 && titleWeight >= 0;
+
 /** The k best chunks of a collection for a query, inside the filter; ids are chunk rowids. */
 export async function searchBm25Pg(db: Queryable, query: Bm25PgQuery): Promise<Bm25PgResult> {
   const { terms, counts } = queryTerms(query.query);
@@ -115,7 +118,7 @@ export async function searchBm25Pg(db: Queryable, query: Bm25PgQuery): Promise<B
   if (exactBelow === Number.POSITIVE_INFINITY) return { hits: toHits(await run(db, prep, [], exactSql)), noTerms: false };
   const { df, n } = await frequencies(db, query.collectionId, terms);
   const total = sum(df);
-  if (total < exactBelow || terms.length === 1) {
+  if (total < exactBelow || terms.length === 1 || !boundHolds(prep.params)) {
     query.onPlan?.({ path: 'exact', attempts: 0, postings: total, queryPostings: total });
     return { hits: toHits(await run(db, prep, [], exactSql)), noTerms: false };
   }

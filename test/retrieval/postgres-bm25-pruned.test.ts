@@ -171,6 +171,15 @@ describePostgres('BM25 inside PostgreSQL, pruned', () => {
       expect((await pruned(tdb.pool, 'gen', query, 10)).hits).toEqual(embedded(live, query, 10));
   });
 
+  it('reads every posting when parameters void the bound (b > 1 lets an impact exceed k1 + 1)', async () => {
+    const plans: Bm25Plan[] = [];
+    const query = queries[1] as string;
+    const params = { k1: 1.2, b: 1.5, titleWeight: 3 };
+    const onPlan = (plan: Bm25Plan) => plans.push(plan);
+    await searchBm25Pg(tdb.pool, { collectionId: 'gen', query, k: 10, params, pruning: ALWAYS_PRUNE, onPlan });
+    expect(plans.map((p) => [p.path, p.attempts])).toEqual([['exact', 0]]);
+  });
+
   it('drops a deleted collection’s document frequencies with it', async () => {
     await ingest(tdb.pool, 'gone', [{ id: 'x1', chunks: [{ searchTitle: '', searchText: 'bador dodor' }] }], new Map());
     const count = async () =>
