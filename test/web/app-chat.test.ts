@@ -113,7 +113,8 @@ describe.skipIf(!hasChromium)('the chat web app', () => {
     expect(await page.locator('.job .job-label').allTextContents()).toEqual(['locked.pdf']);
     await page.locator('#documents li', { hasText: 'cairns.txt' }).getByRole('button', { name: 'Re-ingest' }).click();
     const job = page.locator('.job').first();
-    expect(await job.locator('.job-label').textContent()).toBe('Re-ingest: cairns.txt');
+    // The job appears once the server has answered the click (slower on a loaded machine).
+    await expect.poll(() => job.locator('.job-label').textContent()).toBe('Re-ingest: cairns.txt');
     await expect
       .poll(() => job.locator('.job-status').textContent(), { timeout: 20_000 })
       .toBe('done · 1/1 documents · 0 added, 1 updated, 0 unchanged');
