@@ -1,8 +1,8 @@
 import { CairnError, type Chat, type ChatMessage, randomId } from '../core/index.ts';
 import type { Db } from './database.ts';
-import { now, parseJson } from './rows.ts';
+import { type JsonColumn, now, parseJson } from './rows.ts';
 
-interface ChatRow {
+export interface ChatRow {
   id: string;
   collection_id: string;
   title: string;
@@ -10,16 +10,16 @@ interface ChatRow {
   updated_at: string;
 }
 
-interface MessageRow {
+export interface MessageRow {
   id: string;
   chat_id: string;
   role: ChatMessage['role'];
   content: string;
-  result: string | null;
+  result: JsonColumn;
   created_at: string;
 }
 
-const toChat = (row: ChatRow): Chat => ({
+export const toChat = (row: ChatRow): Chat => ({
   id: row.id,
   collectionId: row.collection_id,
   title: row.title,
@@ -27,7 +27,7 @@ const toChat = (row: ChatRow): Chat => ({
   updatedAt: row.updated_at,
 });
 
-const toMessage = (row: MessageRow): ChatMessage => ({
+export const toMessage = (row: MessageRow): ChatMessage => ({
   id: row.id,
   chatId: row.chat_id,
   role: row.role,

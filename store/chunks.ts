@@ -1,9 +1,9 @@
 import type { Chunk } from '../core/index.ts';
 import type { Db } from './database.ts';
 import { blobToVector } from './documents.ts';
-import { parseJson } from './rows.ts';
+import { type JsonColumn, parseJson } from './rows.ts';
 
-interface ChunkRow {
+export interface ChunkRow {
   rowid: number;
   id: string;
   document_id: string;
@@ -13,15 +13,15 @@ interface ChunkRow {
   char_start: number;
   char_end: number;
   page: number | null;
-  headings: string;
+  headings: JsonColumn;
   token_count: number;
-  metadata: string;
+  metadata: JsonColumn;
 }
 
-const CHUNK_COLUMNS =
+export const CHUNK_COLUMNS =
   'rowid, id, document_id, collection_id, ordinal, text, char_start, char_end, page, headings, token_count, metadata';
 
-function toChunk(row: ChunkRow): Chunk {
+export function toChunk(row: ChunkRow): Chunk {
   return {
     id: row.id,
     rowid: row.rowid,

@@ -1,9 +1,9 @@
 import { CairnError, type Chunk, type Document, type DocumentStatus, type PageSpan, toSearchText } from '../core/index.ts';
 import { scrubDocumentFromChats } from './chats.ts';
 import type { Db } from './database.ts';
-import { now, parseJson } from './rows.ts';
+import { type JsonColumn, now, parseJson } from './rows.ts';
 
-interface DocumentRow {
+export interface DocumentRow {
   id: string;
   collection_id: string;
   source: string;
@@ -12,9 +12,9 @@ interface DocumentRow {
   language: string | null;
   content_hash: string;
   text: string;
-  pages: string;
-  metadata: string;
-  tags: string;
+  pages: JsonColumn;
+  metadata: JsonColumn;
+  tags: JsonColumn;
   status: DocumentStatus;
   bytes: number;
   chunk_count: number;
@@ -22,7 +22,7 @@ interface DocumentRow {
   updated_at: string;
 }
 
-function toDocument(row: DocumentRow): Document {
+export function toDocument(row: DocumentRow): Document {
   return {
     id: row.id,
     collectionId: row.collection_id,

@@ -1,16 +1,16 @@
 import { CairnError, type Job, type JobFailure, type JobProgress, type JobStatus, randomId } from '../core/index.ts';
 import type { Db } from './database.ts';
-import { now, parseJson } from './rows.ts';
+import { type JsonColumn, now, parseJson } from './rows.ts';
 
-interface JobRow {
+export interface JobRow {
   id: string;
   kind: string;
   collection_id: string | null;
   status: JobStatus;
-  progress: string;
+  progress: JsonColumn;
   attempts: number;
-  result: string | null;
-  failures: string;
+  result: JsonColumn;
+  failures: JsonColumn;
   error: string | null;
   created_at: string;
   started_at: string | null;
@@ -19,14 +19,14 @@ interface JobRow {
 }
 
 /** Every column but the payload: what was posted is read only by the worker, through payload(). */
-const COLUMNS =
+export const COLUMNS =
   'id, kind, collection_id, status, progress, attempts, result, failures, error, created_at, started_at, finished_at, updated_at';
 
-const UNFINISHED = "status IN ('queued', 'running')";
+export const UNFINISHED = "status IN ('queued', 'running')";
 
 const EMPTY_PROGRESS: JobProgress = { documentsDone: 0, documentsTotal: 0, chunksDone: 0, chunksTotal: 0 };
 
-function toJob(row: JobRow): Job {
+export function toJob(row: JobRow): Job {
   return {
     id: row.id,
     kind: row.kind,

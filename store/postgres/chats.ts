@@ -1,42 +1,8 @@
 import type pg from 'pg';
 import { CairnError, type Chat, type ChatMessage, randomId } from '../../core/index.ts';
-import { type ChatsRepo, citedDocuments, scrubResult } from '../chats.ts';
+import { type ChatRow, type ChatsRepo, citedDocuments, type MessageRow, scrubResult, toChat, toMessage } from '../chats.ts';
 import type { Async } from '../contract.ts';
 import { changes, inTransaction, json, many, now, one, pgText, type Queryable } from './pool.ts';
-
-interface ChatRow {
-  id: string;
-  collection_id: string;
-  title: string;
-  created_at: string;
-  updated_at: string;
-}
-
-interface MessageRow {
-  id: string;
-  chat_id: string;
-  role: ChatMessage['role'];
-  content: string;
-  result: Record<string, unknown> | null;
-  created_at: string;
-}
-
-const toChat = (row: ChatRow): Chat => ({
-  id: row.id,
-  collectionId: row.collection_id,
-  title: row.title,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
-
-const toMessage = (row: MessageRow): ChatMessage => ({
-  id: row.id,
-  chatId: row.chat_id,
-  role: row.role,
-  content: row.content,
-  result: row.result,
-  createdAt: row.created_at,
-});
 
 const MESSAGE_COLUMNS = 'id, chat_id, role, content, result, created_at';
 

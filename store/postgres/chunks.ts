@@ -1,44 +1,9 @@
 import type pg from 'pg';
 import type { Chunk } from '../../core/index.ts';
-import type { ChunksRepo, StoredVector, VectorsRepo } from '../chunks.ts';
+import { CHUNK_COLUMNS, type ChunkRow, type ChunksRepo, type StoredVector, toChunk, type VectorsRepo } from '../chunks.ts';
 import type { Async, EmbeddedOnlyChunkMethods, EmbeddedOnlyVectorMethods } from '../contract.ts';
 import { insertVectors } from './documents.ts';
 import { inTransaction, many, one, parseVector } from './pool.ts';
-
-interface ChunkRow {
-  rowid: number;
-  id: string;
-  document_id: string;
-  collection_id: string;
-  ordinal: number;
-  text: string;
-  char_start: number;
-  char_end: number;
-  page: number | null;
-  headings: string[];
-  token_count: number;
-  metadata: Record<string, unknown>;
-}
-
-const CHUNK_COLUMNS =
-  'rowid, id, document_id, collection_id, ordinal, text, char_start, char_end, page, headings, token_count, metadata';
-
-function toChunk(row: ChunkRow): Chunk {
-  return {
-    id: row.id,
-    rowid: row.rowid,
-    documentId: row.document_id,
-    collectionId: row.collection_id,
-    ordinal: row.ordinal,
-    text: row.text,
-    start: row.char_start,
-    end: row.char_end,
-    page: row.page,
-    headings: row.headings,
-    tokenCount: row.token_count,
-    metadata: row.metadata,
-  };
-}
 
 const count = async (pool: pg.Pool, sql: string, params: unknown[]): Promise<number> =>
   (await one<{ n: number }>(pool, sql, params))?.n ?? 0;

@@ -1,50 +1,19 @@
 import type pg from 'pg';
-import { CairnError, type Document, type DocumentStatus, type PageSpan, toSearchText } from '../../core/index.ts';
+import { CairnError, type Document, type DocumentStatus, toSearchText } from '../../core/index.ts';
 import { writePostings } from '../../retrieval/postgres/postings.ts';
 import type { Async } from '../contract.ts';
-import type { DocumentsRepo, ListDocumentsOptions, NewChunk, NewDocument, NewVectors, WriteResult } from '../documents.ts';
+import {
+  type DocumentRow,
+  type DocumentsRepo,
+  type ListDocumentsOptions,
+  type NewChunk,
+  type NewDocument,
+  type NewVectors,
+  toDocument,
+  type WriteResult,
+} from '../documents.ts';
 import { scrubDocumentFromChatsPg } from './chats.ts';
 import { changes, inTransaction, json, many, now, one, pgText, type Queryable, vectorText } from './pool.ts';
-
-interface DocumentRow {
-  id: string;
-  collection_id: string;
-  source: string;
-  mime: string;
-  title: string;
-  language: string | null;
-  content_hash: string;
-  text: string;
-  pages: PageSpan[];
-  metadata: Record<string, unknown>;
-  tags: string[];
-  status: DocumentStatus;
-  bytes: number;
-  chunk_count: number;
-  created_at: string;
-  updated_at: string;
-}
-
-function toDocument(row: DocumentRow): Document {
-  return {
-    id: row.id,
-    collectionId: row.collection_id,
-    source: row.source,
-    mime: row.mime,
-    title: row.title,
-    language: row.language,
-    contentHash: row.content_hash,
-    text: row.text,
-    pages: row.pages,
-    metadata: row.metadata,
-    tags: row.tags,
-    status: row.status,
-    bytes: row.bytes,
-    chunkCount: row.chunk_count,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
 
 const UPSERT_DOCUMENT = `
   INSERT INTO documents (id, collection_id, source, mime, title, language, content_hash, text, pages, metadata, tags, status, bytes, chunk_count, created_at, updated_at)

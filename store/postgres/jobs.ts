@@ -1,50 +1,8 @@
 import type pg from 'pg';
 import { CairnError, type Job, type JobFailure, type JobProgress, type JobStatus, randomId } from '../../core/index.ts';
 import type { Async } from '../contract.ts';
-import type { Claim, JobsRepo } from '../jobs.ts';
+import { type Claim, COLUMNS, type JobRow, type JobsRepo, toJob, UNFINISHED } from '../jobs.ts';
 import { changes, json, many, now, one } from './pool.ts';
-
-interface JobRow {
-  id: string;
-  kind: string;
-  collection_id: string | null;
-  status: JobStatus;
-  progress: Partial<JobProgress>;
-  attempts: number;
-  result: Record<string, unknown> | null;
-  failures: JobFailure[];
-  error: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  updated_at: string;
-}
-
-/** Every column but the payload: what was posted is read only by the worker, through payload(). */
-const COLUMNS =
-  'id, kind, collection_id, status, progress, attempts, result, failures, error, created_at, started_at, finished_at, updated_at';
-
-const UNFINISHED = "status IN ('queued', 'running')";
-
-const EMPTY_PROGRESS: JobProgress = { documentsDone: 0, documentsTotal: 0, chunksDone: 0, chunksTotal: 0 };
-
-function toJob(row: JobRow): Job {
-  return {
-    id: row.id,
-    kind: row.kind,
-    collectionId: row.collection_id,
-    status: row.status,
-    progress: { ...EMPTY_PROGRESS, ...row.progress },
-    attempts: row.attempts,
-    result: row.result,
-    failures: row.failures,
-    error: row.error,
-    createdAt: row.created_at,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    updatedAt: row.updated_at,
-  };
-}
 
 /** Jobs claimed with a lease, for several instances sharing one queue (PostgreSQL only). */
 export interface JobLeases {
