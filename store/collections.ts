@@ -1,12 +1,12 @@
 import { CairnError, type Collection, type CollectionSettings } from '../core/index.ts';
 import type { Db } from './database.ts';
-import { now, parseJson } from './rows.ts';
+import { type JsonColumn, now, parseJson } from './rows.ts';
 
-interface CollectionRow {
+export interface CollectionRow {
   id: string;
   name: string;
   description: string;
-  settings: string;
+  settings: JsonColumn;
   created_at: string;
   updated_at: string;
 }
@@ -22,7 +22,7 @@ export const DEFAULT_SETTINGS: CollectionSettings = {
   extra: {},
 };
 
-function toCollection(row: CollectionRow): Collection {
+export function toCollection(row: CollectionRow): Collection {
   const stored = parseJson<Partial<CollectionSettings>>(row.settings, {});
   return {
     id: row.id,

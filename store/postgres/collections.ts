@@ -1,30 +1,15 @@
 import type pg from 'pg';
 import { CairnError, type Collection, type CollectionSettings } from '../../core/index.ts';
-import type { CollectionsRepo } from '../collections.ts';
-import { COLLECTION_NAME, type CreateCollectionInput, DEFAULT_SETTINGS } from '../collections.ts';
+import {
+  COLLECTION_NAME,
+  type CollectionRow,
+  type CollectionsRepo,
+  type CreateCollectionInput,
+  DEFAULT_SETTINGS,
+  toCollection,
+} from '../collections.ts';
 import type { Async } from '../contract.ts';
 import { changes, inTransaction, json, many, now, one } from './pool.ts';
-
-interface CollectionRow {
-  id: string;
-  name: string;
-  description: string;
-  settings: Partial<CollectionSettings>;
-  created_at: string;
-  updated_at: string;
-}
-
-function toCollection(row: CollectionRow): Collection {
-  const stored = row.settings;
-  return {
-    id: row.id,
-    name: row.name,
-    description: row.description,
-    settings: { ...DEFAULT_SETTINGS, ...stored, chunking: { ...DEFAULT_SETTINGS.chunking, ...stored.chunking } },
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
 
 export function createPgCollectionsRepo(pool: pg.Pool): Async<CollectionsRepo> {
   async function get(id: string): Promise<Collection | null> {
