@@ -247,22 +247,25 @@ async function main() {
     );
     const m = await measure(pool, questions, Math.max(1, Number(flags.passes)));
     const writes = flags.reuse ? null : await writeCost(pool, data, Math.min(chunks, 20_000));
+    // The project's bench shape: config, one row per measured variant, ratios against the baseline of the same run.
     const result = {
       bench: 'postgres-bm25-scale',
-      chunks,
-      postings: Number(sizes.rows[0]?.postings),
-      termRows: Number(sizes.rows[0]?.terms),
-      loadChunksPerSecond: round(rate, 0),
-      queries: questions.length,
-      k: 10,
-      pruning: PRUNING,
-      exactQps: round(m.exactQps),
-      prunedQps: round(m.prunedQps),
-      ratio: round(m.prunedQps / m.exactQps),
-      identicalTop10: m.identical,
-      ...planSummary(m.plans),
-      writeCost: writes,
-      loadavg: round(loadavg()[0] ?? 0),
+      config: {
+        chunks,
+        postings: Number(sizes.rows[0]?.postings),
+        termRows: Number(sizes.rows[0]?.terms),
+        loadChunksPerSecond: round(rate, 0),
+        queries: questions.length,
+        k: 10,
+        pruning: PRUNING,
+        loadavg: round(loadavg()[0] ?? 0),
+      },
+      results: [
+        { name: 'postgres-bm25-exact', qps: round(m.exactQps) },
+        { name: 'postgres-bm25-pruned', qps: round(m.prunedQps), identicalTop10: m.identical, ...planSummary(m.plans) },
+        ...(writes ? [{ name: 'postgres-bm25-write-cost', ...writes }] : []),
+      ],
+      ratios: { pruned_vs_exact: round(m.prunedQps / m.exactQps) },
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
