@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { hashContent, randomId, sha256 } from '../../core/index.ts';
+import type { JobFiles } from '../../store/postgres/job-files.ts';
 import type { IngestSourceInput, StoredDocument } from '../services.ts';
 
 /**
@@ -60,6 +61,33 @@ export function storeUploads(uploadsDir: string, files: UploadedFile[]): { batch
 
 /** Reads a stored document back as an ingest input; null when it is gone. */
 export type ReadDocument = (id: string) => StoredDocument | null;
+
+/**
+ * What a submitted job's row will hold. Uploads are written to files before the row exists (a
+ * crash in between leaves files that a later start removes) and, when jobs are shared between
+ * instances, also where every instance can read them, since any of them may run the job.
+ */
+export async function postedPayload(
+  uploadsDir: string,
+  input: { sources?: StoredSource[]; uploads?: UploadedFile[]; password?: string },
+  shared?: Pick<JobFiles, 'put'>,
+): Promise<JobPayload> {
+  const payload: JobPayload = {
+    sources: withHashes(input.sources ?? []),
+    ...(input.password ? { password: input.password } : {}),
+  };
+  const uploads = input.uploads ?? [];
+  if (uploads.length === 0) return payload;
+  const { batch, sources } = storeUploads(uploadsDir, uploads);
+  payload.sources.push(...sources);
+  payload.batch = batch;
+  await shared?.put(
+    sources.flatMap((source, i) =>
+      source.type === 'upload' ? [{ file: source.file, data: uploads[i]?.data ?? new Uint8Array() }] : [],
+    ),
+  );
+  return payload;
+}
 
 /** Turns stored sources back into ingest inputs; a vanished upload or document is reported, not thrown. */
 export function materialize(

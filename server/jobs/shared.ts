@@ -5,6 +5,7 @@ import type { StoreContract } from '../../store/contract.ts';
 import type { JobLeases } from '../../store/postgres/index.ts';
 import { createPgJobFiles, type JobFiles } from '../../store/postgres/job-files.ts';
 import { JOBS_CHANNEL, listenChannel, notifyChannel } from '../../store/postgres/notify.ts';
+import { type LeaseLoop, type LeaseLoopOptions, startLeaseLoop } from './leases.ts';
 import type { JobEvent } from './worker.ts';
 
 /**
@@ -29,6 +30,21 @@ export interface SharedJobsOptions {
   leases: JobLeases;
   leaseMs?: number;
   pollMs?: number;
+}
+
+/** The lease loop of an instance on a shared database, claiming with its owner name and lease. */
+export function startSharedJobLoop(
+  shared: SharedJobs,
+  options: Pick<LeaseLoopOptions, 'maxAttempts' | 'logger' | 'run' | 'exhausted'>,
+): LeaseLoop {
+  return startLeaseLoop({
+    leases: shared.leases,
+    owner: shared.owner,
+    leaseMs: shared.leaseMs,
+    pollMs: shared.pollMs,
+    subscribe: shared.subscribe,
+    ...options,
+  });
 }
 
 export function createSharedJobs(options: SharedJobsOptions): SharedJobs {

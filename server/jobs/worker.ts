@@ -14,22 +14,21 @@ import type { Metrics } from '../metrics.ts';
 import type { IngestOutcome, Services } from '../services.ts';
 import { createHousekeeping, realTimers, type Timers } from './housekeeping.ts';
 import { createProgressReporter, storedDocuments } from './job-progress.ts';
-import { type LeaseLoop, startLeaseLoop } from './leases.ts';
+import type { LeaseLoop } from './leases.ts';
 import { createOriginalsKeeper } from './originals.ts';
 import {
   finishedPayload,
   type JobPayload,
   materialize,
+  postedPayload,
   readPayload,
   removeUploads,
   type StoredSource,
   sourceHashes,
-  storeUploads,
   type UploadedFile,
   uploadFiles,
-  withHashes,
 } from './payload.ts';
-import { pollJobEvents, type SharedJobs } from './shared.ts';
+import { pollJobEvents, type SharedJobs, startSharedJobLoop } from './shared.ts';
 
 /** What a progress event carries: progress only, never what was posted. */
 export interface JobProgressView {
@@ -305,16 +304,20 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     return store.jobs.require(id);
   }
 
+  /** A job that throws is left unfinished with its error: the next start (or instance) tries again, within its attempts. */
+  async function runGuarded(id: string, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      logger.error(`job ${id} crashed: ${(error as Error).stack ?? error}`);
+      await store.jobs.noteError(id, (error as Error).message ?? String(error)).catch(() => {});
+    }
+  }
+
   async function drain(): Promise<void> {
     while (queue.length > 0 && !stopping) {
       const id = queue.shift() as string;
-      try {
-        await runJob(id);
-      } catch (error) {
-        // Left unfinished with its error: the next start tries again, within its attempts.
-        logger.error(`job ${id} crashed: ${(error as Error).stack ?? error}`);
-        await store.jobs.noteError(id, (error as Error).message ?? String(error)).catch(() => {});
-      }
+      await runGuarded(id, () => runJob(id));
     }
     current = null;
     running = null;
@@ -325,26 +328,13 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   }
 
   /** Shared jobs: this instance claims whatever job is waiting, whoever accepted it. */
-  function startSharedLoop(shared: SharedJobs): LeaseLoop {
-    return startLeaseLoop({
-      leases: shared.leases,
-      owner: shared.owner,
-      leaseMs: shared.leaseMs,
-      pollMs: shared.pollMs,
+  const startSharedLoop = (shared: SharedJobs): LeaseLoop =>
+    startSharedJobLoop(shared, {
       maxAttempts: limits.maxAttempts,
       logger,
-      subscribe: shared.subscribe,
-      run: async (job, lost) => {
-        try {
-          await execute(job, lost);
-        } catch (error) {
-          logger.error(`job ${job.id} crashed: ${(error as Error).stack ?? error}`);
-          await store.jobs.noteError(job.id, (error as Error).message ?? String(error)).catch(() => {});
-        }
-      },
+      run: (job, lost) => runGuarded(job.id, () => execute(job, lost)),
       exhausted: giveUp,
     });
-  }
 
   const kick = () => {
     // drain() always awaits before finishing when the queue is non-empty, so `running` is cleared after this assignment.
@@ -354,23 +344,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   return {
     async submit(input) {
       const collectionId = (await store.collections.require(input.collection)).id;
-      const payload: JobPayload = {
-        sources: withHashes(input.sources ?? []),
-        ...(input.password ? { password: input.password } : {}),
-      };
-      // Written before the row: a crash in between leaves files that a later start removes.
-      if (input.uploads?.length) {
-        const uploads = input.uploads;
-        const { batch, sources } = storeUploads(options.uploadsDir, uploads);
-        payload.sources.push(...sources);
-        payload.batch = batch;
-        // Any instance may run the job: the bytes go where all of them can read them.
-        await options.shared?.files.put(
-          sources.flatMap((source, i) =>
-            source.type === 'upload' ? [{ file: source.file, data: uploads[i]?.data ?? new Uint8Array() }] : [],
-          ),
-        );
-      }
+      const payload = await postedPayload(options.uploadsDir, input, options.shared?.files);
       const job = await store.jobs.create({
         kind: input.kind,
         collectionId,
