@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { storeSchema } from './config-store.ts';
 import { CairnError } from './errors.ts';
 
 /**
@@ -210,37 +211,6 @@ const tablesSchema = z.strictObject({
   maxRecursion: z.number().int().positive().default(1000),
   /** Queries running at once; more wait for none and are refused as busy. */
   maxConcurrent: z.number().int().positive().default(4),
-});
-
-/** The PostgreSQL URL schemes store.url accepts (besides `sqlite:`, the embedded store in dataDir). */
-const DATABASE_URL = /^postgres(ql)?:\/\//;
-
-/** A host in the URL, or libpq's `?host=` (a Unix socket folder). */
-function namesHost(url: string): boolean {
-  if (!URL.canParse(url)) return false;
-  const parsed = new URL(url);
-  return parsed.hostname !== '' || parsed.searchParams.has('host');
-}
-
-const storeSchema = z.strictObject({
-  /** Unset or `sqlite:` = the embedded SQLite store in dataDir; `postgres://…` = PostgreSQL ≥ 15 with pgvector ≥ 0.8. */
-  url: z
-    .string()
-    .nullable()
-    .default(null)
-    .refine((url) => url === null || url === 'sqlite:' || (DATABASE_URL.test(url) && namesHost(url)), {
-      message: 'must be sqlite: or a postgres:// (postgresql://) URL with a host',
-    }),
-  /** Connections per instance to PostgreSQL. */
-  poolSize: z.number().int().positive().max(1000).default(10),
-  /** pgvector HNSW on PostgreSQL: m and efConstruction when a model's index is built, efSearch per query (retrieval/postgres/dense.ts). */
-  pgvector: z
-    .strictObject({
-      m: z.number().int().min(2).max(100).default(16),
-      efConstruction: z.number().int().min(4).max(1000).default(64),
-      efSearch: z.number().int().min(1).max(1000).default(100),
-    })
-    .default({ m: 16, efConstruction: 64, efSearch: 100 }),
 });
 
 export const configSchema = z.strictObject({

@@ -1,7 +1,20 @@
-import type { JobFailure, JobProgress, Logger } from '../../core/index.ts';
+import type { Job, JobFailure, JobProgress, JobStatus, Logger } from '../../core/index.ts';
 import type { StoreContract } from '../../store/contract.ts';
 import type { StoredDocument } from '../services.ts';
 import type { JobPayload } from './payload.ts';
+
+/** What a progress event carries: progress only, never what was posted. */
+export interface JobProgressView {
+  id: string;
+  status: JobStatus;
+  progress: JobProgress;
+}
+
+export type JobEvent = { type: 'progress'; job: JobProgressView } | { type: 'done'; job: Job };
+
+export function progressView(job: Pick<Job, 'id' | 'status' | 'progress'>): JobProgressView {
+  return { id: job.id, status: job.status, progress: job.progress };
+}
 
 /** A stored document as the pipeline takes it back, or null when it was deleted meanwhile. */
 async function storedDocument(store: StoreContract, id: string): Promise<StoredDocument | null> {

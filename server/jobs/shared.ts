@@ -5,8 +5,8 @@ import type { StoreContract } from '../../store/contract.ts';
 import type { JobLeases } from '../../store/postgres/index.ts';
 import { createPgJobFiles, type JobFiles } from '../../store/postgres/job-files.ts';
 import { JOBS_CHANNEL, listenChannel, notifyChannel } from '../../store/postgres/notify.ts';
+import type { JobEvent } from './job-progress.ts';
 import { type LeaseLoop, type LeaseLoopOptions, startLeaseLoop } from './leases.ts';
-import type { JobEvent } from './worker.ts';
 
 /**
  * What a job worker needs to share its jobs with other instances of one database: leases to claim

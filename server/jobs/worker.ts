@@ -1,19 +1,11 @@
 import { EventEmitter } from 'node:events';
-import {
-  CairnError,
-  type Config,
-  type Job,
-  type JobProgress,
-  type JobStatus,
-  type Logger,
-  parseConfig,
-} from '../../core/index.ts';
+import { CairnError, type Config, type Job, type Logger, parseConfig } from '../../core/index.ts';
 import type { StoreContract } from '../../store/contract.ts';
 import type { Store } from '../../store/index.ts';
 import type { Metrics } from '../metrics.ts';
 import type { IngestOutcome, Services } from '../services.ts';
 import { createHousekeeping, realTimers, type Timers } from './housekeeping.ts';
-import { createProgressReporter, storedDocuments } from './job-progress.ts';
+import { createProgressReporter, type JobEvent, progressView, storedDocuments } from './job-progress.ts';
 import type { LeaseLoop } from './leases.ts';
 import { createOriginalsKeeper } from './originals.ts';
 import {
@@ -30,14 +22,7 @@ import {
 } from './payload.ts';
 import { pollJobEvents, type SharedJobs, startSharedJobLoop } from './shared.ts';
 
-/** What a progress event carries: progress only, never what was posted. */
-export interface JobProgressView {
-  id: string;
-  status: JobStatus;
-  progress: JobProgress;
-}
-
-export type JobEvent = { type: 'progress'; job: JobProgressView } | { type: 'done'; job: Job };
+export { type JobEvent, type JobProgressView, progressView } from './job-progress.ts';
 
 /** The message of a job given up after its attempts, when no run left an error. */
 export const CRASHED = 'process crashed during this job';
@@ -88,10 +73,6 @@ export interface JobWorkerOptions {
    * whichever instance is free, instead of queued in this process.
    */
   shared?: SharedJobs;
-}
-
-export function progressView(job: Pick<Job, 'id' | 'status' | 'progress'>): JobProgressView {
-  return { id: job.id, status: job.status, progress: job.progress };
 }
 
 /** One background worker in the server process: jobs run one at a time, in order, from the jobs table. */
