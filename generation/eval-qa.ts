@@ -2,6 +2,7 @@ import type { Config, Logger, Passage } from '../core/index.ts';
 import type { Generator } from '../models/types.ts';
 import { type Store, sqliteDeps } from '../store/index.ts';
 import { documentTextFrom } from './citations.ts';
+import { type GoldSentenceRanks, goldSentenceRanks } from './eval-qa-ranks.ts';
 import { extractAnswer } from './extractive.ts';
 import { answer } from './pipeline.ts';
 import {
@@ -28,6 +29,8 @@ export interface QaEvalOptions {
   limit?: number;
   retrieval?: 'oracle' | 'search';
   reflect?: boolean;
+  /** Extractive only: also rank the sentence holding the gold answer (eval-qa-ranks.ts; one more pass). */
+  ranks?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -66,6 +69,8 @@ export interface QaEvalReport {
    * from the same answers' confidences. Rates are of all answerable / unanswerable questions.
    */
   curve: CurvePoint[] | null;
+  /** Where the sentence holding the gold answer ranks; null unless asked for (extractive only). */
+  ranks: GoldSentenceRanks | null;
   seconds: number;
   questionsPerSecond: number;
 }
@@ -176,7 +181,9 @@ export async function runQaEval(deps: QaEvalDeps, options: QaEvalOptions): Promi
     options.onProgress?.(results.length, questions.length);
   }
   const curve = deps.generator ? null : extractiveCurve(store, config, results);
-  return { ...summarize(options.file, set.version, deps, retrieval, results, (performance.now() - started) / 1000), curve };
+  const ranks = deps.generator || !options.ranks ? null : goldSentenceRanks(store, results);
+  const seconds = (performance.now() - started) / 1000;
+  return { ...summarize(options.file, set.version, deps, retrieval, results, seconds), curve, ranks };
 }
 
 /**
@@ -230,7 +237,7 @@ function summarize(
   retrieval: 'oracle' | 'search',
   results: { q: SquadQuestion; result: AnswerResult }[],
   seconds: number,
-): Omit<QaEvalReport, 'curve'> {
+): Omit<QaEvalReport, 'curve' | 'ranks'> {
   let em = 0;
   let chars = 0;
   let f1 = 0;

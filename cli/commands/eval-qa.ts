@@ -13,7 +13,7 @@ import { bindSearch, resolveAnswerModels } from './ask.ts';
  * room's part of `cairn eval`). Without --mode each question gets its own paragraph (SQuAD's
  * reading-comprehension setting); with --mode, retrieval searches every paragraph of the file.
  */
-export const QA_USAGE = 'cairn eval qa <squad.json> [--limit n (default 500)] [--mode bm25|dense|hybrid] [--json]';
+export const QA_USAGE = 'cairn eval qa <squad.json> [--limit n (default 500)] [--mode bm25|dense|hybrid] [--ranks] [--json]';
 
 function readPositive(ctx: CommandContext, name: string, fallback: number): number {
   const raw = ctx.flags[name];
@@ -41,6 +41,7 @@ export function formatQaReport(r: QaEvalReport): string {
     `mean answer length ${r.meanAnswerChars} characters`,
     `decisions ${JSON.stringify(r.decisions)}; ${r.seconds} s, ${r.questionsPerSecond} questions/s`,
     ...formatCurve(r),
+    ...formatRanks(r),
   ].join('\n');
 }
 
@@ -55,6 +56,14 @@ function formatCurve(r: QaEvalReport): string[] {
         `${p.threshold.toFixed(2).padStart(9)}  ${pct(p.answerableAbstained).padStart(20)}  ${pct(p.unanswerableAbstained).padStart(22)}  ${pct(p.goldInAnswer).padStart(29)}`,
     ),
   ];
+}
+
+/** Where the sentence holding the gold answer ranked (--ranks): the ceiling of quoting the top n. */
+function formatRanks(r: QaEvalReport): string[] {
+  if (!r.ranks) return [];
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const cuts = Object.entries(r.ranks.top).map(([n, share]) => `top ${n} ${pct(share)}`);
+  return [`gold answer inside the top n sentences: ${cuts.join(', ')}; not in the top ${r.ranks.depth} ${pct(r.ranks.beyond)}`];
 }
 
 export async function runQaEvalCommand(ctx: CommandContext, file: string): Promise<number> {
@@ -80,6 +89,7 @@ export async function runQaEvalCommand(ctx: CommandContext, file: string): Promi
         file,
         limit,
         retrieval: mode ? 'search' : 'oracle',
+        ranks: ctx.flags.ranks === true,
         onProgress: (done, total) => {
           if (ctx.isTTY && (done % 50 === 0 || done === total)) process.stderr.write(`\r${done}/${total} questions`);
         },

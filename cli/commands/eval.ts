@@ -109,6 +109,7 @@ export const evalCommand: Command = {
     reranker: { type: 'string', description: 'reranker model ref (default from config)' },
     limit: { type: 'string', description: 'evaluate only the first n queries' },
     split: { type: 'string', description: 'qrels split (default test)' },
+    ranks: { type: 'boolean', description: 'qa, extractive: where the sentence holding the gold answer ranks' },
   },
   async run(ctx) {
     const [kind, target] = ctx.args;

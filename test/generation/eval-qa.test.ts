@@ -79,6 +79,33 @@ describe('runQaEval (extractive, oracle paragraphs)', () => {
     expect(report.answerable.f1).toBeGreaterThan(0.4);
   });
 
+  it('ranks the sentence that holds the gold answer when asked (--ranks)', async () => {
+    const file = path.join(dir, 'ranks.json');
+    const context =
+      'The tower was finished in 1889. Its architect drew the tower in Paris. Gustave Eiffel led the firm that built the tower.';
+    const qas = [
+      { id: 'r1', question: 'When was the tower finished?', answers: [{ text: '1889', answer_start: 26 }] },
+      // "architect" and "tower" point at the second sentence; the name is in the third, which has "tower" only.
+      { id: 'r2', question: 'Who was the architect of the tower?', answers: [{ text: 'Gustave Eiffel', answer_start: 71 }] },
+      { id: 'r3', question: 'What colour is the submarine?', answers: [], is_impossible: true },
+    ];
+    writeFileSync(file, JSON.stringify({ version: 'v2.0', data: [{ title: 'Tower', paragraphs: [{ context, qas }] }] }));
+    const store = openStore({ file: ':memory:' });
+    const config = parseConfig({ dataDir: dir });
+    const plain = await runQaEval({ store, config, logger: silentLogger, generator: null }, { file, limit: 10 });
+    expect(plain.ranks).toBeNull();
+    const store2 = openStore({ file: ':memory:' });
+    const report = await runQaEval(
+      { store: store2, config, logger: silentLogger, generator: null },
+      { file, limit: 10, ranks: true },
+    );
+    store.close();
+    store2.close();
+    // r1's gold is in the first sentence; r2's is second, after the sentence with both its terms
+    // and ahead of the 1889 one by the name a "who" question asks for.
+    expect(report.ranks).toEqual({ top: { '1': 0.5, '2': 1, '3': 1, '5': 1, '10': 1 }, beyond: 0, depth: 30 });
+  });
+
   it('rejects a file that is not SQuAD with VALIDATION', async () => {
     const file = path.join(dir, 'bad.json');
     writeFileSync(file, '{"rows": []}');
