@@ -1,5 +1,14 @@
 /** The retrieval room's one door: lexical ∥ dense → fuse → rerank → context. */
-export { type Bm25Index, type Bm25Params, buildBm25Index, DEFAULT_BM25, type LexicalDoc, type LexicalHit } from './bm25-index.ts';
+export {
+  type Bm25Index,
+  type Bm25Params,
+  type Bm25Snapshot,
+  buildBm25Index,
+  DEFAULT_BM25,
+  type LexicalDoc,
+  type LexicalHit,
+  openBm25Index,
+} from './bm25-index.ts';
 export { joinChunks, planWindows } from './context.ts';
 export { type BeirData, type BeirDoc, type BeirQuery, loadBeir, readQrels } from './eval/beir-data.ts';
 export {
@@ -23,7 +32,7 @@ export {
 } from './eval/run.ts';
 export { resolveFilter, validateFilter } from './filter.ts';
 export { convexCombination, type Fused, minMaxNormalize, type Ranked, reciprocalRankFusion } from './fusion.ts';
-export { createLexicalIndexCache, type LexicalIndexCache } from './lexical.ts';
+export { createLexicalIndexCache, type LexicalCacheOptions, type LexicalIndexCache } from './lexical.ts';
 export { type CollectionPassage, fuseCollectionResults, type MultiSearchResult, searchCollections } from './multi.ts';
 export { contractPassageSource, type PassageRow, type PassageSource } from './passages.ts';
 export {

@@ -1,5 +1,6 @@
 import type { Db, Store } from '../store/index.ts';
 import { type Bm25Index, type Bm25Params, buildBm25Index, DEFAULT_BM25 } from './bm25-index.ts';
+import { type Bm25Persistence, createBm25Persistence, type PersistedEntry } from './bm25-persist.ts';
 
 /**
  * In-memory BM25 indexes, one per collection, derived from SQLite's chunk search fields and kept
@@ -9,15 +10,30 @@ import { type Bm25Index, type Bm25Params, buildBm25Index, DEFAULT_BM25 } from '.
  * replaced, never updated in place, so any change moves one of them). A changed collection is
  * caught up on its next query (new rowids appended, missing ones removed), or rebuilt once the
  * changes since its last build are large.
+ *
+ * With a data folder, each index is also saved there (bm25-persist.ts) and the first query of a
+ * process loads the file and catches it up instead of analyzing every chunk again; a file that is
+ * missing, damaged or made with other params is rebuilt. The database stays the source of truth.
  */
 export interface LexicalIndexCache {
   /** The collection's index, caught up (or rebuilt) if its chunks changed since last seen. */
   get(store: Store, collectionId: string): Bm25Index;
   /** Forgets one collection's index (or all), e.g. after the collection is deleted. */
   invalidate(collectionId?: string): void;
-  /** How many times an index was built from scratch, and caught up: lets tests and benchmarks see the cache work. */
+  /** Forgets the collection's index and deletes its saved file (the collection is gone). */
+  drop(collectionId: string): void;
+  /**
+   * Loads (and catches up) the saved indexes of these collections, one per macrotask, so the first
+   * query does not pay for it; collections without a file are left to their first query.
+   */
+  warm(store: Store, collectionIds: string[]): Promise<void>;
+  /** Saves what is not saved yet; resolves when written. */
+  close(): Promise<void>;
+  /** How many times an index was built from scratch, caught up, loaded from its file and saved to it: lets tests and benchmarks see the cache work. */
   readonly builds: number;
   readonly catchUps: number;
+  readonly loads: number;
+  readonly saves: number;
 }
 
 export interface LexicalCacheOptions {
@@ -27,33 +43,47 @@ export interface LexicalCacheOptions {
    * catching up keeps the statistics (N, df, average length) of the last build, so they drift.
    */
   maxDrift?: number;
-}
-
-interface Entry {
-  index: Bm25Index;
-  stamp: string;
+  /** The data folder: indexes are saved under indexes/<collection>/bm25.bin and loaded from there. None: memory only. */
+  dataDir?: string;
+  /** A catch-up saves once this many changes (or a tenth of the index, if more) are not in the file. */
+  saveAfterChanges?: number;
+  /** Saves wait this long after the change that asks for one, so a burst of writes saves once. */
+  saveDelayMs?: number;
+  /** Told when a file is ignored or a save fails (searches are unaffected). */
+  onWarning?: (message: string, details: Record<string, unknown>) => void;
 }
 
 interface DbState {
   dbStamp: string;
-  entries: Map<string, Entry>;
+  entries: Map<string, PersistedEntry>;
 }
 
-/** Brings an index up to date with the collection's chunks; false when a rebuild is the better deal. */
-function catchUp(store: Store, collectionId: string, index: Bm25Index, count: number, maxDrift: number): boolean {
+/** Changes made to bring an index up to date with the collection's chunks; -1 when a rebuild is the better deal. */
+function catchUp(store: Store, collectionId: string, index: Bm25Index, count: number, maxDrift: number): number {
   const appended = [...store.chunks.iterateSearchFields(collectionId, index.maxRowid)];
-  if (appended.length > maxDrift * Math.max(1, index.size)) return false;
+  if (appended.length > maxDrift * Math.max(1, index.size)) return -1;
+  let removed: number[] = [];
   if (count !== index.size + appended.length) {
     const current = new Set(store.chunks.rowidsUpTo(collectionId, index.maxRowid));
-    index.remove(index.rowids().filter((rowid) => !current.has(rowid)));
+    removed = index.rowids().filter((rowid) => !current.has(rowid));
+    index.remove(removed);
   }
   index.append(appended);
-  return index.drift() <= maxDrift;
+  return index.drift() <= maxDrift ? appended.length + removed.length : -1;
 }
 
 export function createLexicalIndexCache(options: LexicalCacheOptions = {}): LexicalIndexCache {
   const params = options.params ?? DEFAULT_BM25;
   const maxDrift = options.maxDrift ?? 0.25;
+  const persist: Bm25Persistence | null = options.dataDir
+    ? createBm25Persistence({
+        dataDir: options.dataDir,
+        params,
+        saveAfterChanges: options.saveAfterChanges ?? 10_000,
+        saveDelayMs: options.saveDelayMs ?? 2_000,
+        ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+      })
+    : null;
   const states = new Map<Db, DbState>();
   let builds = 0;
   let catchUps = 0;
@@ -68,23 +98,36 @@ export function createLexicalIndexCache(options: LexicalCacheOptions = {}): Lexi
     return state;
   }
 
+  /** The entry in memory, else the saved one (then compared with the database like any other). */
+  function known(state: DbState, collectionId: string): PersistedEntry | undefined {
+    const entry = state.entries.get(collectionId);
+    if (entry || !persist) return entry;
+    const loaded = persist.load(collectionId);
+    if (loaded) state.entries.set(collectionId, loaded);
+    return loaded ?? undefined;
+  }
+
   function get(store: Store, collectionId: string): Bm25Index {
     const state = stateOf(store.db);
     const dbStamp = databaseStamp(store.db);
-    const entry = state.entries.get(collectionId);
+    let entry = state.entries.get(collectionId);
     if (entry && dbStamp === state.dbStamp) return entry.index;
     state.dbStamp = dbStamp;
-    const { count, maxRowid } = store.chunks.changeStamp(collectionId);
-    const stamp = `${count}:${maxRowid}`;
-    if (entry && entry.stamp === stamp) return entry.index;
-    if (entry && catchUp(store, collectionId, entry.index, count, maxDrift)) {
+    entry = known(state, collectionId);
+    const stamp = store.chunks.changeStamp(collectionId);
+    if (entry && entry.stamp.count === stamp.count && entry.stamp.maxRowid === stamp.maxRowid) return entry.index;
+    const moved = entry ? catchUp(store, collectionId, entry.index, stamp.count, maxDrift) : -1;
+    if (entry && moved >= 0) {
       catchUps++;
-      entry.stamp = stamp;
+      Object.assign(entry, { stamp, unsaved: entry.unsaved + moved });
+      persist?.changed(collectionId, entry);
       return entry.index;
     }
     const index = buildBm25Index(store.chunks.iterateSearchFields(collectionId), params);
     builds++;
-    state.entries.set(collectionId, { index, stamp });
+    const built = { index, stamp, unsaved: index.size, rebuilt: true };
+    state.entries.set(collectionId, built);
+    persist?.changed(collectionId, built);
     return index;
   }
 
@@ -95,14 +138,39 @@ export function createLexicalIndexCache(options: LexicalCacheOptions = {}): Lexi
     }
   }
 
+  async function warm(store: Store, collectionIds: string[]): Promise<void> {
+    for (const collectionId of collectionIds) {
+      // One collection per macrotask: searches that arrive meanwhile are answered in between.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (!persist?.exists(collectionId) || stateOf(store.db).entries.has(collectionId) || !store.db.open) continue;
+      try {
+        get(store, collectionId);
+      } catch (error) {
+        options.onWarning?.('bm25 index warm-up failed', { collectionId, error: (error as Error).message });
+      }
+    }
+  }
+
   return {
     get,
     invalidate,
+    drop(collectionId) {
+      invalidate(collectionId);
+      persist?.drop(collectionId);
+    },
+    warm,
+    close: async () => persist?.flush(),
     get builds() {
       return builds;
     },
     get catchUps() {
       return catchUps;
+    },
+    get loads() {
+      return persist?.loads ?? 0;
+    },
+    get saves() {
+      return persist?.saves ?? 0;
     },
   };
 }

@@ -1,3 +1,4 @@
+import { isMainThread } from 'node:worker_threads';
 import type { Config, Logger } from '../core/index.ts';
 import { createAnnManager } from '../indexer/ann/index.ts';
 import { createLexicalIndexCache, createSqliteRetrievers, type Retrievers } from '../retrieval/index.ts';
@@ -7,6 +8,7 @@ import { openStore, type Store } from '../store/index.ts';
 import { openConfiguredPostgresStore } from '../store/postgres/index.ts';
 import { createSqliteContract } from '../store/sqlite-contract.ts';
 import { createSharedJobs, type SharedJobs } from './jobs/shared.ts';
+import { resolveSearchWorkers } from './search-pool.ts';
 import type { ComponentStatus } from './services.ts';
 
 /**
@@ -30,6 +32,19 @@ export interface Backend {
 export interface BackendOptions {
   /** Embedded ANN builds: in a worker thread (the server) or in the caller's (a one-shot CLI command). */
   annBuilds?: 'background' | 'inline';
+  /**
+   * Load the saved BM25 indexes of every collection in the background once open, so the first
+   * query does not pay for it. Default: where searches are answered in a long-lived process (a
+   * search worker, or the server's thread when it has none); a one-shot command loads only what it
+   * searches, and a server's thread with search workers never holds a copy it would not use.
+   */
+  warmLexical?: boolean;
+}
+
+function warmsLexical(config: Config, options: BackendOptions): boolean {
+  if (options.warmLexical !== undefined) return options.warmLexical;
+  if (options.annBuilds === 'inline') return false;
+  return !isMainThread || resolveSearchWorkers(config.server.searchWorkers) === 0;
 }
 
 function openSqliteBackend(config: Config, logger: Logger, options: BackendOptions): Backend {
@@ -41,13 +56,21 @@ function openSqliteBackend(config: Config, logger: Logger, options: BackendOptio
     logger,
     ...(options.annBuilds ? { builds: options.annBuilds } : {}),
   });
-  const lexical = createLexicalIndexCache();
+  // Saved in the data folder: every search worker (and the next start) loads the file instead of building its own.
+  const lexical = createLexicalIndexCache({
+    dataDir: config.dataDir,
+    onWarning: (message, details) => logger.warn(message, details),
+  });
+  if (warmsLexical(config, options)) {
+    const ids = embedded.collections.list().map((c) => c.id);
+    setImmediate(() => void lexical.warm(embedded, ids));
+  }
   return {
     store: createSqliteContract(embedded),
     embedded,
     retrievers: createSqliteRetrievers({ store: embedded, ann, lexical }),
     async dropIndex(collectionId) {
-      lexical.invalidate(collectionId);
+      lexical.drop(collectionId);
       await ann.drop(collectionId);
     },
     describe: () => ({
@@ -56,6 +79,8 @@ function openSqliteBackend(config: Config, logger: Logger, options: BackendOptio
     }),
     async close() {
       await ann.close();
+      // A clean close saves what a catch-up left unsaved (the next start loads it).
+      await lexical.close();
       embedded.close();
     },
   };

@@ -8,7 +8,9 @@ import type { ComponentStatus, SearchCall } from './services.ts';
 /**
  * Searches run in worker threads, so a slow one (a BM25 rebuild, a reranker over 50 passages, a
  * query embedding on CPU) never stalls the event loop that serves every other request, and a
- * server on several cores searches on several at once. Each worker keeps its own indexes in memory.
+ * server on several cores searches on several at once. Each worker keeps its own indexes in memory,
+ * loaded from the files in the data folder (one writer saves them): N workers hold N copies, so the
+ * BM25 postings (about 8 bytes per distinct term per chunk) cost N times their file's size in RSS.
  */
 export interface SearchPool {
   readonly size: number;

@@ -5,7 +5,8 @@ import type { ComponentStatus, SearchCall } from './services.ts';
 
 /**
  * One search worker: its own runtime (a second SQLite connection, its own BM25 and ANN indexes,
- * its own query models) answering search calls from the server's thread with UTF-8 JSON, so the
+ * its own query models; the indexes are loaded from the data folder's saved files, the BM25 ones
+ * in the background as the worker starts, so none builds its own when a file is there) answering search calls from the server's thread with UTF-8 JSON, so the
  * search and its serialisation both run off the event loop that serves HTTP.
  */
 export type WorkerRequest =

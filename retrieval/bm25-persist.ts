@@ -1,0 +1,170 @@
+import { existsSync, rmSync } from 'node:fs';
+import { collectionFolder, leaseFile, tryAcquireLease } from '../indexer/ann/index.ts';
+import {
+  analyzerFingerprint,
+  BM25_FILE_FORMAT,
+  bm25FileName,
+  type ChunkStamp,
+  encodeBm25File,
+  readBm25File,
+  readBm25Header,
+  writeFileAtomically,
+} from './bm25-file.ts';
+import { type Bm25Index, type Bm25Params, openBm25Index } from './bm25-index.ts';
+
+/**
+ * Saving and loading the lexical cache's indexes (lexical.ts), the way the ANN indexes are kept:
+ * one file per collection beside its vector indexes (<dataDir>/indexes/<collection>/bm25.bin),
+ * written off the search path (debounced, after a build or enough catch-ups, and on close), by one
+ * writer at a time across threads and processes (the ANN build lease), into a temporary file
+ * renamed into place. A writer whose state the file already holds does not write again.
+ */
+export interface PersistedEntry {
+  index: Bm25Index;
+  stamp: ChunkStamp;
+  /** Chunks appended or removed since the file was written. */
+  unsaved: number;
+  /** Built from scratch since the last save: always worth a save. */
+  rebuilt: boolean;
+}
+
+export interface Bm25PersistOptions {
+  dataDir: string;
+  params: Bm25Params;
+  /** A catch-up saves once this many changes, or a tenth of the index if more, are not in the file. */
+  saveAfterChanges: number;
+  saveDelayMs: number;
+  onWarning?: (message: string, details: Record<string, unknown>) => void;
+}
+
+export interface Bm25Persistence {
+  /** The saved index with the stamp it holds, or null (none, or unusable: then the caller builds). */
+  load(collectionId: string): PersistedEntry | null;
+  exists(collectionId: string): boolean;
+  /** Called after every build or catch-up: schedules a save when the file is far enough behind. */
+  changed(collectionId: string, entry: PersistedEntry): void;
+  /** Cancels pending saves and removes the file (a deleted collection). */
+  drop(collectionId: string): void;
+  /** Saves every entry with unsaved changes now (a clean close, tests). */
+  flush(): Promise<void>;
+  readonly loads: number;
+  readonly saves: number;
+}
+
+export function createBm25Persistence(options: Bm25PersistOptions): Bm25Persistence {
+  const { dataDir, params } = options;
+  const pending = new Map<string, PersistedEntry>();
+  const timers = new Map<string, NodeJS.Timeout>();
+  const inFlight = new Map<string, Promise<void>>();
+  const dropped = new Map<string, number>();
+  /** Collections whose file failed to load: never taken as current, whatever its header says. */
+  const distrusted = new Set<string>();
+  let loads = 0;
+  let saves = 0;
+
+  const folderOf = (collectionId: string) => collectionFolder(dataDir, collectionId);
+  const fileOf = (collectionId: string) => bm25FileName(folderOf(collectionId));
+  const warn = (message: string, details: Record<string, unknown>) => options.onWarning?.(message, details);
+
+  function load(collectionId: string): PersistedEntry | null {
+    const read = readBm25File(fileOf(collectionId), { params, collectionId });
+    if (!read.ok) {
+      if (read.reason === 'missing') return null;
+      distrusted.add(collectionId);
+      warn('bm25 index file ignored; rebuilding', { collectionId, reason: read.reason, detail: read.detail });
+      return null;
+    }
+    loads++;
+    return { index: openBm25Index(read.snapshot), stamp: read.stamp, unsaved: 0, rebuilt: false };
+  }
+
+  function worthSaving(entry: PersistedEntry): boolean {
+    if (entry.unsaved === 0 && !entry.rebuilt) return false;
+    return entry.rebuilt || entry.unsaved >= Math.max(options.saveAfterChanges, entry.index.size / 10);
+  }
+
+  function changed(collectionId: string, entry: PersistedEntry): void {
+    pending.set(collectionId, entry);
+    if (!worthSaving(entry) || timers.has(collectionId)) return;
+    const timer = setTimeout(() => {
+      timers.delete(collectionId);
+      void saveSoon(collectionId);
+    }, options.saveDelayMs);
+    // A pending save never keeps a process alive: close() flushes it.
+    timer.unref();
+    timers.set(collectionId, timer);
+  }
+
+  /** One save per collection at a time in this cache; the lease orders writers across caches. */
+  function saveSoon(collectionId: string): Promise<void> {
+    const previous = inFlight.get(collectionId) ?? Promise.resolve();
+    const next = previous.then(() => save(collectionId));
+    inFlight.set(collectionId, next);
+    return next.finally(() => {
+      if (inFlight.get(collectionId) === next) inFlight.delete(collectionId);
+    });
+  }
+
+  /** Another writer already saved this state, or a newer one: ours would add nothing. */
+  function fileIsCurrent(file: string, stamp: ChunkStamp): boolean {
+    const header = readBm25Header(file);
+    if (!header || header.format !== BM25_FILE_FORMAT || header.analyzer !== analyzerFingerprint()) return false;
+    const p = header.params;
+    if (p.k1 !== params.k1 || p.b !== params.b || p.titleWeight !== params.titleWeight) return false;
+    const same = header.stamp.count === stamp.count && header.stamp.maxRowid === stamp.maxRowid;
+    return same || header.stamp.maxRowid > stamp.maxRowid;
+  }
+
+  async function save(collectionId: string): Promise<void> {
+    const entry = pending.get(collectionId);
+    if (!entry || (entry.unsaved === 0 && !entry.rebuilt)) return;
+    const generation = dropped.get(collectionId) ?? 0;
+    const file = fileOf(collectionId);
+    const lease = tryAcquireLease(leaseFile(folderOf(collectionId), 'bm25'));
+    // Another thread or process is writing this file; the next change (or close) tries again.
+    if (!lease) return;
+    try {
+      const stamp = { ...entry.stamp };
+      const unsaved = entry.unsaved;
+      if (distrusted.has(collectionId) || !fileIsCurrent(file, stamp)) {
+        const parts = encodeBm25File(entry.index.snapshot(), collectionId, stamp);
+        if (!parts) return;
+        await writeFileAtomically(file, parts);
+        distrusted.delete(collectionId);
+        saves++;
+      }
+      // Dropped while writing: the file must not outlive the collection.
+      if ((dropped.get(collectionId) ?? 0) !== generation) rmSync(file, { force: true });
+      entry.unsaved -= unsaved;
+      entry.rebuilt = false;
+    } catch (error) {
+      warn('bm25 index save failed', { collectionId, error: (error as Error).message });
+    } finally {
+      lease.release();
+    }
+  }
+
+  return {
+    load,
+    exists: (collectionId) => existsSync(fileOf(collectionId)),
+    changed,
+    drop(collectionId) {
+      clearTimeout(timers.get(collectionId));
+      timers.delete(collectionId);
+      pending.delete(collectionId);
+      dropped.set(collectionId, (dropped.get(collectionId) ?? 0) + 1);
+      rmSync(fileOf(collectionId), { force: true });
+    },
+    async flush() {
+      for (const timer of timers.values()) clearTimeout(timer);
+      timers.clear();
+      for (const collectionId of pending.keys()) await saveSoon(collectionId);
+    },
+    get loads() {
+      return loads;
+    },
+    get saves() {
+      return saves;
+    },
+  };
+}
