@@ -1,4 +1,5 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { collectionFolder, leaseFile, tryAcquireLease } from '../indexer/ann/index.ts';
 import {
   analyzerFingerprint,
@@ -49,6 +50,14 @@ export interface Bm25Persistence {
   flush(): Promise<void>;
   readonly loads: number;
   readonly saves: number;
+}
+
+/** Temporary files of saves that never finished (a writer killed mid-save); only the lease holder may remove them. */
+function removeTemporaries(folder: string): void {
+  if (!existsSync(folder)) return;
+  for (const name of readdirSync(folder)) {
+    if (name.startsWith('bm25.bin.tmp-')) rmSync(path.join(folder, name), { force: true });
+  }
 }
 
 export function createBm25Persistence(options: Bm25PersistOptions): Bm25Persistence {
@@ -123,6 +132,7 @@ export function createBm25Persistence(options: Bm25PersistOptions): Bm25Persiste
     const lease = tryAcquireLease(leaseFile(folderOf(collectionId), 'bm25'));
     // Another thread or process is writing this file; the next change (or close) tries again.
     if (!lease) return;
+    removeTemporaries(folderOf(collectionId));
     try {
       const stamp = { ...entry.stamp };
       const unsaved = entry.unsaved;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -155,6 +155,14 @@ describe('saving', () => {
     await c.close();
     await d.close();
     expect([c.saves, d.saves]).toEqual([1, 0]);
+  });
+
+  it('a writer removes what an unfinished save left behind', async () => {
+    const folder = collectionFolder(dataDir, 'kb');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, 'bm25.bin.tmp-123-1-1'), 'partial');
+    await saved();
+    expect(readdirSync(folder)).toEqual(['bm25.bin']);
   });
 
   it('leaves the file to a writer that holds the lease, and saves on a later close', async () => {
