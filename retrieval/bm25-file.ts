@@ -190,18 +190,45 @@ export interface ReadOptions {
 
 /** The saved index as views over the file's bytes; never throws: a missing, foreign or damaged file is a reason. */
 export function readBm25File(file: string, options: ReadOptions): Bm25FileRead {
-  let fd: number;
+  let bytes: Uint8Array;
   try {
-    fd = openSync(file, 'r');
+    const fd = openSync(file, 'r');
+    try {
+      bytes = readBytes(fd, fstatSync(fd).size, 0, options.shared ?? false);
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
     return { ok: false, reason: 'missing', detail: (error as Error).message };
   }
-  let bytes: Uint8Array;
+  return decodeBm25File(bytes, options);
+}
+
+/** A whole file's bytes in a SharedArrayBuffer (read without blocking), for threads to view without copies; null when unreadable. */
+export async function readSharedBytes(file: string): Promise<Uint8Array | null> {
+  let handle: Awaited<ReturnType<typeof open>>;
   try {
-    bytes = readBytes(fd, fstatSync(fd).size, 0, options.shared ?? false);
-  } finally {
-    closeSync(fd);
+    handle = await open(file, 'r');
+  } catch {
+    return null;
   }
+  try {
+    const { size } = await handle.stat();
+    const bytes = new Uint8Array(new SharedArrayBuffer(size));
+    let got = 0;
+    while (got < size) {
+      const { bytesRead } = await handle.read(bytes, got, size - got, got);
+      if (bytesRead === 0) return bytes.subarray(0, got);
+      got += bytesRead;
+    }
+    return bytes;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The index in a file's bytes (views, not copies, save the tombstones), checked against params, analyzer and collection. */
+export function decodeBm25File(bytes: Uint8Array, options: ReadOptions): Bm25FileRead {
   if (endianness() !== 'LE') return { ok: false, reason: 'mismatch', detail: 'big-endian machine' };
   const header = parseHeader(bytes);
   if (typeof header === 'string') {

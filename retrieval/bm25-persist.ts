@@ -4,8 +4,10 @@ import { collectionFolder, leaseFile, tryAcquireLease } from '../indexer/ann/ind
 import {
   analyzerFingerprint,
   BM25_FILE_FORMAT,
+  type Bm25FileRead,
   bm25FileName,
   type ChunkStamp,
+  decodeBm25File,
   encodeBm25File,
   readBm25File,
   readBm25Header,
@@ -36,11 +38,18 @@ export interface Bm25PersistOptions {
   saveAfterChanges: number;
   saveDelayMs: number;
   onWarning?: (message: string, details: Record<string, unknown>) => void;
+  /**
+   * A file's bytes held once for the whole process (a SharedArrayBuffer from the server's thread),
+   * so search workers view one copy instead of reading their own; null: read it here.
+   */
+  sharedBytes?: (file: string) => Promise<Uint8Array | null>;
 }
 
 export interface Bm25Persistence {
   /** The saved index with the stamp it holds, or null (none, or unusable: then the caller builds). */
   load(collectionId: string): PersistedEntry | null;
+  /** As load, through sharedBytes when given (a warm-up: it may wait for the bytes). */
+  loadShared(collectionId: string): Promise<PersistedEntry | null>;
   exists(collectionId: string): boolean;
   /** Called after every build or catch-up: schedules a save when the file is far enough behind. */
   changed(collectionId: string, entry: PersistedEntry): void;
@@ -76,7 +85,15 @@ export function createBm25Persistence(options: Bm25PersistOptions): Bm25Persiste
   const warn = (message: string, details: Record<string, unknown>) => options.onWarning?.(message, details);
 
   function load(collectionId: string): PersistedEntry | null {
-    const read = readBm25File(fileOf(collectionId), { params, collectionId });
+    return adopt(collectionId, readBm25File(fileOf(collectionId), { params, collectionId }));
+  }
+
+  async function loadShared(collectionId: string): Promise<PersistedEntry | null> {
+    const bytes = options.sharedBytes ? await options.sharedBytes(fileOf(collectionId)) : null;
+    return bytes ? adopt(collectionId, decodeBm25File(bytes, { params, collectionId })) : load(collectionId);
+  }
+
+  function adopt(collectionId: string, read: Bm25FileRead): PersistedEntry | null {
     if (!read.ok) {
       if (read.reason === 'missing') return null;
       distrusted.add(collectionId);
@@ -156,6 +173,7 @@ export function createBm25Persistence(options: Bm25PersistOptions): Bm25Persiste
 
   return {
     load,
+    loadShared,
     exists: (collectionId) => existsSync(fileOf(collectionId)),
     changed,
     drop(collectionId) {

@@ -1,4 +1,6 @@
 /** The retrieval room's one door: lexical ∥ dense → fuse → rerank → context. */
+
+export { readSharedBytes } from './bm25-file.ts';
 export {
   type Bm25Index,
   type Bm25Params,

@@ -51,6 +51,11 @@ export interface LexicalCacheOptions {
   saveDelayMs?: number;
   /** Told when a file is ignored or a save fails (searches are unaffected). */
   onWarning?: (message: string, details: Record<string, unknown>) => void;
+  /**
+   * Where warm-ups get a file's bytes: one SharedArrayBuffer per file for the whole process (the
+   * search pool's), so every search worker views the same postings instead of holding a copy.
+   */
+  sharedBytes?: (file: string) => Promise<Uint8Array | null>;
 }
 
 interface DbState {
@@ -82,6 +87,7 @@ export function createLexicalIndexCache(options: LexicalCacheOptions = {}): Lexi
         saveAfterChanges: options.saveAfterChanges ?? 10_000,
         saveDelayMs: options.saveDelayMs ?? 2_000,
         ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+        ...(options.sharedBytes ? { sharedBytes: options.sharedBytes } : {}),
       })
     : null;
   const states = new Map<Db, DbState>();
@@ -144,7 +150,15 @@ export function createLexicalIndexCache(options: LexicalCacheOptions = {}): Lexi
       await new Promise((resolve) => setImmediate(resolve));
       if (!persist?.exists(collectionId) || stateOf(store.db).entries.has(collectionId) || !store.db.open) continue;
       try {
-        get(store, collectionId);
+        const loaded = await persist.loadShared(collectionId);
+        // A query may have loaded or built it while the bytes were on their way.
+        const state = stateOf(store.db);
+        if (loaded && !state.entries.has(collectionId)) {
+          state.entries.set(collectionId, loaded);
+          // Not yet compared with the collection's chunks: the next get must look.
+          state.dbStamp = '';
+        }
+        if (store.db.open) get(store, collectionId);
       } catch (error) {
         options.onWarning?.('bm25 index warm-up failed', { collectionId, error: (error as Error).message });
       }

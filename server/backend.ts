@@ -39,6 +39,8 @@ export interface BackendOptions {
    * searches, and a server's thread with search workers never holds a copy it would not use.
    */
   warmLexical?: boolean;
+  /** Where BM25 warm-ups get a saved file's bytes: the search pool's one shared copy, in a search worker. */
+  sharedBytes?: (file: string) => Promise<Uint8Array | null>;
 }
 
 function warmsLexical(config: Config, options: BackendOptions): boolean {
@@ -60,6 +62,7 @@ function openSqliteBackend(config: Config, logger: Logger, options: BackendOptio
   const lexical = createLexicalIndexCache({
     dataDir: config.dataDir,
     onWarning: (message, details) => logger.warn(message, details),
+    ...(options.sharedBytes ? { sharedBytes: options.sharedBytes } : {}),
   });
   if (warmsLexical(config, options)) {
     const ids = embedded.collections.list().map((c) => c.id);

@@ -13,7 +13,7 @@ import {
 import { type SearchRequest, type SearchResult, search, searchCollections } from '../retrieval/index.ts';
 import type { StoreContract } from '../store/contract.ts';
 import type { Store } from '../store/index.ts';
-import { openBackend } from './backend.ts';
+import { type BackendOptions, openBackend } from './backend.ts';
 import type { SharedJobs } from './jobs/shared.ts';
 import type { ComponentStatus, Services } from './services.ts';
 
@@ -51,8 +51,8 @@ export type RemoteSpanScore = (collection: string, query: string, texts: string[
 /** A model missing from the cache is retried this often, so `cairn models pull` is picked up. */
 const RECHECK_MS = 30_000;
 
-export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
-  const backend = await openBackend(config, logger);
+export async function createRuntime(config: Config, logger: Logger, backendOptions: BackendOptions = {}): Promise<Runtime> {
+  const backend = await openBackend(config, logger, backendOptions);
   const { store, embedded, retrievers } = backend;
   const registry = createModelRegistry({ config, logger });
   const status = new Map<ModelRole, ComponentStatus>();

@@ -1,7 +1,8 @@
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { CairnError, type Config, type ErrorCode, type Logger } from '../core/index.ts';
-import type { SearchRequest, SearchResult } from '../retrieval/index.ts';
+import { readSharedBytes, type SearchRequest, type SearchResult } from '../retrieval/index.ts';
 import type { WorkerReply, WorkerRequest } from './search-worker.ts';
 import type { ComponentStatus, SearchCall } from './services.ts';
 
@@ -9,8 +10,8 @@ import type { ComponentStatus, SearchCall } from './services.ts';
  * Searches run in worker threads, so a slow one (a BM25 rebuild, a reranker over 50 passages, a
  * query embedding on CPU) never stalls the event loop that serves every other request, and a
  * server on several cores searches on several at once. Each worker keeps its own indexes in memory,
- * loaded from the files in the data folder (one writer saves them): N workers hold N copies, so the
- * BM25 postings (about 8 bytes per distinct term per chunk) cost N times their file's size in RSS.
+ * loaded from the files in the data folder (one writer saves them); the saved BM25 postings are read
+ * once here and shared (createSharedFiles), the ANN indexes are one copy per worker.
  */
 export interface SearchPool {
   readonly size: number;
@@ -43,6 +44,31 @@ const WORKER_URL = new URL('./search-worker.mjs', import.meta.url);
 const CLOSE_TIMEOUT_MS = 10_000;
 const decoder = new TextDecoder();
 
+/**
+ * Saved index files read once into SharedArrayBuffers that every worker views: N workers hold one
+ * copy of a collection's BM25 postings, not N. Kept while the file is unchanged (same size and
+ * mtime): this thread pins one copy per file even once the workers have moved past it.
+ */
+function createSharedFiles() {
+  const held = new Map<string, { version: string; bytes: Promise<Uint8Array | null> }>();
+  return {
+    async bytes(file: string): Promise<Uint8Array | null> {
+      const info = await stat(file).catch(() => null);
+      if (!info) {
+        held.delete(file);
+        return null;
+      }
+      const version = `${info.size}:${info.mtimeMs}`;
+      let entry = held.get(file);
+      if (!entry || entry.version !== version) {
+        entry = { version, bytes: readSharedBytes(file).catch(() => null) };
+        held.set(file, entry);
+      }
+      return entry.bytes;
+    },
+  };
+}
+
 /** `auto`: one worker per core beyond the first (which serves HTTP), at least one, at most four. */
 export function resolveSearchWorkers(setting: Config['server']['searchWorkers'], cores = availableParallelism()): number {
   return setting === 'auto' ? Math.min(4, Math.max(1, cores - 1)) : setting;
@@ -62,7 +88,16 @@ export function createSearchPool(options: SearchPoolOptions): SearchPool {
   let nextId = 1;
   let closing = false;
 
+  const files = createSharedFiles();
+
   function settle(slot: Slot, reply: WorkerReply): void {
+    if (reply.type === 'file-bytes') {
+      const { id } = reply;
+      void files
+        .bytes(reply.file)
+        .then((bytes) => slot.worker.postMessage({ type: 'file-bytes', id, bytes } satisfies WorkerRequest));
+      return;
+    }
     if (reply.type === 'ready') slot.ready = true;
     if (reply.type === 'ready' || reply.type === 'closed') return;
     const pending = slot.pending.get(reply.id);

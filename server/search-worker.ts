@@ -14,6 +14,8 @@ export type WorkerRequest =
   | { type: 'components'; id: number }
   /** Cross-encoder scores of texts against a query (citation spans), with the collection's reranker. */
   | { type: 'score'; id: number; collection: string; query: string; texts: string[] }
+  /** A saved index file's bytes, asked for by `file-bytes`: one SharedArrayBuffer every worker views (null: read it yourself). */
+  | { type: 'file-bytes'; id: number; bytes: Uint8Array | null }
   | { type: 'close' };
 
 export type WorkerReply =
@@ -23,12 +25,24 @@ export type WorkerReply =
   | { type: 'components'; id: number; components: Record<string, ComponentStatus> }
   /** [] when the collection has no reranker available. */
   | { type: 'scores'; id: number; scores: number[] }
-  | { type: 'error'; id: number; code: string; message: string; details?: unknown };
+  | { type: 'error'; id: number; code: string; message: string; details?: unknown }
+  /** Asks the server's thread for a saved index file's shared bytes. */
+  | { type: 'file-bytes'; id: number; file: string };
 
 if (!parentPort) throw new Error('search-worker.ts runs only as a worker thread');
 const port = parentPort;
 const { config } = workerData as { config: Config };
-const runtime = await createRuntime(config, createLogger({ level: config.logLevel }));
+const waiting = new Map<number, (bytes: Uint8Array | null) => void>();
+let nextFile = 1;
+/** BM25 warm-ups view the server's one copy of a saved file instead of reading their own (messages queue until the listener below). */
+function sharedBytes(file: string): Promise<Uint8Array | null> {
+  const id = nextFile++;
+  return new Promise((resolve) => {
+    waiting.set(id, resolve);
+    port.postMessage({ type: 'file-bytes', id, file } satisfies WorkerReply);
+  });
+}
+const runtime = await createRuntime(config, createLogger({ level: config.logLevel }), { sharedBytes });
 // The query models load now, not on the first search (the generator is never used here).
 runtime.warm?.(['embedder', 'reranker']);
 const reply = (message: WorkerReply) => port.postMessage(message);
@@ -65,6 +79,11 @@ function fail(id: number, error: unknown): void {
 }
 
 port.on('message', (message: WorkerRequest) => {
+  if (message.type === 'file-bytes') {
+    waiting.get(message.id)?.(message.bytes);
+    waiting.delete(message.id);
+    return;
+  }
   if (message.type === 'search') {
     void answer(message.id, message.call);
     return;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collectionFolder, leaseFile, tryAcquireLease } from '../../indexer/ann/index.ts';
-import { buildBm25Index, createLexicalIndexCache, type LexicalCacheOptions } from '../../retrieval/index.ts';
+import { buildBm25Index, createLexicalIndexCache, type LexicalCacheOptions, readSharedBytes } from '../../retrieval/index.ts';
 import type { Store } from '../../store/index.ts';
 import { addDocument, createTestStore } from './helpers.ts';
 
@@ -201,6 +201,32 @@ describe('saving', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     await writer.close();
     expect([writer.saves, exists(fileOf())]).toEqual([0, false]);
+  });
+
+  it('warm-ups through sharedBytes view one copy of the file (the search pool hands it to every worker)', async () => {
+    await saved();
+    let reads = 0;
+    let shared: Promise<Uint8Array | null> | null = null;
+    const sharedBytes = (file: string) => {
+      if (!shared) {
+        reads++;
+        shared = readSharedBytes(file);
+      }
+      return shared;
+    };
+    const [a, b] = [cache({ sharedBytes }), cache({ sharedBytes })];
+    await Promise.all([a.warm(store, ['kb']), b.warm(store, ['kb'])]);
+    expect([reads, a.loads, b.loads, a.builds, b.builds]).toEqual([1, 1, 1, 0, 0]);
+    const [one, two] = [a.get(store, 'kb'), b.get(store, 'kb')];
+    const [first, second] = [one.snapshot(), two.snapshot()];
+    expect(first.docs.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(first.docs.buffer).toBe(second.docs.buffer);
+    // Tombstones are each one's own: a removal in one worker is not seen by the other.
+    expect(first.dead.buffer).not.toBe(second.dead.buffer);
+    expect(answers(one)).toEqual(answers(buildBm25Index(store.chunks.iterateSearchFields('kb'))));
+    store.documents.remove('kb:d3.txt');
+    expect(a.get(store, 'kb').rowids()).toHaveLength(55);
+    expect([a.catchUps, b.catchUps]).toEqual([1, 0]);
   });
 
   it('warms saved indexes in the background; collections without a file wait for their query', async () => {

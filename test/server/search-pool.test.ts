@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Config, documentId, hashContent, isCairnError, silentLogger } from '../../core/index.ts';
+import { createLexicalIndexCache } from '../../retrieval/index.ts';
 import {
   createApp,
   createRuntime,
@@ -94,6 +95,22 @@ describe('search workers (real worker threads over the real runtime)', () => {
     expect(isCairnError(error) && [error.code, error.status]).toEqual(['COLLECTION_NOT_FOUND', 404]);
     const bad = await pool.searchJson({ collection: 'rocks', query: 'rock', filter: { mime: 7 } }).catch((e: unknown) => e);
     expect(isCairnError(bad) && bad.code).toBe('VALIDATION');
+  });
+
+  it('workers start from the saved BM25 file (one shared copy) and answer as the in-thread search', async () => {
+    const saver = createLexicalIndexCache({ dataDir: config.dataDir });
+    saver.get(runtime.embedded!, 'rocks');
+    await saver.close();
+    expect(saver.saves).toBe(1);
+    const other = createSearchPool({ config, size: 2, logger: silentLogger });
+    try {
+      const call = { collection: 'rocks', query: 'volcanic glass rock', mode: 'bm25' as const, k: 3 };
+      const [one, two, local] = await Promise.all([other.search(call), other.search(call), runtime.services.search(call)]);
+      expect(withoutTimings(one)).toEqual(withoutTimings(JSON.parse(JSON.stringify(local))));
+      expect(withoutTimings(two)).toEqual(withoutTimings(one));
+    } finally {
+      await other.close();
+    }
   });
 
   it('closes: the workers end and the pool says it is unavailable', async () => {
