@@ -73,6 +73,11 @@ describe('hnsw', () => {
     expect(patched.match(/cairnReadPoint\(env, info\[0\], dim_, cairn_in\)/g)).toHaveLength(4);
     expect(patched).toContain('exports.Set("cairnTypedArrays"');
     expect(patched).toContain('InstanceMethod("cairnAddPoints", &HierarchicalNSW::cairnAddPoints)');
+    // The graph's level-0 block is advised onto huge pages before a batch insert (Linux only).
+    expect(patched).toContain(
+      'cairnAdviseHugePages(index_->data_level0_memory_, index_->max_elements_ * index_->size_data_per_element_);',
+    );
+    expect(patched).toContain('#include <sys/mman.h>');
     expect(() => patchAddonSource(source.replace(/IsArray/g, 'IsList'))).toThrow(/source changed/);
   });
 });
