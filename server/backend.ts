@@ -41,6 +41,8 @@ export interface BackendOptions {
   warmLexical?: boolean;
   /** Where BM25 warm-ups get a saved file's bytes: the search pool's one shared copy, in a search worker. */
   sharedBytes?: (file: string) => Promise<Uint8Array | null>;
+  /** Told of the BM25 warm-up once it starts (it never rejects): a search worker holds searches until it is done. */
+  onLexicalWarm?: (warming: Promise<void>) => void;
 }
 
 function warmsLexical(config: Config, options: BackendOptions): boolean {
@@ -66,7 +68,8 @@ function openSqliteBackend(config: Config, logger: Logger, options: BackendOptio
   });
   if (warmsLexical(config, options)) {
     const ids = embedded.collections.list().map((c) => c.id);
-    setImmediate(() => void lexical.warm(embedded, ids));
+    const warming = new Promise<void>((resolve) => setImmediate(() => void lexical.warm(embedded, ids).finally(resolve)));
+    options.onLexicalWarm?.(warming);
   }
   return {
     store: createSqliteContract(embedded),

@@ -42,7 +42,17 @@ function sharedBytes(file: string): Promise<Uint8Array | null> {
     port.postMessage({ type: 'file-bytes', id, file } satisfies WorkerReply);
   });
 }
-const runtime = await createRuntime(config, createLogger({ level: config.logLevel }), { sharedBytes });
+/**
+ * Searches wait for the BM25 warm-up (it loads what a first search would load anyway): one that ran
+ * before it would read its own copy of the file, beside the shared one.
+ */
+let warmed: Promise<void> = Promise.resolve();
+const runtime = await createRuntime(config, createLogger({ level: config.logLevel }), {
+  sharedBytes,
+  onLexicalWarm: (warming) => {
+    warmed = warming;
+  },
+});
 // The query models load now, not on the first search (the generator is never used here).
 runtime.warm?.(['embedder', 'reranker']);
 const reply = (message: WorkerReply) => port.postMessage(message);
@@ -50,6 +60,7 @@ const encoder = new TextEncoder();
 
 async function answer(id: number, call: SearchCall): Promise<void> {
   try {
+    await warmed;
     // Encoded here, handed over without a copy: the server's thread only writes the bytes out.
     const json = encoder.encode(JSON.stringify(await runtime.services.search(call)));
     port.postMessage({ type: 'result', id, json } satisfies WorkerReply, [json.buffer as ArrayBuffer]);
