@@ -9,8 +9,9 @@
  * and Cairn with N search workers (`auto` = cores − 1) against bare node:http with the same N worker
  * threads running the same search and JSON (bench/server-bare.ts). Each pair runs alternately
  * (A B B A ..., --load-rounds) and each side's best round is reported, as outside load on a shared
- * machine only ever lowers a rate. Also one-connection sequential latency over HTTP next to the
- * in-process latency, so the per-request overhead is visible.
+ * machine only ever lowers a rate; each row also gives the server thread's CPU per request (least of
+ * the rounds), whose bare/Cairn ratios are steadier there. Also one-connection sequential latency
+ * over HTTP next to the in-process latency, so the per-request overhead is visible.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -207,24 +208,47 @@ async function sequentialRound(target: Target): Promise<SeqRound> {
   };
 }
 
+/** CPU ms the server's (main) thread has run, from Linux's per-thread counters (10 ms ticks); null elsewhere. */
+function serverThreadCpuMs(): number | null {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, at USER_HZ = 100
+  } catch {
+    return null;
+  }
+}
+
+/** A results row for the median sequential round, with the errors of all rounds. */
+function sequentialRow(name: string, median: SeqRound, all: SeqRound[]) {
+  const [{ rate, p50, p99, n }, errors] = [median, all.reduce((sum, r) => sum + r.errors, 0)];
+  return { name, requests_per_s: round(rate, 1), p50_ms: round(p50), p99_ms: round(p99), requests: n, errors };
+}
+
 /** autocannon against one server: the result row, with how busy the server's main thread was. */
 async function loadRun(name: string, target: Target) {
   log(`${name}: autocannon, ${connections} connections for ${duration} s`);
   const autocannon = createRequire(import.meta.url).resolve('autocannon');
   const load1m = loadavg()[0] as number;
   const eluBefore = nodePerformance.eventLoopUtilization();
+  const cpuBefore = serverThreadCpuMs();
   const load = await runWorker<AutocannonResult>({ ...target, mode: 'load', autocannon, connections, duration });
+  const cpuAfter = serverThreadCpuMs();
   // How busy the server's event loop was under load: near 1 means its thread was the bottleneck.
   const serverBusy = nodePerformance.eventLoopUtilization(eluBefore).utilization;
   if (load.error) throw new Error(load.error);
+  const requests = load.latency.totalCount;
   return {
     name,
-    requests_per_s: round(load.latency.totalCount / load.duration, 1),
+    requests_per_s: round(requests / load.duration, 1),
     p50_ms: load.latency.p50,
     p99_ms: load.latency.p99,
-    requests: load.latency.totalCount,
+    requests,
     errors: load.errors + load.timeouts + load.non2xx,
     server_event_loop_busy: round(serverBusy),
+    // The server thread's CPU per answered request (its HTTP stack, plus the search when in-thread).
+    server_thread_cpu_us_per_request:
+      cpuBefore === null || cpuAfter === null ? null : round(((cpuAfter - cpuBefore) * 1000) / Math.max(1, requests), 1),
     loadavg_1m_before: round(load1m, 2),
   };
 }
@@ -232,14 +256,31 @@ async function loadRun(name: string, target: Target) {
 type LoadRow = Awaited<ReturnType<typeof loadRun>>;
 
 /** Cairn and its bare baseline alternately (A B B A ...); each side's best round. */
-async function loadPair(names: [string, string], targets: [Target, Target]): Promise<[LoadRow, LoadRow]> {
+type PairRow = LoadRow & { server_thread_cpu_us_per_request_min: number | null };
+
+async function loadPair(names: [string, string], targets: [Target, Target]): Promise<[PairRow, PairRow]> {
   const runs: [LoadRow[], LoadRow[]] = [[], []];
   for (let r = 0; r < loadRounds; r++) {
     const order = r % 2 === 0 ? [0, 1] : [1, 0];
     for (const side of order) runs[side as 0 | 1].push(await loadRun(names[side] as string, targets[side] as Target));
   }
-  const bestOf = (rows: LoadRow[]) => rows.reduce((a, b) => (b.requests_per_s > a.requests_per_s ? b : a));
+  const bestOf = (rows: LoadRow[]) => ({
+    ...rows.reduce((a, b) => (b.requests_per_s > a.requests_per_s ? b : a)),
+    // Other jobs delay the thread more than they add to its work: the least of the rounds.
+    server_thread_cpu_us_per_request_min: leastCpu(rows),
+  });
   return [bestOf(runs[0]), bestOf(runs[1])];
+}
+
+function leastCpu(rows: LoadRow[]): number | null {
+  const values = rows.map((row) => row.server_thread_cpu_us_per_request ?? Number.POSITIVE_INFINITY);
+  return Number.isFinite(Math.min(...values)) ? Math.min(...values) : null;
+}
+
+/** Bare's CPU per request over Cairn's: the rate ratio the pair would reach were the server thread the only limit. */
+function cpuRatio(cairn: PairRow, bare: PairRow): number | null {
+  const [a, b] = [cairn.server_thread_cpu_us_per_request_min, bare.server_thread_cpu_us_per_request_min];
+  return a && b ? round(b / a) : null;
 }
 
 function benchConfig(dataDir: string, workers: 'auto' | number) {
@@ -311,22 +352,8 @@ async function main(): Promise<void> {
           p99_ms: round(local.p99),
           requests: local.n,
         },
-        {
-          name: 'http search (1 connection, sequential)',
-          requests_per_s: round(seq.rate, 1),
-          p50_ms: round(seq.p50),
-          p99_ms: round(seq.p99),
-          requests: seq.n,
-          errors: seqRounds.reduce((sum, r) => sum + r.errors, 0),
-        },
-        {
-          name: "http search (in the server's thread, 1 connection, sequential)",
-          requests_per_s: round(seqInThread.rate, 1),
-          p50_ms: round(seqInThread.p50),
-          p99_ms: round(seqInThread.p99),
-          requests: seqInThread.n,
-          errors: seqInThreadRounds.reduce((sum, r) => sum + r.errors, 0),
-        },
+        sequentialRow('http search (1 connection, sequential)', seq, seqRounds),
+        sequentialRow("http search (in the server's thread, 1 connection, sequential)", seqInThread, seqInThreadRounds),
         inThread,
         bareInThreadRun,
         pooled,
@@ -348,6 +375,9 @@ async function main(): Promise<void> {
           http_in_thread_vs_inprocess_rate: round(inThread.requests_per_s / local.rate),
           inthread_vs_bare_inthread: round(inThread.requests_per_s / bareInThreadRun.requests_per_s),
           workers_vs_bare_workers: round(pooled.requests_per_s / bareWorkersRun.requests_per_s),
+          // The same pairs by the server thread's CPU per request (bare / Cairn): steadier on a shared machine.
+          inthread_cpu_vs_bare_inthread: cpuRatio(inThread, bareInThreadRun),
+          workers_cpu_vs_bare_workers: cpuRatio(pooled, bareWorkersRun),
           http_p50_overhead_ms: round(seq.p50 - local.p50),
           http_in_thread_p50_overhead_ms: round(seqInThread.p50 - local.p50),
         },

@@ -1,6 +1,5 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
-import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import type { AppDeps } from './deps.ts';
 import type { AppEnv } from './env.ts';
@@ -11,6 +10,7 @@ import { createEmbedCors, createEmbedGuard, embedKeyAllows } from './middleware/
 import { createHostCheck } from './middleware/host.ts';
 import { createBodyLimit, createConcurrencyLimiter, createRateLimit, createRequestTimeout } from './middleware/limits.ts';
 import { createOriginCheck } from './middleware/origin.ts';
+import { createRequestId } from './middleware/request-id.ts';
 import type { RouteDoc } from './openapi.ts';
 import { askDocs, createAskRoutes } from './routes/ask.ts';
 import { chatDocs, createChatRoutes } from './routes/chats.ts';
@@ -80,7 +80,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.onError(createErrorHandler(deps.logger));
   app.notFound(notFoundHandler);
-  app.use(requestId()); // first: every response, refusals included, names its request
+  app.use(createRequestId()); // first: every response, refusals included, names its request
   app.use(createRequestMetrics(deps));
   // Before CORS and auth: a rebound name or a foreign page is refused whatever it presents.
   app.use(createHostCheck({ boundHost: config.server.host, allowedHosts: config.server.allowedHosts }));

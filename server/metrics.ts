@@ -44,28 +44,50 @@ export function createMetrics(): Metrics {
   const counters = new Map<string, { help: string; values: Map<string, number> }>();
   const latencies = new Map<string, Histogram>();
 
-  function inc(name: string, help: string, labels: Labels, by = 1): void {
+  function incKey(name: string, help: string, key: string, by: number): void {
     let counter = counters.get(name);
     if (!counter) {
       counter = { help, values: new Map() };
       counters.set(name, counter);
     }
-    const key = labelText(labels);
     counter.values.set(key, (counter.values.get(key) ?? 0) + by);
   }
 
-  function observeLatency(labels: Labels, seconds: number): void {
+  function inc(name: string, help: string, labels: Labels, by = 1): void {
+    incKey(name, help, labelText(labels), by);
+  }
+
+  function histogramOf(labels: Labels): Histogram {
     const key = labelText(labels);
     let histogram = latencies.get(key);
     if (!histogram) {
       histogram = { labels, counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
       latencies.set(key, histogram);
     }
-    BUCKETS.forEach((bound, i) => {
-      if (seconds <= bound) histogram.counts[i] = (histogram.counts[i] ?? 0) + 1;
-    });
+    return histogram;
+  }
+
+  function observeLatency(histogram: Histogram, seconds: number): void {
+    for (let i = BUCKETS.length - 1; i >= 0 && seconds <= (BUCKETS[i] as number); i--) {
+      histogram.counts[i] = (histogram.counts[i] as number) + 1;
+    }
     histogram.sum += seconds;
     histogram.count += 1;
+  }
+
+  /** Each request's method, route and status: their counter key and histogram, looked up once per set. */
+  const requestSeries = new Map<string, { counterKey: string; histogram: Histogram }>();
+  function seriesOf(method: string, route: string, status: number) {
+    const id = `${method} ${status} ${route}`;
+    let series = requestSeries.get(id);
+    if (series === undefined) {
+      series = {
+        counterKey: labelText({ method, route, status: String(status) }),
+        histogram: histogramOf({ method, route }),
+      };
+      if (requestSeries.size < 10_000) requestSeries.set(id, series);
+    }
+    return series;
   }
 
   function renderHistogram(): string[] {
@@ -83,8 +105,9 @@ export function createMetrics(): Metrics {
 
   return {
     observeRequest(method, route, status, seconds) {
-      inc('cairn_http_requests_total', 'HTTP requests by route and status', { method, route, status: String(status) });
-      observeLatency({ method, route }, seconds);
+      const series = seriesOf(method, route, status);
+      incKey('cairn_http_requests_total', 'HTTP requests by route and status', series.counterKey, 1);
+      observeLatency(series.histogram, seconds);
     },
     countIngest(outcome, n) {
       if (n > 0) inc('cairn_ingest_documents_total', 'Documents ingested by outcome', { outcome }, n);

@@ -59,10 +59,21 @@ export function requestHost(c: Context): string {
 
 /** Refuses (421) every request whose Host names neither this server nor an allowed host. */
 export function createHostCheck(policy: HostPolicy): MiddlewareHandler<AppEnv> {
+  // The verdict depends on the Host value alone: clients send the same few, so each is judged once
+  // (a bounded memo, so a flood of made-up names cannot grow it).
+  const verdicts = new Map<string, boolean>();
+  const allowed = (host: string) => {
+    let verdict = verdicts.get(host);
+    if (verdict === undefined) {
+      const name = hostName(host);
+      verdict = name !== null && hostAllowed(name, policy);
+      if (verdicts.size < 256) verdicts.set(host, verdict);
+    }
+    return verdict;
+  };
   return async function checkHost(c, next) {
     const host = requestHost(c);
-    const name = hostName(host);
-    if (name === null || !hostAllowed(name, policy)) {
+    if (!allowed(host)) {
       throw new CairnError(
         'HOST_NOT_ALLOWED',
         `The Host "${host}" is not this server: add it to server.allowedHosts (CAIRN_ALLOWED_HOSTS) if it is`,

@@ -46,24 +46,89 @@ export function createRateLimit(perMinute: number, now: () => number = Date.now)
   };
 }
 
+interface Deadline {
+  at: number;
+  /** Null once the request has answered (or timed out). */
+  expire: ((error: CairnError) => void) | null;
+}
+
+/**
+ * Every request gets the same timeout, so deadlines fall due in the order they were made: one queue
+ * and one timer for its head serve them all, in place of a timer, a promise and a race per request.
+ * The timer runs only while some request is in flight, as the per-request timers did.
+ */
+function createDeadlines(ms: number) {
+  let queue: Deadline[] = [];
+  let head = 0;
+  let timer: NodeJS.Timeout | null = null;
+  /** Skips answered entries at the head; stops the timer when none is left. */
+  const trim = () => {
+    while (head < queue.length && (queue[head] as Deadline).expire === null) head++;
+    if (head < queue.length) {
+      if (head > 1024) {
+        queue = queue.slice(head);
+        head = 0;
+      }
+      return;
+    }
+    queue = [];
+    head = 0;
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+  };
+  const fire = () => {
+    timer = null;
+    // Timers keep whole milliseconds and may run a fraction early: a deadline within one is due,
+    // so the 504 still comes before a requestSignal made for the same deadline aborts the work.
+    const now = performance.now() + 1;
+    for (; head < queue.length && (queue[head] as Deadline).at <= now; head++) {
+      const due = queue[head] as Deadline;
+      due.expire?.(new CairnError('TIMEOUT', `The request took longer than ${ms} ms`, { timeoutMs: ms }));
+      due.expire = null;
+    }
+    trim();
+    arm();
+  };
+  const arm = () => {
+    if (timer !== null || head >= queue.length) return;
+    timer = setTimeout(fire, Math.max(0, (queue[head] as Deadline).at - performance.now()));
+  };
+  /** Registers a deadline; the returned function says the request answered in time. */
+  return function add(at: number, expire: (error: CairnError) => void): () => void {
+    const deadline: Deadline = { at, expire };
+    queue.push(deadline);
+    arm();
+    return () => {
+      deadline.expire = null;
+      if (queue[head] === deadline) trim();
+    };
+  };
+}
+
 /**
  * Gives each request a deadline `ms` away (requestSignal makes it a signal), and answers
  * 504 when the handler has not produced a response by then. Streams outlive this: once their
  * headers are out, they end with the client or the pipeline.
  */
 export function createRequestTimeout(ms: number): MiddlewareHandler<AppEnv> {
-  return async function requestTimeout(c, next) {
+  const add = createDeadlines(ms);
+  return function requestTimeout(c, next) {
     // The deadline's signal is made only for the routes that read it (requestSignal): most never do.
-    c.set('deadlineAt', performance.now() + ms);
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CairnError('TIMEOUT', `The request took longer than ${ms} ms`, { timeoutMs: ms })), ms);
+    const at = performance.now() + ms;
+    c.set('deadlineAt', at);
+    return new Promise<void>((resolve, reject) => {
+      const answered = add(at, reject);
+      next().then(
+        () => {
+          answered();
+          resolve();
+        },
+        (error: unknown) => {
+          answered();
+          reject(error);
+        },
+      );
     });
-    try {
-      await Promise.race([next(), expired]);
-    } finally {
-      clearTimeout(timer);
-    }
   };
 }
 
