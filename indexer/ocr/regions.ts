@@ -1,6 +1,6 @@
-import { OPS, type PDFDocumentProxy, type PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { PageReading } from './page-ocr.ts';
-import { IMAGE_OPS, type OpenPdf } from './render.ts';
+import { imageOperators, type OpenPdf, pdfOps } from './render.ts';
 
 /** A box on the page in PDF points: [x0, y0, x1, y1], y up. */
 export type Box = [number, number, number, number];
@@ -54,6 +54,7 @@ export async function largeImageBoxes(pdf: OpenPdf, page: number, minShare: numb
   const proxy = await doc.getPage(page);
   const view = proxy.view as Box;
   const { fnArray, argsArray } = await proxy.getOperatorList();
+  const [OPS, painters] = [await pdfOps(), await imageOperators()];
   const stack: Matrix[] = [];
   let ctm: Matrix = [1, 0, 0, 1, 0, 0];
   const boxes: Box[] = [];
@@ -63,7 +64,7 @@ export async function largeImageBoxes(pdf: OpenPdf, page: number, minShare: numb
     if (fn === OPS.restore || fn === OPS.paintFormXObjectEnd) ctm = stack.pop() ?? ctm;
     if (fn === OPS.transform) ctm = multiply(ctm, args as Matrix);
     if (fn === OPS.paintFormXObjectBegin && Array.isArray(args?.[0])) ctm = multiply(ctm, args[0] as Matrix);
-    if (IMAGE_OPS.has(fn)) {
+    if (painters.has(fn)) {
       const box = clip(unitSquare(ctm), view);
       if (area(box) >= minShare * area(view)) boxes.push(box);
     }

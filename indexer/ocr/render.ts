@@ -1,5 +1,7 @@
-import { PDFParse } from 'pdf-parse';
-import { OPS, type PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
+// pdf-parse and pdf.js take ~0.4 s to import: they load with the first PDF, not with every process
+// (the server and its search workers reach this module through the indexer's door).
+import type { PDFParse } from 'pdf-parse';
+import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 
 /** An open PDF in the OCR worker: its parser and each page's size in points. */
 export interface OpenPdf {
@@ -8,6 +10,7 @@ export interface OpenPdf {
 }
 
 export async function openPdf(data: Uint8Array, password: string | undefined): Promise<OpenPdf> {
+  const { PDFParse } = await import('pdf-parse');
   const parser = new PDFParse({ data, verbosity: 0, ...(password ? { password } : {}) });
   const info = await parser.getInfo({ parsePageInfo: true });
   const sizes = new Map((info.pages ?? []).map((page) => [page.pageNumber, { width: page.width, height: page.height }]));
@@ -51,16 +54,29 @@ export async function imagePageCount(data: Uint8Array): Promise<number> {
   return meta.format === 'tiff' ? (meta.pages ?? 1) : 1;
 }
 
+/** pdf.js's operator numbers, loaded with pdf.js on first use. */
+export async function pdfOps() {
+  return (await import('pdfjs-dist/legacy/build/pdf.mjs')).OPS;
+}
+
+let imageOps: Promise<ReadonlySet<number>> | undefined;
+
 /** pdf.js operators that paint an image (solid colour masks excepted: they are fills). */
-export const IMAGE_OPS = new Set<number>([
-  OPS.paintImageMaskXObject,
-  OPS.paintImageMaskXObjectGroup,
-  OPS.paintImageXObject,
-  OPS.paintInlineImageXObject,
-  OPS.paintInlineImageXObjectGroup,
-  OPS.paintImageXObjectRepeat,
-  OPS.paintImageMaskXObjectRepeat,
-]);
+export function imageOperators(): Promise<ReadonlySet<number>> {
+  imageOps ??= pdfOps().then(
+    (OPS) =>
+      new Set<number>([
+        OPS.paintImageMaskXObject,
+        OPS.paintImageMaskXObjectGroup,
+        OPS.paintImageXObject,
+        OPS.paintInlineImageXObject,
+        OPS.paintInlineImageXObjectGroup,
+        OPS.paintImageXObjectRepeat,
+        OPS.paintImageMaskXObjectRepeat,
+      ]),
+  );
+  return imageOps;
+}
 
 /**
  * Whether the page paints an image: a page with little text and no image is short, not scanned,
@@ -72,5 +88,6 @@ export async function drawsImage(pdf: OpenPdf, page: number): Promise<boolean> {
   if (!doc) return true;
   const proxy = await doc.getPage(page);
   const operators = await proxy.getOperatorList();
-  return operators.fnArray.some((fn) => IMAGE_OPS.has(fn));
+  const painters = await imageOperators();
+  return operators.fnArray.some((fn) => painters.has(fn));
 }

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { CairnError } from '../../core/index.ts';
 import { isEmptyFilter } from '../filter.ts';
 import type { Ranked } from '../fusion.ts';
 import type { SearchFilter } from '../types.ts';
 import { filterCondition, SqlParams } from './filter-sql.ts';
-import { NUMERIC_INT8 } from './pg-query.ts';
+import { NUMERIC_INT8, pgDriver } from './pg-query.ts';
 import { type PgvectorSupport, pgvectorSupport } from './pgvector.ts';
 
 /**
@@ -87,7 +87,7 @@ export async function ensureVectorIndex(
     const { type, ops } = vectorType(dimensions);
     await client.query(
       `CREATE INDEX CONCURRENTLY ${name} ON vectors USING hnsw ((embedding::${type}) ${ops}) WITH (m = ${m}, ef_construction = ${ef})
-       WHERE model_id = ${pg.escapeLiteral(modelId)} AND dimensions = ${dimensions}`,
+       WHERE model_id = ${pgDriver().escapeLiteral(modelId)} AND dimensions = ${dimensions}`,
     );
     return { name, created: true };
   } finally {
@@ -131,7 +131,7 @@ function denseSql({ query, exact }: Shape, p: SqlParams): string {
   const filter = filterCondition(query.filter, 'v.rowid', p);
   return `WITH nearest AS MATERIALIZED (
   SELECT v.rowid, ${distance} AS distance FROM vectors v
-  WHERE v.model_id = ${pg.escapeLiteral(query.modelId)} AND v.dimensions = ${dims} AND v.collection_id = $2
+  WHERE v.model_id = ${pgDriver().escapeLiteral(query.modelId)} AND v.dimensions = ${dims} AND v.collection_id = $2
     ${filter ? `AND ${filter}` : ''}
   ORDER BY distance LIMIT $3
 )

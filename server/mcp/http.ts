@@ -1,4 +1,4 @@
-import { type AuthInfo, createMcpHandler } from '@modelcontextprotocol/server';
+import type { AuthInfo, createMcpHandler } from '@modelcontextprotocol/server';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { CairnError } from '../../core/index.ts';
@@ -8,8 +8,9 @@ import { principalId } from '../middleware/auth.ts';
 import type { ConcurrencyLimiter } from '../middleware/limits.ts';
 import type { RouteDoc } from '../openapi.ts';
 import type { SearchOutcome, Services } from '../services.ts';
-import { createCairnMcpServer } from './server.ts';
 import type { McpDeps } from './types.ts';
+
+type McpHandler = ReturnType<typeof createMcpHandler>;
 
 export const mcpDocs: RouteDoc[] = [
   {
@@ -47,6 +48,21 @@ function pooled(deps: AppDeps): Services {
 }
 
 /**
+ * The MCP SDK and the tools take ~0.4 s to import and most servers never get an MCP request: they
+ * load with the first one (a second request arriving meanwhile waits for the same handler).
+ */
+async function createHandler(deps: AppDeps, base: McpDeps): Promise<McpHandler> {
+  const [{ createMcpHandler }, { createCairnMcpServer }] = await Promise.all([
+    import('@modelcontextprotocol/server'),
+    import('./server.ts'),
+  ]);
+  return createMcpHandler((request) => createCairnMcpServer({ ...base, principal: principalOf(request.authInfo) }), {
+    maxRequestBodySize: deps.config.server.maxBodyBytes,
+    onerror: (error) => deps.logger.debug(`mcp: ${error.message}`),
+  });
+}
+
+/**
  * POST /mcp: Streamable HTTP, stateless (one server instance per request). The app-wide Host,
  * Origin, API-key, rate and body-size checks run before it, so it answers as the REST API does.
  */
@@ -59,13 +75,11 @@ export function createMcpRoutes(deps: AppDeps, asks: ConcurrencyLimiter): Hono<A
     logger: deps.logger,
     asks,
   };
-  const handler = createMcpHandler((request) => createCairnMcpServer({ ...base, principal: principalOf(request.authInfo) }), {
-    maxRequestBodySize: deps.config.server.maxBodyBytes,
-    onerror: (error) => deps.logger.debug(`mcp: ${error.message}`),
-  });
-  return new Hono<AppEnv>().all('/', (c) => {
+  let handler: Promise<McpHandler> | undefined;
+  return new Hono<AppEnv>().all('/', async (c) => {
     const principal = c.get('principal');
     const authInfo: AuthInfo = { token: '', clientId: principalId(principal), scopes: [], extra: { principal } };
-    return handler.fetch(c.req.raw, { authInfo });
+    handler ??= createHandler(deps, base);
+    return (await handler).fetch(c.req.raw, { authInfo });
   });
 }

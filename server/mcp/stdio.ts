@@ -1,12 +1,10 @@
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Config, Logger } from '../../core/index.ts';
 import { createJobWorker } from '../jobs/worker.ts';
 import { createMetrics } from '../metrics.ts';
 import { createConcurrencyLimiter } from '../middleware/limits.ts';
 import { createRuntime } from '../runtime.ts';
-import { createCairnMcpServer } from './server.ts';
 import type { McpDeps } from './types.ts';
 
 /**
@@ -63,6 +61,11 @@ export async function runMcpStdio(config: Config, logger: Logger, options: { col
     asks: createConcurrencyLimiter(config.server.maxConcurrentAsks, config.server.maxQueuedAsks),
     ...(options.collections && options.collections.length > 0 ? { collections: options.collections } : {}),
   };
+  // Loaded here, not with the module: `cairn serve` and the CLI's other commands reach this file too.
+  const [{ StdioServerTransport, serveStdio }, { createCairnMcpServer }] = await Promise.all([
+    import('@modelcontextprotocol/server/stdio'),
+    import('./server.ts'),
+  ]);
   const handle = serveStdio(() => createCairnMcpServer({ ...deps, principal: { kind: 'open' } }), {
     transport: new StdioServerTransport(process.stdin, out),
     onerror: (error) => logger.warn(`mcp: ${error.message}`),

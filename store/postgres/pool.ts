@@ -1,4 +1,15 @@
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
+
+// pg takes ~0.3 s to import and only the PostgreSQL store needs it: it loads when a pool opens, not
+// with every process that reaches the store's door (the CLI, the server and its search workers).
+const require = createRequire(import.meta.url);
+let driver: typeof pg | undefined;
+
+function pgDriver(): typeof pg {
+  driver ??= require('pg') as typeof pg;
+  return driver;
+}
 
 /** Anything that runs a query: the pool, or a client inside a transaction. */
 export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
@@ -12,7 +23,7 @@ const INT8_OID = 20;
  */
 const TYPES: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
+    oid === INT8_OID ? Number : pgDriver().types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
 };
 
 export interface PoolOptions {
@@ -24,7 +35,7 @@ export interface PoolOptions {
 }
 
 export function createPool(options: PoolOptions): pg.Pool {
-  const pool = new pg.Pool({
+  const pool = new (pgDriver().Pool)({
     connectionString: options.url,
     max: options.poolSize ?? 10,
     types: TYPES,
