@@ -63,6 +63,8 @@ export async function* readSse(response: Response, signal?: AbortSignal): AsyncG
       const { blocks, rest } = takeBlocks(done ? `${buffer}\n\n` : buffer, done);
       buffer = rest;
       for (const block of blocks) {
+        // One read can bring several events: none is handed out once the caller has aborted.
+        if (signal?.aborted) throw abortError(signal);
         const message = parseBlock(block);
         if (message) yield message;
       }

@@ -45,6 +45,19 @@ describe('reading server-sent events', () => {
     ]);
   });
 
+  it('hands out no event of a read once the caller has aborted, and says it was aborted', async () => {
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const reading = (async () => {
+      for await (const message of readSse(streamed(['data: one\n\ndata: two\n\ndata: three\n\n']), controller.signal)) {
+        seen.push(message.data);
+        controller.abort();
+      }
+    })();
+    await expect(reading).rejects.toMatchObject({ name: 'AbortError', code: 'ABORTED' });
+    expect(seen).toEqual(['one']);
+  });
+
   it('types an event by its `type` field, else by the SSE event name, and passes unknown types through', () => {
     expect(toEvent({ event: 'token', data: '{"type":"token","text":"Hi","draft":true}' })).toEqual({
       type: 'token',
