@@ -313,6 +313,7 @@ function registerChunkCases(s: () => StoreContract): void {
         { modelId: 'big', dimensions: 4, count: 2 },
         { modelId: 'm', dimensions: 3, count: 3 },
       ]);
+      expect(await store.vectors.models('x')).toEqual([]);
     });
   });
 }
