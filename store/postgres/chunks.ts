@@ -110,12 +110,24 @@ export function createPgVectorsRepo(pool: pg.Pool): Async<Omit<VectorsRepo, Embe
       modelId === undefined
         ? count(pool, 'SELECT count(*) AS n FROM vectors WHERE collection_id = $1', [collectionId])
         : count(pool, 'SELECT count(*) AS n FROM vectors WHERE collection_id = $1 AND model_id = $2', [collectionId, modelId]),
-    /** Models that have vectors in a collection, with their dimensions. */
+    /**
+     * Models that have vectors in a collection, with their dimensions (one per model, as on
+     * SQLite): a skip scan of the (collection, model) index from model to model, each counted in
+     * the index, rather than a GROUP BY that visits every vector row.
+     */
     models: (collectionId: string) =>
       many<{ modelId: string; dimensions: number; count: number }>(
         pool,
-        `SELECT model_id AS "modelId", dimensions, count(*) AS count FROM vectors WHERE collection_id = $1
-         GROUP BY model_id, dimensions ORDER BY model_id, dimensions`,
+        `WITH RECURSIVE models(model_id) AS (
+           SELECT min(model_id) FROM vectors WHERE collection_id = $1
+           UNION ALL
+           SELECT (SELECT min(model_id) FROM vectors WHERE collection_id = $1 AND model_id > models.model_id)
+           FROM models WHERE models.model_id IS NOT NULL
+         )
+         SELECT m.model_id AS "modelId",
+           (SELECT dimensions FROM vectors WHERE collection_id = $1 AND model_id = m.model_id LIMIT 1) AS dimensions,
+           (SELECT count(*) FROM vectors WHERE collection_id = $1 AND model_id = m.model_id)::int AS count
+         FROM models m WHERE m.model_id IS NOT NULL ORDER BY m.model_id`,
         [collectionId],
       ),
   };
