@@ -11,13 +11,15 @@ import { analyze } from './tokenize.ts';
 /**
  * A collection's BM25 index saved in the data folder, so a start loads it instead of analyzing
  * every chunk again. Layout (little-endian): 8-byte magic, u32 format version, u32 header length,
- * a JSON header (params, analyzer fingerprint, the chunks' change stamp it holds, statistics, the
+ * a JSON header (params, analyzer fingerprint, the database's store id and the chunks' change
+ * stamp it holds, statistics, the
  * section lengths and a CRC-32 of the sections), then six sections, each starting on an 8-byte
  * boundary: terms (UTF-8, NUL-separated), per-term offsets (u32), posting docs (i32), impacts
  * (f32), rowids (f64), tombstones (u8). Loading reads the file once and views the sections in
  * place: no per-posting work. The file is only a cache: anything that does not match is rebuilt.
  */
-export const BM25_FILE_FORMAT = 1;
+/** 2: the header names the database (store id); format-1 files are rebuilt once. */
+export const BM25_FILE_FORMAT = 2;
 const MAGIC = 'CAIRNBM2';
 const PREFIX = 16;
 
@@ -31,6 +33,8 @@ export interface Bm25FileHeader {
   format: number;
   analyzer: string;
   params: Bm25Params;
+  /** The database it was built from (Store.id): a stamp alone matches a new database that reached the same counts. */
+  storeId: string;
   collectionId: string;
   stamp: ChunkStamp;
   avg: number;
@@ -71,14 +75,19 @@ function sectionsOf(snapshot: Bm25Snapshot): Uint8Array[] {
 }
 
 /** The file's bytes as parts to write in order; null when this machine is big-endian (no file, a rebuild each start). */
-export function encodeBm25File(snapshot: Bm25Snapshot, collectionId: string, stamp: ChunkStamp): Uint8Array[] | null {
+export function encodeBm25File(
+  snapshot: Bm25Snapshot,
+  owner: { storeId: string; collectionId: string },
+  stamp: ChunkStamp,
+): Uint8Array[] | null {
   if (endianness() !== 'LE') return null;
   const sections = sectionsOf(snapshot);
   const header: Bm25FileHeader = {
     format: BM25_FILE_FORMAT,
     analyzer: analyzerFingerprint(),
     params: snapshot.params,
-    collectionId,
+    storeId: owner.storeId,
+    collectionId: owner.collectionId,
     stamp,
     avg: snapshot.avg,
     built: snapshot.built,
@@ -149,12 +158,14 @@ function parseHeader(bytes: Uint8Array): Bm25FileHeader | string {
   }
 }
 
-/** Why this header cannot be used for these params and collection, or null when it can. */
-function mismatch(header: Bm25FileHeader, params: Bm25Params, collectionId: string): string | null {
+/** Why this header cannot be used for these params, database and collection, or null when it can. */
+export function bm25HeaderMismatch(header: Bm25FileHeader, options: Omit<ReadOptions, 'shared'>): string | null {
   const p = header.params;
+  const { params } = options;
   if (!p || p.k1 !== params.k1 || p.b !== params.b || p.titleWeight !== params.titleWeight) return 'other BM25 params';
   if (header.analyzer !== analyzerFingerprint()) return 'another analyzer';
-  if (header.collectionId !== collectionId) return 'another collection';
+  if (header.storeId !== options.storeId) return 'another database';
+  if (header.collectionId !== options.collectionId) return 'another collection';
   return null;
 }
 
@@ -183,6 +194,8 @@ export function readBm25Header(file: string): Bm25FileHeader | null {
 
 export interface ReadOptions {
   params: Bm25Params;
+  /** The open database's id: a file built from another database is a mismatch. */
+  storeId: string;
   collectionId: string;
   /** Back the arrays with a SharedArrayBuffer (to hand them to other threads without a copy). */
   shared?: boolean;
@@ -227,14 +240,14 @@ export async function readSharedBytes(file: string): Promise<Uint8Array | null> 
   }
 }
 
-/** The index in a file's bytes (views, not copies, save the tombstones), checked against params, analyzer and collection. */
+/** The index in a file's bytes (views, not copies, save the tombstones), checked against params, analyzer, database and collection. */
 export function decodeBm25File(bytes: Uint8Array, options: ReadOptions): Bm25FileRead {
   if (endianness() !== 'LE') return { ok: false, reason: 'mismatch', detail: 'big-endian machine' };
   const header = parseHeader(bytes);
   if (typeof header === 'string') {
     return { ok: false, reason: header.startsWith('format') ? 'mismatch' : 'corrupt', detail: header };
   }
-  const wrong = mismatch(header, options.params, options.collectionId);
+  const wrong = bm25HeaderMismatch(header, options);
   if (wrong) return { ok: false, reason: 'mismatch', detail: wrong };
   const snapshot = decodeSections(bytes, header);
   if (typeof snapshot === 'string') return { ok: false, reason: 'corrupt', detail: snapshot };

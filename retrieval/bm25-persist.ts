@@ -1,11 +1,11 @@
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { collectionFolder, leaseFile, tryAcquireLease } from '../indexer/ann/index.ts';
 import {
-  analyzerFingerprint,
   BM25_FILE_FORMAT,
   type Bm25FileRead,
   bm25FileName,
+  bm25HeaderMismatch,
   type ChunkStamp,
   decodeBm25File,
   encodeBm25File,
@@ -23,6 +23,8 @@ import { type Bm25Index, type Bm25Params, openBm25Index } from './bm25-index.ts'
  * renamed into place. A writer whose state the file already holds does not write again.
  */
 export interface PersistedEntry {
+  /** The database (Store.id) the index was built from: the file is saved under it. */
+  storeId: string;
   index: Bm25Index;
   stamp: ChunkStamp;
   /** Chunks appended or removed since the file was written. */
@@ -46,10 +48,13 @@ export interface Bm25PersistOptions {
 }
 
 export interface Bm25Persistence {
-  /** The saved index with the stamp it holds, or null (none, or unusable: then the caller builds). */
-  load(collectionId: string): PersistedEntry | null;
+  /**
+   * The saved index with the stamp it holds, or null (none, or unusable: then the caller builds).
+   * A file built from another database (storeId) is unusable, whatever its stamp.
+   */
+  load(collectionId: string, storeId: string): PersistedEntry | null;
   /** As load, through sharedBytes when given (a warm-up: it may wait for the bytes). */
-  loadShared(collectionId: string): Promise<PersistedEntry | null>;
+  loadShared(collectionId: string, storeId: string): Promise<PersistedEntry | null>;
   exists(collectionId: string): boolean;
   /** Called after every build or catch-up: schedules a save when the file is far enough behind. */
   changed(collectionId: string, entry: PersistedEntry): void;
@@ -59,6 +64,16 @@ export interface Bm25Persistence {
   flush(): Promise<void>;
   readonly loads: number;
   readonly saves: number;
+}
+
+/** Which file is there (size, mtime, inode): tells whether an ignored file was replaced since. */
+function signature(file: string): string {
+  try {
+    const { size, mtimeMs, ino } = statSync(file);
+    return `${size}:${mtimeMs}:${ino}`;
+  } catch {
+    return '';
+  }
 }
 
 /** Temporary files of saves that never finished (a writer killed mid-save); only the lease holder may remove them. */
@@ -75,8 +90,11 @@ export function createBm25Persistence(options: Bm25PersistOptions): Bm25Persiste
   const timers = new Map<string, NodeJS.Timeout>();
   const inFlight = new Map<string, Promise<void>>();
   const dropped = new Map<string, number>();
-  /** Collections whose file failed to load: never taken as current, whatever its header says. */
-  const distrusted = new Set<string>();
+  /**
+   * Collections whose file failed to load, with that file's signature: never taken as current,
+   * whatever its header says, and not read (nor warned about) again until the file changes.
+   */
+  const distrusted = new Map<string, string>();
   let loads = 0;
   let saves = 0;
 
@@ -84,24 +102,34 @@ export function createBm25Persistence(options: Bm25PersistOptions): Bm25Persiste
   const fileOf = (collectionId: string) => bm25FileName(folderOf(collectionId));
   const warn = (message: string, details: Record<string, unknown>) => options.onWarning?.(message, details);
 
-  function load(collectionId: string): PersistedEntry | null {
-    return adopt(collectionId, readBm25File(fileOf(collectionId), { params, collectionId }));
+  /** The file ignored before, unchanged: a warm-up and the query after it warn once, not twice. */
+  const ignoredBefore = (collectionId: string, seen: string) => distrusted.get(collectionId) === seen;
+
+  function load(collectionId: string, storeId: string): PersistedEntry | null {
+    const file = fileOf(collectionId);
+    const seen = signature(file);
+    if (ignoredBefore(collectionId, seen)) return null;
+    return adopt(collectionId, storeId, seen, readBm25File(file, { params, storeId, collectionId }));
   }
 
-  async function loadShared(collectionId: string): Promise<PersistedEntry | null> {
-    const bytes = options.sharedBytes ? await options.sharedBytes(fileOf(collectionId)) : null;
-    return bytes ? adopt(collectionId, decodeBm25File(bytes, { params, collectionId })) : load(collectionId);
+  async function loadShared(collectionId: string, storeId: string): Promise<PersistedEntry | null> {
+    const file = fileOf(collectionId);
+    const seen = signature(file);
+    if (ignoredBefore(collectionId, seen)) return null;
+    const bytes = options.sharedBytes ? await options.sharedBytes(file) : null;
+    if (!bytes) return load(collectionId, storeId);
+    return adopt(collectionId, storeId, seen, decodeBm25File(bytes, { params, storeId, collectionId }));
   }
 
-  function adopt(collectionId: string, read: Bm25FileRead): PersistedEntry | null {
+  function adopt(collectionId: string, storeId: string, seen: string, read: Bm25FileRead): PersistedEntry | null {
     if (!read.ok) {
       if (read.reason === 'missing') return null;
-      distrusted.add(collectionId);
+      distrusted.set(collectionId, seen);
       warn('bm25 index file ignored; rebuilding', { collectionId, reason: read.reason, detail: read.detail });
       return null;
     }
     loads++;
-    return { index: openBm25Index(read.snapshot), stamp: read.stamp, unsaved: 0, rebuilt: false };
+    return { storeId, index: openBm25Index(read.snapshot), stamp: read.stamp, unsaved: 0, rebuilt: false };
   }
 
   function worthSaving(entry: PersistedEntry): boolean {
@@ -131,12 +159,13 @@ export function createBm25Persistence(options: Bm25PersistOptions): Bm25Persiste
     });
   }
 
-  /** Another writer already saved this state, or a newer one: ours would add nothing. */
-  function fileIsCurrent(file: string, stamp: ChunkStamp): boolean {
+  /**
+   * Another writer already saved this state, or a newer one: ours would add nothing. A file of
+   * another database is never current, however far its stamp is ahead.
+   */
+  function fileIsCurrent(file: string, owner: { storeId: string; collectionId: string }, stamp: ChunkStamp): boolean {
     const header = readBm25Header(file);
-    if (!header || header.format !== BM25_FILE_FORMAT || header.analyzer !== analyzerFingerprint()) return false;
-    const p = header.params;
-    if (p.k1 !== params.k1 || p.b !== params.b || p.titleWeight !== params.titleWeight) return false;
+    if (!header || header.format !== BM25_FILE_FORMAT || bm25HeaderMismatch(header, { params, ...owner })) return false;
     const same = header.stamp.count === stamp.count && header.stamp.maxRowid === stamp.maxRowid;
     return same || header.stamp.maxRowid > stamp.maxRowid;
   }
@@ -153,8 +182,9 @@ export function createBm25Persistence(options: Bm25PersistOptions): Bm25Persiste
     try {
       const stamp = { ...entry.stamp };
       const unsaved = entry.unsaved;
-      if (distrusted.has(collectionId) || !fileIsCurrent(file, stamp)) {
-        const parts = encodeBm25File(entry.index.snapshot(), collectionId, stamp);
+      const owner = { storeId: entry.storeId, collectionId };
+      if (distrusted.has(collectionId) || !fileIsCurrent(file, owner, stamp)) {
+        const parts = encodeBm25File(entry.index.snapshot(), owner, stamp);
         if (!parts) return;
         await writeFileAtomically(file, parts);
         distrusted.delete(collectionId);

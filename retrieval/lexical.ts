@@ -13,7 +13,9 @@ import { type Bm25Persistence, createBm25Persistence, type PersistedEntry } from
  *
  * With a data folder, each index is also saved there (bm25-persist.ts) and the first query of a
  * process loads the file and catches it up instead of analyzing every chunk again; a file that is
- * missing, damaged or made with other params is rebuilt. The database stays the source of truth.
+ * missing, damaged, made with other params or from another database (a cairn.db deleted or
+ * replaced while indexes/ was kept: its stamp may match by chance) is rebuilt. The database stays
+ * the source of truth.
  */
 export interface LexicalIndexCache {
   /** The collection's index, caught up (or rebuilt) if its chunks changed since last seen. */
@@ -105,10 +107,10 @@ export function createLexicalIndexCache(options: LexicalCacheOptions = {}): Lexi
   }
 
   /** The entry in memory, else the saved one (then compared with the database like any other). */
-  function known(state: DbState, collectionId: string): PersistedEntry | undefined {
+  function known(state: DbState, store: Store, collectionId: string): PersistedEntry | undefined {
     const entry = state.entries.get(collectionId);
     if (entry || !persist) return entry;
-    const loaded = persist.load(collectionId);
+    const loaded = persist.load(collectionId, store.id);
     if (loaded) state.entries.set(collectionId, loaded);
     return loaded ?? undefined;
   }
@@ -119,7 +121,7 @@ export function createLexicalIndexCache(options: LexicalCacheOptions = {}): Lexi
     let entry = state.entries.get(collectionId);
     if (entry && dbStamp === state.dbStamp) return entry.index;
     state.dbStamp = dbStamp;
-    entry = known(state, collectionId);
+    entry = known(state, store, collectionId);
     const stamp = store.chunks.changeStamp(collectionId);
     if (entry && entry.stamp.count === stamp.count && entry.stamp.maxRowid === stamp.maxRowid) return entry.index;
     const moved = entry ? catchUp(store, collectionId, entry.index, stamp.count, maxDrift) : -1;
@@ -131,7 +133,7 @@ export function createLexicalIndexCache(options: LexicalCacheOptions = {}): Lexi
     }
     const index = buildBm25Index(store.chunks.iterateSearchFields(collectionId), params);
     builds++;
-    const built = { index, stamp, unsaved: index.size, rebuilt: true };
+    const built = { storeId: store.id, index, stamp, unsaved: index.size, rebuilt: true };
     state.entries.set(collectionId, built);
     persist?.changed(collectionId, built);
     return index;
@@ -150,7 +152,7 @@ export function createLexicalIndexCache(options: LexicalCacheOptions = {}): Lexi
       await new Promise((resolve) => setImmediate(resolve));
       if (!persist?.exists(collectionId) || stateOf(store.db).entries.has(collectionId) || !store.db.open) continue;
       try {
-        const loaded = await persist.loadShared(collectionId);
+        const loaded = await persist.loadShared(collectionId, store.id);
         // A query may have loaded or built it while the bytes were on their way.
         const state = stateOf(store.db);
         if (loaded && !state.entries.has(collectionId)) {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createApiKeysRepo } from './api-keys.ts';
 import { createChatsRepo } from './chats.ts';
 import { createChunksRepo, createVectorsRepo } from './chunks.ts';
@@ -28,6 +29,11 @@ export type { DataTable, DataTableColumn, NewDataTable, TableColumnType, TablesR
 export interface Store {
   db: Db;
   file: string;
+  /**
+   * This database's random id (migration 0008), read once at open: index files under
+   * <dataDir>/indexes/ record it, so files left from a deleted or replaced database are rebuilt.
+   */
+  id: string;
   collections: ReturnType<typeof createCollectionsRepo>;
   documents: ReturnType<typeof createDocumentsRepo>;
   chunks: ReturnType<typeof createChunksRepo>;
@@ -49,6 +55,19 @@ export interface OpenStoreOptions {
   migrations?: Migration[];
 }
 
+/**
+ * The id migration 0008 stored. A database opened with its own migration list that stops before
+ * 0008 (tests of old versions) has none: it gets a fresh id per open, so no index file is ever
+ * taken as its own.
+ */
+function readStoreId(db: Db): string {
+  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'store_meta'").get();
+  const row = hasTable
+    ? (db.prepare("SELECT value FROM store_meta WHERE key = 'store_id'").get() as { value: string } | undefined)
+    : undefined;
+  return row?.value ?? `unsaved-${randomBytes(16).toString('hex')}`;
+}
+
 export function openStore(options: OpenStoreOptions): Store {
   let file = options.file;
   if (!file) {
@@ -60,6 +79,7 @@ export function openStore(options: OpenStoreOptions): Store {
   return {
     db,
     file,
+    id: readStoreId(db),
     collections: createCollectionsRepo(db),
     documents: createDocumentsRepo(db),
     chunks: createChunksRepo(db),

@@ -3,7 +3,15 @@ import path from 'node:path';
 import { type Config, isCairnError, type Logger } from '../../core/index.ts';
 import type { Store } from '../../store/index.ts';
 import { createVectorIndex, type IndexSpec, loadVectorIndex } from './factory.ts';
-import { type IndexPaths, nextDataFile, readManifest, removeStale, writeManifest } from './manifest.ts';
+import {
+  type IndexPaths,
+  isForeignManifest,
+  type Manifest,
+  nextDataFile,
+  readManifest,
+  removeStale,
+  writeManifest,
+} from './manifest.ts';
 import type { VectorIndex, VectorIndexKind } from './types.ts';
 
 export interface WorkOptions {
@@ -108,6 +116,17 @@ export function createIndexWork(options: WorkOptions) {
     })();
   }
 
+  /** Why a saved index cannot serve this database's (collection, model), or null when it can. */
+  function unusable(manifest: Manifest, collectionId: string, modelId: string): string | null {
+    if (isForeignManifest(manifest, store.id)) return 'it was built from another database';
+    if (manifest.modelId !== modelId || manifest.collectionId !== collectionId)
+      return 'it belongs to another model or collection';
+    const dimensions = dimensionsOf(collectionId, modelId);
+    if (manifest.dimensions !== dimensions || manifest.metric !== config.metric) return 'its dimensions or metric differ';
+    if (manifest.seq > store.vectors.lastChange(collectionId, modelId)) return 'it is ahead of the database';
+    return null;
+  }
+
   function load(collectionId: string, modelId: string, paths: IndexPaths): Entry | null {
     let manifest: ReturnType<typeof readManifest>;
     try {
@@ -117,15 +136,7 @@ export function createIndexWork(options: WorkOptions) {
       return null;
     }
     if (!manifest) return null;
-    const dimensions = dimensionsOf(collectionId, modelId);
-    const reason =
-      manifest.modelId !== modelId || manifest.collectionId !== collectionId
-        ? 'it belongs to another model or collection'
-        : manifest.dimensions !== dimensions || manifest.metric !== config.metric
-          ? 'its dimensions or metric differ'
-          : manifest.seq > store.vectors.lastChange(collectionId, modelId)
-            ? 'it is ahead of the database'
-            : null;
+    const reason = unusable(manifest, collectionId, modelId);
     if (reason) {
       logger.warn(`ann index file not used: ${reason}; rebuilding`, { collectionId, modelId });
       return null;
@@ -170,10 +181,14 @@ export function createIndexWork(options: WorkOptions) {
     })();
   }
 
-  /** Another thread or process saved a newer state of this index: replacing it would lose its changes. */
+  /**
+   * Another thread or process saved a newer state of this index: replacing it would lose its
+   * changes. Another database's file is never newer: its seq counts another change log.
+   */
   function newerOnDisk(entry: Entry): boolean {
     try {
-      return (readManifest(entry.paths)?.seq ?? 0) > entry.seq;
+      const manifest = readManifest(entry.paths);
+      return !!manifest && !isForeignManifest(manifest, store.id) && manifest.seq > entry.seq;
     } catch {
       return false;
     }
@@ -191,6 +206,7 @@ export function createIndexWork(options: WorkOptions) {
       await index.save(file);
       writeManifest(paths, {
         format: 1,
+        storeId: store.id,
         collectionId: entry.collectionId,
         modelId: entry.modelId,
         kind: index.kind,

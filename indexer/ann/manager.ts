@@ -4,7 +4,7 @@ import type { Store } from '../../store/index.ts';
 import { leaseFile, tryAcquireLease } from './build-lease.ts';
 import { createThreadBuilder, type IndexBuilder } from './builder.ts';
 import { createIndexWork, type Entry } from './index-work.ts';
-import { collectionFolder, type IndexPaths, indexPaths, readManifest } from './manifest.ts';
+import { collectionFolder, type IndexPaths, indexPaths, isForeignManifest, readManifest } from './manifest.ts';
 import { applyChanges, emptyOverlay, LayeredIndex, type Overlay, overlayOfEverything } from './overlay.ts';
 import type { VectorIndex } from './types.ts';
 
@@ -91,12 +91,16 @@ export function createAnnManager(options: AnnManagerOptions): AnnManager {
     return slot;
   }
 
-  /** Swaps in a file another builder saved after the base this slot holds. */
+  /**
+   * Swaps in a file another builder saved after the base this slot holds. Another database's file
+   * (indexes/ kept over a new cairn.db) is not: its seq counts another log; a build replaces it.
+   */
   function adoptNewer(slot: Slot): void {
     if (!slot.entry && !slot.overlay) return;
     let seq: number;
     try {
-      seq = readManifest(slot.paths)?.seq ?? -1;
+      const manifest = readManifest(slot.paths);
+      seq = manifest && !isForeignManifest(manifest, store.id) ? manifest.seq : -1;
     } catch {
       return;
     }

@@ -14,6 +14,11 @@ import type { Metric, VectorIndexKind } from './types.ts';
  */
 export interface Manifest {
   format: 1;
+  /**
+   * The database the index was built from (Store.id). Absent in manifests written before it was
+   * recorded: those count as another database's (one rebuild), since nothing tells them apart.
+   */
+  storeId?: string;
   collectionId: string;
   modelId: string;
   kind: VectorIndexKind;
@@ -68,9 +73,18 @@ export function readManifest(paths: IndexPaths): Manifest | null {
     Number.isInteger(parsed.seq) &&
     Number.isInteger(parsed.count) &&
     typeof parsed.file === 'string' &&
-    !parsed.file.includes('/');
+    !parsed.file.includes('/') &&
+    (parsed.storeId === undefined || typeof parsed.storeId === 'string');
   if (!ok) throw new CairnError('INDEX_CORRUPT', `Index manifest ${paths.manifest} is not valid`);
   return parsed as Manifest;
+}
+
+/**
+ * A manifest written from another database (or before manifests named theirs): its seq counts
+ * another change log, so it must neither be loaded nor stop this database's index being saved.
+ */
+export function isForeignManifest(manifest: Manifest, storeId: string): boolean {
+  return manifest.storeId !== storeId;
 }
 
 let generation = 0;

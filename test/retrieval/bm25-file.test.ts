@@ -97,7 +97,7 @@ describe('BM25 index file', () => {
   it.each([
     ['truncated', (bytes: Buffer) => bytes.subarray(0, Math.floor(bytes.length / 2)), 'corrupt', 'truncated'],
     ['a flipped byte in its sections', (bytes: Buffer) => flip(bytes, bytes.length - 200), 'corrupt', 'checksum mismatch'],
-    ['another format version', (bytes: Buffer) => patchU32(bytes, 8, 99), 'mismatch', 'format 99, expected 1'],
+    ['another format version', (bytes: Buffer) => patchU32(bytes, 8, 99), 'mismatch', 'format 99, expected 2'],
     ['not an index file', () => Buffer.from('hello'), 'corrupt', 'shorter than its prefix'],
     ['empty', () => Buffer.alloc(0), 'corrupt', 'shorter than its prefix'],
   ])('ignores a file that is %s and rebuilds (then saves a good one)', async (_, damage, reason, detail) => {
