@@ -15,9 +15,10 @@ export interface BareServer {
   close(): Promise<void>;
 }
 
-type Answer = (call: SearchCall) => Promise<Uint8Array | string>;
+export type Answer = (call: SearchCall) => Promise<Uint8Array | string>;
 
-function handler(answer: Answer) {
+/** The bare request listener: read the body, search, write the JSON. */
+export function bareListener(answer: Answer) {
   return (req: IncomingMessage, res: ServerResponse) => {
     const parts: Buffer[] = [];
     req.on('data', (part: Buffer) => parts.push(part));
@@ -31,7 +32,7 @@ function handler(answer: Answer) {
 }
 
 async function listen(answer: Answer, onClose: () => Promise<void> = async () => {}): Promise<BareServer> {
-  const server: Server = createServer(handler(answer));
+  const server: Server = createServer(bareListener(answer));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   return {

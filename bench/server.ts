@@ -20,9 +20,10 @@ import path from 'node:path';
 import { performance as nodePerformance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { documentId, hashContent, parseConfig, silentLogger } from '../core/index.ts';
+import { parseConfig, silentLogger } from '../core/index.ts';
 import { createRuntime, resolveSearchWorkers, startServer } from '../server/index.ts';
 import type { Store } from '../store/index.ts';
+import { readScifact, writeCorpus } from './scifact-corpus.ts';
 import { startBareServer, startBareWorkerServer } from './server-bare.ts';
 
 const { values } = parseArgs({
@@ -44,47 +45,6 @@ const rounds = Math.max(1, Number(values.rounds));
 const loadRounds = Math.max(1, Number(values['load-rounds']));
 const searchWorkers = values['search-workers'] === 'auto' ? 'auto' : Number(values['search-workers']);
 const log = (message: string) => process.stderr.write(`${message}\n`);
-
-interface BeirDoc {
-  _id: string;
-  title: string;
-  text: string;
-}
-
-function readJsonl<T>(file: string): T[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as T);
-}
-
-/** One document and one chunk per corpus entry, written straight to the store. */
-function writeCorpus(store: Store, docs: BeirDoc[]): void {
-  store.collections.create({ name: 'scifact' });
-  store.db.transaction(() => {
-    for (const doc of docs) {
-      const id = documentId('scifact', doc._id);
-      const text = doc.text;
-      store.documents.write(
-        {
-          id,
-          collectionId: 'scifact',
-          source: doc._id,
-          mime: 'text/plain',
-          title: doc.title,
-          language: 'en',
-          contentHash: hashContent(text),
-          text,
-          pages: [],
-          metadata: {},
-          tags: [],
-          bytes: text.length,
-        },
-        [{ id: `${id}:0`, ordinal: 0, text, start: 0, end: text.length, page: null, headings: [], tokenCount: 0, metadata: {} }],
-      );
-    }
-  })();
-}
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -297,10 +257,7 @@ async function main(): Promise<void> {
   const loadBefore = loadavg().map((x) => round(x, 2));
   const dataDir = mkdtempSync(path.join(tmpdir(), 'cairn-bench-server-'));
   try {
-    const limit = Number(values.docs);
-    const corpus = readJsonl<BeirDoc>(path.join(values.data as string, 'corpus.jsonl'));
-    const docs = limit > 0 ? corpus.slice(0, limit) : corpus;
-    const queries = readJsonl<{ text: string }>(path.join(values.data as string, 'queries.jsonl')).map((q) => q.text);
+    const { docs, queries } = readScifact(values.data as string, Number(values.docs));
     const config = benchConfig(dataDir, searchWorkers);
     const workers = resolveSearchWorkers(config.server.searchWorkers);
     const runtime = await createRuntime(config, silentLogger);
