@@ -73,7 +73,10 @@ describe('MCP resources/list pages', () => {
   });
 
   it('refuses a cursor it did not make as invalid params', async () => {
-    const error = (await client.listResources({ cursor: 'not-a-cursor' }).catch((e: unknown) => e)) as { code: number };
-    expect(error.code).toBe(-32602);
+    const error = (await client.listResources({ cursor: 'not-a-cursor' }).catch((e: unknown) => e)) as {
+      code: number;
+      message: string;
+    };
+    expect([error.code, error.message]).toEqual([-32602, 'Unknown resources/list cursor: not-a-cursor']);
   });
 });
