@@ -118,7 +118,7 @@ function protocolError(ctx: McpContext, uri: URL, error: unknown): ProtocolError
 export function registerDocumentResources(server: McpServer, ctx: McpContext): void {
   server.registerResource(
     'document',
-    new ResourceTemplate('cairn://{collection}/{documentId}', { list: () => listDocuments(ctx) }),
+    new ResourceTemplate('cairn://{collection}/{documentId}', { list: undefined }),
     {
       title: 'Cairn document',
       description:
