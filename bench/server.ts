@@ -149,12 +149,33 @@ async function serverSideMeanMs(url: string): Promise<number> {
 }
 
 type SeqRound = { rate: number; p50: number; p99: number; n: number; errors: number };
-type Target = { url: string; path: string; queries: string[] };
+/**
+ * `searchUs`, where given, reads the server thread's running total of time spent inside the search
+ * call itself (µs): what is left of its CPU per request is the HTTP stack around the search.
+ */
+type Target = { url: string; path: string; queries: string[]; searchUs?: () => number };
+
+/** A search function that adds the time each call takes (from call to settled) to a running total. */
+function timed<A, R>(search: (arg: A) => Promise<R>): { search: (arg: A) => Promise<R>; totalUs: () => number } {
+  let total = 0;
+  return {
+    search: async (arg) => {
+      const started = performance.now();
+      try {
+        return await search(arg);
+      } finally {
+        total += (performance.now() - started) * 1000;
+      }
+    },
+    totalUs: () => total,
+  };
+}
 
 /** One-connection sequential HTTP searches, as a round beside the in-process one. */
 async function sequentialRound(target: Target): Promise<SeqRound> {
+  const { searchUs: _, ...data } = target;
   const seq = await runWorker<{ latencies: number[]; errors: number; elapsed: number }>({
-    ...target,
+    ...data,
     mode: 'sequential',
     seconds: latencySeconds,
   });
@@ -192,8 +213,11 @@ async function loadRun(name: string, target: Target) {
   const load1m = loadavg()[0] as number;
   const eluBefore = nodePerformance.eventLoopUtilization();
   const cpuBefore = serverThreadCpuMs();
-  const load = await runWorker<AutocannonResult>({ ...target, mode: 'load', autocannon, connections, duration });
+  const searchBefore = target.searchUs?.() ?? null;
+  const { searchUs: _, ...data } = target;
+  const load = await runWorker<AutocannonResult>({ ...data, mode: 'load', autocannon, connections, duration });
   const cpuAfter = serverThreadCpuMs();
+  const searchAfter = target.searchUs?.() ?? null;
   // How busy the server's event loop was under load: near 1 means its thread was the bottleneck.
   const serverBusy = nodePerformance.eventLoopUtilization(eluBefore).utilization;
   if (load.error) throw new Error(load.error);
@@ -209,6 +233,9 @@ async function loadRun(name: string, target: Target) {
     // The server thread's CPU per answered request (its HTTP stack, plus the search when in-thread).
     server_thread_cpu_us_per_request:
       cpuBefore === null || cpuAfter === null ? null : round(((cpuAfter - cpuBefore) * 1000) / Math.max(1, requests), 1),
+    // Of that, the time inside the search call (in-thread servers only).
+    search_us_per_request:
+      searchBefore === null || searchAfter === null ? null : round((searchAfter - searchBefore) / Math.max(1, requests), 1),
     loadavg_1m_before: round(load1m, 2),
   };
 }
@@ -243,6 +270,10 @@ function cpuRatio(cairn: PairRow, bare: PairRow): number | null {
   return a && b ? round(b / a) : null;
 }
 
+function ratioOf(a: number | null, b: number | null): number | null {
+  return a && b ? round(a / b) : null;
+}
+
 function benchConfig(dataDir: string, workers: 'auto' | number) {
   return parseConfig({
     dataDir,
@@ -268,9 +299,15 @@ async function main(): Promise<void> {
     const search = (query: string) => runtime.services.search({ collection: 'scifact', query, mode: 'bm25', k: 10 });
     await search('warm up the lexical index');
     const server = await startServer(config, silentLogger, runtime);
-    const inThreadServer = await startServer(benchConfig(dataDir, 0), silentLogger);
+    // Both in-thread servers time their search calls, so each row also says what its stack costs beside them.
+    const inThreadRuntime = await createRuntime(benchConfig(dataDir, 0), silentLogger);
+    const inThreadSearch = timed(inThreadRuntime.services.search);
+    const inThreadServer = await startServer(benchConfig(dataDir, 0), silentLogger, {
+      ...inThreadRuntime,
+      services: { ...inThreadRuntime.services, search: inThreadSearch.search },
+    });
     const target = { url: server.url, path: '/v1/collections/scifact/search', queries };
-    const inThreadTarget = { ...target, url: inThreadServer.url };
+    const inThreadTarget = { ...target, url: inThreadServer.url, searchUs: inThreadSearch.totalUs };
     try {
       // Let the search workers load and build their indexes before anything is timed.
       for (let i = 0; i < 2 * workers + 1; i++) await fetch(`${server.url}${target.path}`, warmRequest);
@@ -289,12 +326,13 @@ async function main(): Promise<void> {
       const local = median(localRounds);
       const seq = median(seqRounds);
       const seqInThread = median(seqInThreadRounds);
-      const bareInThread = await startBareServer((call) => runtime.services.search(call));
+      const bareSearch = timed(runtime.services.search);
+      const bareInThread = await startBareServer(bareSearch.search);
       const bareWorkers = await startBareWorkerServer(config, workers);
       const load = `autocannon ${connections} connections, ${duration} s, best of ${loadRounds}`;
       const [inThread, bareInThreadRun] = await loadPair(
         [`http search (in the server's thread, ${load})`, `bare node:http, search in its thread (${load})`],
-        [inThreadTarget, { ...target, url: bareInThread.url }],
+        [inThreadTarget, { ...target, url: bareInThread.url, searchUs: bareSearch.totalUs }],
       ).finally(() => bareInThread.close());
       const [pooled, bareWorkersRun] = await loadPair(
         [`http search (${workers} search workers, ${load})`, `bare node:http, ${workers} worker threads (${load})`],
@@ -335,6 +373,8 @@ async function main(): Promise<void> {
           // The same pairs by the server thread's CPU per request (bare / Cairn): steadier on a shared machine.
           inthread_cpu_vs_bare_inthread: cpuRatio(inThread, bareInThreadRun),
           workers_cpu_vs_bare_workers: cpuRatio(pooled, bareWorkersRun),
+          // The same search function's own time per request (bare / Cairn) in the in-thread pair's best rounds.
+          inthread_search_time_vs_bare: ratioOf(bareInThreadRun.search_us_per_request, inThread.search_us_per_request),
           http_p50_overhead_ms: round(seq.p50 - local.p50),
           http_in_thread_p50_overhead_ms: round(seqInThread.p50 - local.p50),
         },
