@@ -127,6 +127,12 @@ export function createVectorsRepo(db: Db) {
     'INSERT OR REPLACE INTO vectors (chunk_rowid, collection_id, model_id, dimensions, vector) VALUES (?, ?, ?, ?, ?)',
   );
   // Each answered from the (collection_id, model_id) index alone, but for one row's dimensions.
+  const vectorPage = db.prepare<[string, string, number, number, number], { chunk_rowid: number; vector: Buffer }>(
+    'SELECT chunk_rowid, vector FROM vectors WHERE collection_id = ? AND model_id = ? AND chunk_rowid > ? AND chunk_rowid <= ? ORDER BY chunk_rowid LIMIT ?',
+  );
+  const lastVectorRowid = db
+    .prepare<[string, string], number | null>('SELECT max(chunk_rowid) FROM vectors WHERE collection_id = ? AND model_id = ?')
+    .pluck();
   const modelStatements = {
     first: db.prepare('SELECT min(model_id) AS m FROM vectors WHERE collection_id = ?'),
     after: db.prepare('SELECT min(model_id) AS m FROM vectors WHERE collection_id = ? AND model_id > ?'),
@@ -160,6 +166,17 @@ export function createVectorsRepo(db: Db) {
       }
       return found;
     },
+    /**
+     * Up to `limit` vectors with rowids in (afterRowid, upToRowid], in rowid order: an ANN build reads a
+     * collection a page at a time, each page its own short read, so a build of minutes never holds one
+     * snapshot (which would stop WAL checkpoints for its whole length).
+     */
+    page: (collectionId: string, modelId: string, afterRowid: number, upToRowid: number, limit: number): StoredVector[] =>
+      vectorPage
+        .all(collectionId, modelId, afterRowid, upToRowid, limit)
+        .map((row) => ({ rowid: row.chunk_rowid, vector: blobToVector(row.vector) })),
+    /** The highest rowid with a vector for the model in the collection; 0 without any. */
+    lastRowid: (collectionId: string, modelId: string): number => lastVectorRowid.get(collectionId, modelId) ?? 0,
     *iterate(collectionId: string, modelId: string): Generator<StoredVector> {
       const stmt = db.prepare<[string, string], { chunk_rowid: number; vector: Buffer }>(
         'SELECT chunk_rowid, vector FROM vectors WHERE collection_id = ? AND model_id = ? ORDER BY chunk_rowid',

@@ -16,7 +16,7 @@ import type { JobsRepo } from './jobs.ts';
  *
  * Left out on purpose: the change log and rowid scans that feed the embedded ANN and in-memory
  * BM25 indexes (`rowidsUpTo`, `changeStamp`, `removals`, `iterateSearchFields`, `getByRowid`,
- * `lastChange`, `changeFloor`, `pruneChanges`, `forgetCollection`, `changesSince`) and data
+ * `lastChange`, `changeFloor`, `pruneChanges`, `forgetCollection`, `changesSince`, `page`, `lastRowid`) and data
  * tables: on PostgreSQL, search runs inside the database, so no instance keeps such an index.
  */
 export type Async<T> = {
@@ -25,7 +25,14 @@ export type Async<T> = {
 
 /** The embedded-index feeds: SQLite only (see above). */
 export type EmbeddedOnlyChunkMethods = 'rowidsUpTo' | 'changeStamp' | 'removals' | 'iterateSearchFields' | 'getByRowid';
-export type EmbeddedOnlyVectorMethods = 'lastChange' | 'changeFloor' | 'pruneChanges' | 'forgetCollection' | 'changesSince';
+export type EmbeddedOnlyVectorMethods =
+  | 'lastChange'
+  | 'changeFloor'
+  | 'pruneChanges'
+  | 'forgetCollection'
+  | 'changesSince'
+  | 'page'
+  | 'lastRowid';
 
 export type StoreBackendKind = 'sqlite' | 'postgres';
 

@@ -13,6 +13,7 @@ import {
   writeManifest,
 } from './manifest.ts';
 import type { VectorIndex, VectorIndexKind } from './types.ts';
+import { vectorPages } from './vector-pages.ts';
 
 export interface WorkOptions {
   store: Store;
@@ -88,32 +89,43 @@ export function createIndexWork(options: WorkOptions) {
     }
   }
 
-  /** A fresh index from the vectors table, read in one snapshot with the seq it corresponds to. */
-  function rebuild(collectionId: string, modelId: string, paths: IndexPaths): Entry | null {
-    return store.db.transaction(() => {
+  /**
+   * A fresh index from the vectors table, read in pages (vector-pages.ts) from the seq read before
+   * the first page, then brought up to date from the log: the pages may hold some later changes and
+   * miss others, and the log from that seq covers every one of them.
+   */
+  function readIndex(collectionId: string, modelId: string, paths: IndexPaths): Entry | null {
+    const start = store.db.transaction(() => {
       const dimensions = dimensionsOf(collectionId, modelId);
       if (dimensions === null) return null;
-      const seq = store.vectors.lastChange(collectionId, modelId);
       const count = store.vectors.count(collectionId, modelId);
-      const kind = wantedKind(collectionId, count);
-      const index = createVectorIndex({ ...specFor(modelId, kind, dimensions), capacity: count }, config, logger);
-      // ivf trains once on everything; the others take batches (a multi-threaded hnsw build splits each one).
-      const batch = kind === 'ivf' ? Number.POSITIVE_INFINITY : 8192;
-      let labels: number[] = [];
-      let vectors: Float32Array[] = [];
-      for (const { rowid, vector } of store.vectors.iterate(collectionId, modelId)) {
-        labels.push(rowid);
-        vectors.push(vector);
-        if (labels.length >= batch) {
-          addValid(index, labels, vectors);
-          labels = [];
-          vectors = [];
-        }
-      }
-      addValid(index, labels, vectors);
-      logger.debug('ann index rebuilt', { collectionId, modelId, kind, count: index.size() });
-      return { collectionId, modelId, paths, index, seq, unsaved: index.size() };
+      return { dimensions, count, seq: store.vectors.lastChange(collectionId, modelId) };
     })();
+    if (start === null) return null;
+    const { dimensions, count, seq } = start;
+    const kind = wantedKind(collectionId, count);
+    const index = createVectorIndex({ ...specFor(modelId, kind, dimensions), capacity: count }, config, logger);
+    // ivf trains once on everything; the others take each page (a multi-threaded hnsw build splits each one).
+    const pending: { labels: number[]; vectors: Float32Array[] } = { labels: [], vectors: [] };
+    for (const page of vectorPages(store, collectionId, modelId)) {
+      if (kind !== 'ivf') {
+        addValid(index, page.labels, page.vectors);
+        continue;
+      }
+      pending.labels.push(...page.labels);
+      pending.vectors.push(...page.vectors);
+    }
+    addValid(index, pending.labels, pending.vectors);
+    logger.debug('ann index rebuilt', { collectionId, modelId, kind, count: index.size() });
+    return { collectionId, modelId, paths, index, seq, unsaved: index.size() };
+  }
+
+  function rebuild(collectionId: string, modelId: string, paths: IndexPaths): Entry | null {
+    const built = readIndex(collectionId, modelId, paths);
+    // However many changes came in meanwhile, applying them beats reading everything again.
+    if (built === null || catchUp(built, Number.POSITIVE_INFINITY)) return built;
+    // The log from its seq was pruned while the pages were read (another writer saved): one snapshot then.
+    return store.db.transaction(() => readIndex(collectionId, modelId, paths))();
   }
 
   /** Why a saved index cannot serve this database's (collection, model), or null when it can. */
@@ -152,8 +164,11 @@ export function createIndexWork(options: WorkOptions) {
     }
   }
 
-  /** Applies the changes after entry.seq; returns false when a rebuild is the better path. */
-  function catchUp(entry: Entry): boolean {
+  /**
+   * Applies the changes after entry.seq; returns false when a rebuild is the better path (the log
+   * was pruned past it, or it holds more than `most` changes).
+   */
+  function catchUp(entry: Entry, most = Math.max(50_000, entry.index.size())): boolean {
     const { collectionId, modelId } = entry;
     return store.db.transaction(() => {
       const last = store.vectors.lastChange(collectionId, modelId);
@@ -161,7 +176,7 @@ export function createIndexWork(options: WorkOptions) {
       // Behind the pruned part of the log (another thread or process saved and pruned): not from here.
       if (last < entry.seq || entry.seq < store.vectors.changeFloor(collectionId, modelId)) return false;
       const changes = store.vectors.changesSince(collectionId, modelId, entry.seq);
-      if (changes.length > Math.max(50_000, entry.index.size())) return false;
+      if (changes.length > most) return false;
       const finalOp = new Map<number, 'add' | 'remove'>();
       for (const change of changes) finalOp.set(change.rowid, change.op);
       const removed = [...finalOp].filter(([, op]) => op === 'remove').map(([rowid]) => rowid);

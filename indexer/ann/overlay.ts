@@ -2,6 +2,7 @@ import { CairnError } from '../../core/index.ts';
 import type { Store } from '../../store/index.ts';
 import { FlatIndex } from './flat.ts';
 import type { IndexDescription, Metric, SearchHit, SearchOptions, VectorIndex } from './types.ts';
+import { vectorPages } from './vector-pages.ts';
 
 /**
  * The changes a search sees on top of the last complete index: vectors added or replaced since its
@@ -38,23 +39,34 @@ export function emptyOverlay(source: OverlaySource, seq: number): Overlay {
   };
 }
 
-/** No usable base: every vector of the collection, exact, at the seq it was read at. */
+/**
+ * No usable base: every vector of the collection, exact. Read in pages (vector-pages.ts) from the
+ * seq read before the first page, then brought up to date from the log, which repairs what changed
+ * while the pages were read; in one snapshot when that part of the log was pruned meanwhile.
+ */
 export function overlayOfEverything(source: OverlaySource): Overlay {
+  const paged = readEverything(source);
+  if (applyChanges(paged, source)) return paged;
+  return source.store.db.transaction(() => readEverything(source))();
+}
+
+function readEverything(source: OverlaySource): Overlay {
   const { store, collectionId, modelId } = source;
-  return store.db.transaction(() => {
-    const count = store.vectors.count(collectionId, modelId);
-    const added = new FlatIndex({ dimensions: source.dimensions, metric: source.metric, capacity: count });
-    const labels: number[] = [];
-    const vectors: Float32Array[] = [];
-    for (const { rowid, vector } of store.vectors.iterate(collectionId, modelId)) {
-      if (vector.length !== source.dimensions) continue;
-      labels.push(rowid);
-      vectors.push(vector);
+  const { count, seq } = store.db.transaction(() => ({
+    count: store.vectors.count(collectionId, modelId),
+    seq: store.vectors.lastChange(collectionId, modelId),
+  }))();
+  const added = new FlatIndex({ dimensions: source.dimensions, metric: source.metric, capacity: count });
+  for (const page of vectorPages(store, collectionId, modelId)) {
+    const fits = page.vectors.flatMap((vector, i) => (vector.length === source.dimensions ? [i] : []));
+    if (fits.length > 0) {
+      added.add(
+        fits.map((i) => page.labels[i] as number),
+        fits.map((i) => page.vectors[i] as Float32Array),
+      );
     }
-    if (labels.length > 0) added.add(labels, vectors);
-    const seq = store.vectors.lastChange(collectionId, modelId);
-    return { seq, added, hidden: new Set<number>(), changes: count, version: 0 };
-  })();
+  }
+  return { seq, added, hidden: new Set<number>(), changes: count, version: 0 };
 }
 
 /** Applies the log after overlay.seq; false when that part of the log was pruned (a newer file exists). */
