@@ -72,3 +72,20 @@ export function loadVectorIndex(file: string, spec: Omit<IndexSpec, 'capacity'>,
       throw new CairnError('INDEX_MISMATCH', `Unknown index kind ${String(spec.kind)}`);
   }
 }
+
+/**
+ * As `loadVectorIndex`, with an hnsw graph read off the thread (the big case: flat indexes are
+ * small by design, and ivf reads its lists in JavaScript either way).
+ */
+export async function loadVectorIndexAsync(
+  file: string,
+  spec: Omit<IndexSpec, 'capacity'>,
+  config?: Config['index'],
+): Promise<VectorIndex> {
+  if (spec.kind !== 'hnsw') return loadVectorIndex(file, spec, config);
+  return HnswIndex.loadAsync(file, {
+    metric: spec.metric,
+    dimensions: spec.dimensions,
+    ...(config ? { backend: backendOptions(config), buildThreads: resolveBuildThreads(config.buildThreads) } : {}),
+  });
+}

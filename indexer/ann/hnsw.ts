@@ -52,7 +52,8 @@ export class HnswIndex implements VectorIndex {
   private currentEf = -1;
   private readonly buildThreads: number;
 
-  constructor(options: HnswOptions, loadFrom?: string) {
+  /** `loadFrom`: a graph file read here; `readLater`: the caller reads one (loadAsync). */
+  constructor(options: HnswOptions, loadFrom?: string, readLater = false) {
     if (!Number.isInteger(options.dimensions) || options.dimensions <= 0) {
       throw new CairnError('VALIDATION', `dimensions must be a positive integer; got ${options.dimensions}`);
     }
@@ -71,6 +72,7 @@ export class HnswIndex implements VectorIndex {
       this.native.readIndexSync(loadFrom, true);
       return;
     }
+    if (readLater) return;
     this.native.initIndex({
       maxElements: Math.max(16, options.capacity ?? 1024),
       m: this.params.m,
@@ -291,30 +293,81 @@ export class HnswIndex implements VectorIndex {
     writeFileAtomic(file, encodeSections(MAGIC, header, [Float64Array.from(this.dead)]));
   }
 
-  static load(
-    file: string,
-    expected: { metric?: Metric; dimensions?: number; backend?: HnswOptions['backend']; buildThreads?: number } = {},
-  ): HnswIndex {
-    const { header, sections } = decodeSections(file, MAGIC);
-    const { metric, dimensions, count } = checkHeader(file, header, expected);
-    const graph = `${file}.graph`;
-    checkGraphFile(graph, header, dimensions);
+  static load(file: string, expected: LoadExpectations = {}): HnswIndex {
+    const plan = planLoad(file, expected);
     let index: HnswIndex;
     try {
-      const params = header as Partial<HnswParams>;
-      const threads = expected.buildThreads === undefined ? {} : { buildThreads: expected.buildThreads };
-      const backend = expected.backend ? { backend: expected.backend } : {};
-      index = new HnswIndex({ ...params, dimensions, metric, ...threads, ...backend }, graph);
+      index = new HnswIndex(plan.options, plan.graph);
     } catch (error) {
-      throw new CairnError('INDEX_CORRUPT', `Index file ${graph} cannot be read: ${(error as Error).message}`, { file: graph });
+      throw unreadableGraph(plan.graph, error);
     }
-    const dead = new Set(viewFloat64(sections[0] ?? new Uint8Array()));
-    for (const label of index.native.getIdsList()) (dead.has(label) ? index.dead : index.live).add(label);
-    if (index.live.size !== count || index.native.getCurrentCount() !== header.slots) {
-      throw new CairnError('INDEX_CORRUPT', `Index file ${file} does not match its graph`, { file });
-    }
+    index.adopt(plan.dead, plan.count, plan.slots, file);
     return index;
   }
+
+  /**
+   * As `load`, with the graph read on libuv's thread pool: a search thread that swaps in a newer
+   * file keeps answering from the old one meanwhile (seconds at a million vectors).
+   */
+  static async loadAsync(file: string, expected: LoadExpectations = {}): Promise<HnswIndex> {
+    const plan = planLoad(file, expected);
+    const index = new HnswIndex(plan.options, undefined, true);
+    try {
+      await index.native.readIndex(plan.graph, true);
+    } catch (error) {
+      throw unreadableGraph(plan.graph, error);
+    }
+    // Sorting a million labels into sets is itself a stall: a slice per turn of the event loop.
+    const ids = index.native.getIdsList();
+    for (let start = 0; start < ids.length; start += ADOPT_SLICE) {
+      index.sortLabels(ids, start, Math.min(ids.length, start + ADOPT_SLICE), plan.dead);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    index.checkLoaded(plan.count, plan.slots, file);
+    return index;
+  }
+
+  /** Sorts the graph's labels into live and dead, checking them against the header. */
+  private adopt(dead: Set<number>, count: number, slots: unknown, file: string): void {
+    const ids = this.native.getIdsList();
+    this.sortLabels(ids, 0, ids.length, dead);
+    this.checkLoaded(count, slots, file);
+  }
+
+  private sortLabels(ids: number[], from: number, to: number, dead: Set<number>): void {
+    for (let i = from; i < to; i++) {
+      const label = ids[i] as number;
+      (dead.has(label) ? this.dead : this.live).add(label);
+    }
+  }
+
+  private checkLoaded(count: number, slots: unknown, file: string): void {
+    if (this.live.size !== count || this.native.getCurrentCount() !== slots) {
+      throw new CairnError('INDEX_CORRUPT', `Index file ${file} does not match its graph`, { file });
+    }
+  }
+}
+
+/** Labels sorted per turn of the event loop in `loadAsync`. */
+const ADOPT_SLICE = 65_536;
+
+type LoadExpectations = { metric?: Metric; dimensions?: number; backend?: HnswOptions['backend']; buildThreads?: number };
+
+/** The checks and options a load needs before the graph is read. */
+function planLoad(file: string, expected: LoadExpectations) {
+  const { header, sections } = decodeSections(file, MAGIC);
+  const { metric, dimensions, count } = checkHeader(file, header, expected);
+  const graph = `${file}.graph`;
+  checkGraphFile(graph, header, dimensions);
+  const params = header as Partial<HnswParams>;
+  const threads = expected.buildThreads === undefined ? {} : { buildThreads: expected.buildThreads };
+  const backend = expected.backend ? { backend: expected.backend } : {};
+  const options: HnswOptions = { ...params, dimensions, metric, ...threads, ...backend };
+  return { options, graph, count, slots: header.slots, dead: new Set(viewFloat64(sections[0] ?? new Uint8Array())) };
+}
+
+function unreadableGraph(graph: string, error: unknown): CairnError {
+  return new CairnError('INDEX_CORRUPT', `Index graph ${graph} cannot be read: ${(error as Error).message}`, { file: graph });
 }
 
 /** hnswlib trusts its file; check the size and the vector width before handing it over. */

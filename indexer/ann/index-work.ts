@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { type Config, isCairnError, type Logger } from '../../core/index.ts';
 import type { Store } from '../../store/index.ts';
-import { createVectorIndex, type IndexSpec, loadVectorIndex } from './factory.ts';
+import { createVectorIndex, type IndexSpec, loadVectorIndex, loadVectorIndexAsync } from './factory.ts';
 import {
   type IndexPaths,
   isForeignManifest,
@@ -139,7 +139,8 @@ export function createIndexWork(options: WorkOptions) {
     return null;
   }
 
-  function load(collectionId: string, modelId: string, paths: IndexPaths): Entry | null {
+  /** The saved manifest, if it can serve this database's (collection, model); null (with a warning) if not. */
+  function usableManifest(collectionId: string, modelId: string, paths: IndexPaths): Manifest | null {
     let manifest: ReturnType<typeof readManifest>;
     try {
       manifest = readManifest(paths);
@@ -153,14 +154,40 @@ export function createIndexWork(options: WorkOptions) {
       logger.warn(`ann index file not used: ${reason}; rebuilding`, { collectionId, modelId });
       return null;
     }
+    return manifest;
+  }
+
+  function entryOf(manifest: Manifest, index: VectorIndex, paths: IndexPaths): Entry {
+    if (index.size() !== manifest.count) throw new Error(`holds ${index.size()} vectors, manifest says ${manifest.count}`);
+    return { collectionId: manifest.collectionId, modelId: manifest.modelId, paths, index, seq: manifest.seq, unsaved: 0 };
+  }
+
+  function unusableFile(collectionId: string, modelId: string, error: unknown): null {
+    logger.warn('ann index file unusable; rebuilding', { collectionId, modelId, error: (error as Error).message });
+    return null;
+  }
+
+  function load(collectionId: string, modelId: string, paths: IndexPaths): Entry | null {
+    const manifest = usableManifest(collectionId, modelId, paths);
+    if (!manifest) return null;
     try {
       const file = path.join(paths.folder, manifest.file);
-      const index = loadVectorIndex(file, specFor(modelId, manifest.kind, manifest.dimensions), config);
-      if (index.size() !== manifest.count) throw new Error(`holds ${index.size()} vectors, manifest says ${manifest.count}`);
-      return { collectionId, modelId, paths, index, seq: manifest.seq, unsaved: 0 };
+      return entryOf(manifest, loadVectorIndex(file, specFor(modelId, manifest.kind, manifest.dimensions), config), paths);
     } catch (error) {
-      logger.warn('ann index file unusable; rebuilding', { collectionId, modelId, error: (error as Error).message });
-      return null;
+      return unusableFile(collectionId, modelId, error);
+    }
+  }
+
+  /** As `load`, with an hnsw graph read off the thread (factory.ts loadVectorIndexAsync). */
+  async function loadAsync(collectionId: string, modelId: string, paths: IndexPaths): Promise<Entry | null> {
+    const manifest = usableManifest(collectionId, modelId, paths);
+    if (!manifest) return null;
+    try {
+      const file = path.join(paths.folder, manifest.file);
+      const spec = specFor(modelId, manifest.kind, manifest.dimensions);
+      return entryOf(manifest, await loadVectorIndexAsync(file, spec, config), paths);
+    } catch (error) {
+      return unusableFile(collectionId, modelId, error);
     }
   }
 
@@ -257,7 +284,7 @@ export function createIndexWork(options: WorkOptions) {
     return entry ?? rebuild(collectionId, modelId, paths);
   }
 
-  return { dimensionsOf, wantedKind, load, catchUp, save, refresh };
+  return { dimensionsOf, wantedKind, load, loadAsync, catchUp, save, refresh };
 }
 
 export type IndexWork = ReturnType<typeof createIndexWork>;

@@ -2,7 +2,7 @@
 
 export { type BuildLease, leaseFile, tryAcquireLease } from './build-lease.ts';
 export { type BuildJob, createInlineBuilder, createThreadBuilder, type IndexBuilder } from './builder.ts';
-export { createVectorIndex, type IndexSpec, loadVectorIndex } from './factory.ts';
+export { createVectorIndex, type IndexSpec, loadVectorIndex, loadVectorIndexAsync } from './factory.ts';
 export { createFlatIndex, FlatIndex, type FlatOptions } from './flat.ts';
 export { createHnswIndex, DEFAULT_HNSW, HnswIndex, type HnswOptions } from './hnsw.ts';
 export { type HnswBackend, loadHnswBackend } from './hnsw-backend.ts';

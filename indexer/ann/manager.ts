@@ -44,6 +44,8 @@ interface Slot {
   overlay: Overlay | null;
   view: LayeredIndex | null;
   job: Promise<void> | null;
+  /** A newer saved file being read in the background (adoptLater). */
+  adopting: Promise<void> | null;
   retryAt: number;
   dropped: boolean;
 }
@@ -85,31 +87,68 @@ export function createAnnManager(options: AnnManagerOptions): AnnManager {
     let slot = slots.get(key);
     if (!slot) {
       const paths = indexPaths(dataDir, collectionId, modelId);
-      slot = { key, collectionId, modelId, paths, entry: null, overlay: null, view: null, job: null, retryAt: 0, dropped: false };
+      slot = {
+        key,
+        collectionId,
+        modelId,
+        paths,
+        entry: null,
+        overlay: null,
+        view: null,
+        job: null,
+        adopting: null,
+        retryAt: 0,
+        dropped: false,
+      };
       slots.set(key, slot);
     }
     return slot;
   }
 
   /**
-   * Swaps in a file another builder saved after the base this slot holds. Another database's file
-   * (indexes/ kept over a new cairn.db) is not: its seq counts another log; a build replaces it.
+   * The seq of a saved file newer than the base this slot holds; null when there is none. Another
+   * database's file (indexes/ kept over a new cairn.db) is never newer: its seq counts another log;
+   * a build replaces it.
    */
-  function adoptNewer(slot: Slot): void {
-    if (!slot.entry && !slot.overlay) return;
-    let seq: number;
+  function newerSaved(slot: Slot): number | null {
+    if (!slot.entry && !slot.overlay) return null;
     try {
       const manifest = readManifest(slot.paths);
-      seq = manifest && !isForeignManifest(manifest, store.id) ? manifest.seq : -1;
+      const seq = manifest && !isForeignManifest(manifest, store.id) ? manifest.seq : -1;
+      return seq > (slot.entry?.seq ?? -1) ? seq : null;
     } catch {
-      return;
+      return null;
     }
-    if (seq <= (slot.entry?.seq ?? -1)) return;
-    const loaded = work.load(slot.collectionId, slot.modelId, slot.paths);
-    if (!loaded) return;
+  }
+
+  function swapIn(slot: Slot, loaded: Entry | null): void {
+    // An inline refresh may have moved the base past the file meanwhile.
+    if (!loaded || slot.dropped || loaded.seq <= (slot.entry?.seq ?? -1)) return;
     slot.entry = loaded;
     slot.overlay = null;
     slot.view = null;
+  }
+
+  /** Swaps in a newer saved file now: where the overlay cannot go on without it. */
+  function adoptNewer(slot: Slot): void {
+    if (newerSaved(slot) !== null) swapIn(slot, work.load(slot.collectionId, slot.modelId, slot.paths));
+  }
+
+  /**
+   * Reads a newer saved file in the background (an hnsw graph off the thread) and swaps it in when
+   * read; searches meanwhile answer from the base and overlay they have, which stay exact.
+   */
+  function adoptLater(slot: Slot): void {
+    if (slot.adopting || closing || newerSaved(slot) === null) return;
+    const adopting = work
+      .loadAsync(slot.collectionId, slot.modelId, slot.paths)
+      .then((loaded) => swapIn(slot, loaded))
+      .finally(() => {
+        slot.adopting = null;
+        jobs.delete(adopting);
+      });
+    slot.adopting = adopting;
+    jobs.add(adopting);
   }
 
   /** Pending work is small enough to do here: cheaper than keeping an overlay for it. */
@@ -212,7 +251,7 @@ export function createAnnManager(options: AnnManagerOptions): AnnManager {
       lease.release();
     }
     if (slot.dropped) return forget(collectionId);
-    if (!closing) await withLock(slot.key, async () => adoptNewer(slot));
+    if (!closing) adoptLater(slot);
   }
 
   function forget(collectionId: string): void {
@@ -222,7 +261,7 @@ export function createAnnManager(options: AnnManagerOptions): AnnManager {
 
   async function open(collectionId: string, modelId: string): Promise<VectorIndex | null> {
     const slot = slotFor(collectionId, modelId);
-    adoptNewer(slot);
+    adoptLater(slot);
     const index = isSmall(slot) ? await inline(slot) : layered(slot);
     if (!slot.entry && !slot.overlay) slots.delete(slot.key);
     return index;

@@ -2,7 +2,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isCairnError } from '../../../core/index.ts';
-import { createFlatIndex, loadVectorIndex, type Metric, type VectorIndex } from '../../../indexer/ann/index.ts';
+import {
+  createFlatIndex,
+  loadVectorIndex,
+  loadVectorIndexAsync,
+  type Metric,
+  type VectorIndex,
+} from '../../../indexer/ann/index.ts';
 import { clusteredVectors, FACTORIES, recallAt, tempDir } from './helpers.ts';
 
 const D = 24;
@@ -121,6 +127,10 @@ describe.each(Object.entries(FACTORIES))('%s index contract', (kind, make) => {
     expect(loaded.size()).toBe(N - 1);
     expect(loaded.has(labels[0]!)).toBe(false);
     for (const q of queries.slice(0, 5)) expect(loaded.search(q, 5)).toEqual(index.search(q, 5));
+    // The loader a search thread swaps new files in with (an hnsw graph read off the thread).
+    const loadedAsync = await loadVectorIndexAsync(file, { kind: index.kind, metric: 'cosine', dimensions: D });
+    expect(loadedAsync.size()).toBe(N - 1);
+    for (const q of queries.slice(0, 5)) expect(loadedAsync.search(q, 5)).toEqual(index.search(q, 5));
     expectCode(() => loadVectorIndex(file, { kind: index.kind, metric: 'cosine', dimensions: D + 1 }), 'INDEX_MISMATCH');
     expectCode(() => loadVectorIndex(file, { kind: index.kind, metric: 'l2', dimensions: D }), 'INDEX_MISMATCH');
     // One flipped byte in the payload (the hnswlib graph for hnsw) is caught before use.
@@ -130,6 +140,9 @@ describe.each(Object.entries(FACTORIES))('%s index contract', (kind, make) => {
     bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0x40;
     writeFileSync(payload, bytes);
     expectCode(() => loadVectorIndex(file, { kind: index.kind, metric: 'cosine', dimensions: D }), 'INDEX_CORRUPT');
+    await expect(loadVectorIndexAsync(file, { kind: index.kind, metric: 'cosine', dimensions: D })).rejects.toMatchObject({
+      code: 'INDEX_CORRUPT',
+    });
     writeFileSync(payload, original);
     expect(loadVectorIndex(file, { kind: index.kind, metric: 'cosine', dimensions: D }).size()).toBe(N - 1);
     writeFileSync(file, Buffer.from('CAIRN'));
