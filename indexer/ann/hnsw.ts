@@ -307,7 +307,8 @@ export class HnswIndex implements VectorIndex {
 
   /**
    * As `load`, with the graph read on libuv's thread pool: a search thread that swaps in a newer
-   * file keeps answering from the old one meanwhile (seconds at a million vectors).
+   * file keeps answering from the old one meanwhile (a load in the thread stalled it ~0.3 s at
+   * 200k × 64, bench/ann-swap, and grows with the index).
    */
   static async loadAsync(file: string, expected: LoadExpectations = {}): Promise<HnswIndex> {
     const plan = planLoad(file, expected);

@@ -106,18 +106,17 @@ export function createAnnManager(options: AnnManagerOptions): AnnManager {
   }
 
   /**
-   * The seq of a saved file newer than the base this slot holds; null when there is none. Another
-   * database's file (indexes/ kept over a new cairn.db) is never newer: its seq counts another log;
-   * a build replaces it.
+   * Whether a saved file is newer than the base this slot holds. Another database's file (indexes/
+   * kept over a new cairn.db) never is: its seq counts another log; a build replaces it.
    */
-  function newerSaved(slot: Slot): number | null {
-    if (!slot.entry && !slot.overlay) return null;
+  function hasNewerSaved(slot: Slot): boolean {
+    if (!slot.entry && !slot.overlay) return false;
     try {
       const manifest = readManifest(slot.paths);
       const seq = manifest && !isForeignManifest(manifest, store.id) ? manifest.seq : -1;
-      return seq > (slot.entry?.seq ?? -1) ? seq : null;
+      return seq > (slot.entry?.seq ?? -1);
     } catch {
-      return null;
+      return false;
     }
   }
 
@@ -131,7 +130,7 @@ export function createAnnManager(options: AnnManagerOptions): AnnManager {
 
   /** Swaps in a newer saved file now: where the overlay cannot go on without it. */
   function adoptNewer(slot: Slot): void {
-    if (newerSaved(slot) !== null) swapIn(slot, work.load(slot.collectionId, slot.modelId, slot.paths));
+    if (hasNewerSaved(slot)) swapIn(slot, work.load(slot.collectionId, slot.modelId, slot.paths));
   }
 
   /**
@@ -139,7 +138,7 @@ export function createAnnManager(options: AnnManagerOptions): AnnManager {
    * read; searches meanwhile answer from the base and overlay they have, which stay exact.
    */
   function adoptLater(slot: Slot): void {
-    if (slot.adopting || closing || newerSaved(slot) === null) return;
+    if (slot.adopting || closing || !hasNewerSaved(slot)) return;
     const adopting = work
       .loadAsync(slot.collectionId, slot.modelId, slot.paths)
       .then((loaded) => swapIn(slot, loaded))
