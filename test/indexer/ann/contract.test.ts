@@ -140,9 +140,22 @@ describe.each(Object.entries(FACTORIES))('%s index contract', (kind, make) => {
     bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0x40;
     writeFileSync(payload, bytes);
     expectCode(() => loadVectorIndex(file, { kind: index.kind, metric: 'cosine', dimensions: D }), 'INDEX_CORRUPT');
+    // The same error, word for word, from the loader that swaps files in.
+    const syncError = (() => {
+      try {
+        loadVectorIndex(file, { kind: index.kind, metric: 'cosine', dimensions: D });
+      } catch (error) {
+        return error as Error & { code: string };
+      }
+      throw new Error('the damaged file loaded');
+    })();
     await expect(loadVectorIndexAsync(file, { kind: index.kind, metric: 'cosine', dimensions: D })).rejects.toMatchObject({
       code: 'INDEX_CORRUPT',
+      message: syncError.message,
     });
+    expect(syncError.message).toBe(
+      kind === 'hnsw' ? `Index graph ${file}.graph fails its checksum` : `Index file ${file} is corrupt: checksum mismatch`,
+    );
     writeFileSync(payload, original);
     expect(loadVectorIndex(file, { kind: index.kind, metric: 'cosine', dimensions: D }).size()).toBe(N - 1);
     writeFileSync(file, Buffer.from('CAIRN'));
