@@ -22,6 +22,31 @@ afterAll(async () => {
   await app?.close();
 });
 
+/**
+ * Opens the ask-across choices as a user would, clicking again if the box was re-rendered closed
+ * while the app was still loading (a click that landed then was lost, and Playwright's check()
+ * would wait out the whole test for a hidden checkbox).
+ */
+async function openAskAcross(): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        const open = await page
+          .locator('.ask-across')
+          .evaluate((details) => (details as HTMLDetailsElement).open)
+          .catch(() => false);
+        if (!open)
+          await page
+            .locator('.ask-across summary')
+            .click({ timeout: 1_000 })
+            .catch(() => {});
+        return page.getByLabel('rocks').isVisible();
+      },
+      { timeout: 10_000 },
+    )
+    .toBe(true);
+}
+
 describe.skipIf(!hasChromium)('the chat web app state in the URL', () => {
   it('closes the self-opened new-collection box on the settings page and opens it again on the chat page', async () => {
     await page.goto(app.server.url);
@@ -41,14 +66,14 @@ describe.skipIf(!hasChromium)('the chat web app state in the URL', () => {
     await page.goto(`${app.server.url}/#c=trails`);
     await page.reload();
     await expect.poll(() => page.locator('#collection').inputValue()).toBe('trails');
-    await page.locator('.ask-across summary').click();
+    await openAskAcross();
     await page.getByLabel('rocks').check();
     await page.getByLabel('rivers').check();
     expect(await page.locator('.ask-across summary').textContent()).toBe('Ask across (+2)');
     expect(new URL(page.url()).hash).toBe('#c=trails&also=rocks&also=rivers');
     await page.reload();
     await expect.poll(() => page.locator('.ask-across summary').textContent()).toBe('Ask across (+2)');
-    await page.locator('.ask-across summary').click();
+    await openAskAcross();
     expect(await page.getByLabel('rocks').isChecked()).toBe(true);
     expect(await page.getByLabel('rivers').isChecked()).toBe(true);
 
