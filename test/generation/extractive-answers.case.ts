@@ -66,6 +66,18 @@ export function extractiveAnswersSuite(name: string, backend: () => AnswerBacken
         );
       });
 
+      it('answers "how long does it take" with the sentence that gives a time, not the one giving a length', async () => {
+        const walk =
+          'The trail to Cairn Peak climbs 420 metres from the car park. Walkers reach the top of Cairn Peak in about three hours.';
+        seeded = await seedStore('c', [{ source: 'peak.md', paragraphs: [walk] }]);
+        const result = await ask('How long does the climb to Cairn Peak take?', [seeded.passage('peak.md', 0)]);
+        expect([result.decision, result.answer]).toEqual([
+          'answered',
+          // The time leads; the length, sharing "climb" and "Cairn Peak", follows as [2].
+          'Walkers reach the top of Cairn Peak in about three hours. [1] The trail to Cairn Peak climbs 420 metres from the car park. [2]',
+        ]);
+      });
+
       it('gives two quotes from one passage their own labels, and the text matches the list', async () => {
         seeded = await seedStore('c', [
           {

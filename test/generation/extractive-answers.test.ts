@@ -64,6 +64,17 @@ describe('question cues and confidence', () => {
     expect(cueMatches('date', 'It was built in 1889.', 'When was it built?')).toBe(true);
     expect(cueMatches('name', 'Gustave Eiffel designed the tower.', 'Who designed the tower?')).toBe(true);
     expect(cueMatches('name', 'The tower was designed in Paris.', 'Who designed the tower in Paris?')).toBe(false);
+    // "How long … take/last" asks for a time; "how long is" still asks for a number (a length).
+    const long = ['How long does the climb take?', 'For how long did he reign?', 'How long is the river?', '火车要多久？'];
+    expect(long.map(answerCue)).toEqual(['duration', 'duration', 'number', 'duration']);
+    const times = [
+      'It takes about three hours.',
+      'The plague stayed until the 19th century.',
+      'It opened in 1889.',
+      '全程需要3小时。',
+    ];
+    expect(times.map((s) => cueMatches('duration', s, 'How long does it take?'))).toEqual([true, true, true, true]);
+    expect(cueMatches('duration', 'The path climbs 420 metres.', 'How long does the climb take?')).toBe(false);
     expect(questionTerms('What is the mascot of the Zephyr project?')).toEqual(['mascot', 'zephyr', 'project', 'proje~']);
   });
 
