@@ -49,7 +49,10 @@ describe('multi-threaded hnsw builds', () => {
       const four = recallOf(4, 'auto', vectors, queries, truth);
       expect([one.size, four.size, four.params.buildThreads, four.params.build]).toEqual([N, N, 4, 'host']);
       expect(one.recall).toBeGreaterThan(0.85);
-      expect(Math.abs(four.recall - one.recall)).toBeLessThanOrEqual(0.02);
+      // In found neighbours out of 200 × 10, so that a gap of exactly 0.02 (40) is not lost to rounding:
+      // threaded insertion order varies, and one full-suite run measured 0.02000000000000013.
+      const found = (recall: number) => Math.round(recall * queries.length * 10);
+      expect(Math.abs(found(four.recall) - found(one.recall))).toBeLessThanOrEqual(40);
     },
     120_000,
   );
