@@ -10,6 +10,7 @@ import { createEmbedCors, createEmbedGuard, embedKeyAllows } from './middleware/
 import { createHostCheck } from './middleware/host.ts';
 import { createBodyLimit, createConcurrencyLimiter, createRateLimit, createRequestTimeout } from './middleware/limits.ts';
 import { createOriginCheck } from './middleware/origin.ts';
+import { createPipeline } from './middleware/pipeline.ts';
 import { createRequestId } from './middleware/request-id.ts';
 import type { RouteDoc } from './openapi.ts';
 import { askDocs, createAskRoutes } from './routes/ask.ts';
@@ -67,10 +68,43 @@ function createRequestMetrics(deps: AppDeps): MiddlewareHandler<AppEnv> {
 }
 
 function skipFor(paths: string[], middleware: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> {
-  return async function unlessExempt(c, next) {
+  return function unlessExempt(c, next) {
     if (paths.includes(c.req.path)) return next();
     return middleware(c, next);
   };
+}
+
+/** Every request's middleware, in order; run as one layer (pipeline.ts). */
+function createMiddleware(deps: AppDeps): MiddlewareHandler<AppEnv>[] {
+  const { config } = deps;
+  // As browsers write an Origin: no trailing slash (the origin check compares the same way).
+  const corsOrigins = config.server.corsOrigins.map((origin) => origin.trim().replace(/\/+$/, ''));
+  return [
+    createRequestId(), // first: every response, refusals included, names its request
+    createRequestMetrics(deps),
+    // Before CORS and auth: a rebound name or a foreign page is refused whatever it presents.
+    createHostCheck({ boundHost: config.server.host, allowedHosts: config.server.allowedHosts }),
+    createEmbedCors(deps.store),
+    createOriginCheck(config.server.corsOrigins, embedKeyAllows(deps.store)),
+    ...(corsOrigins.length > 0
+      ? [
+          cors({
+            origin: corsOrigins.includes('*') ? '*' : corsOrigins,
+            exposeHeaders: ['Retry-After', 'Location', 'X-Request-Id'],
+            maxAge: 600,
+          }),
+        ]
+      : []),
+    createAuth({ store: deps.store, openWithoutKeys: deps.openWithoutKeys }),
+    skipFor(['/health'], createRateLimit(config.server.rateLimitPerMinute)),
+    createBodyLimit(config.server.maxBodyBytes),
+    createEmbedGuard({
+      store: deps.store,
+      ratePerMinute: config.server.embedRatePerMinute,
+      visitorRatePerMinute: config.server.embedVisitorRatePerMinute,
+    }),
+    createRequestTimeout(config.server.requestTimeoutMs),
+  ];
 }
 
 /** The hono application: one sub-app per resource, errors turned into HTTP once. */
@@ -78,36 +112,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { config } = deps;
   const asks = createConcurrencyLimiter(config.server.maxConcurrentAsks, config.server.maxQueuedAsks);
   const app = new Hono<AppEnv>();
-  app.onError(createErrorHandler(deps.logger));
+  const onError = createErrorHandler(deps.logger);
+  app.onError(onError);
   app.notFound(notFoundHandler);
-  app.use(createRequestId()); // first: every response, refusals included, names its request
-  app.use(createRequestMetrics(deps));
-  // Before CORS and auth: a rebound name or a foreign page is refused whatever it presents.
-  app.use(createHostCheck({ boundHost: config.server.host, allowedHosts: config.server.allowedHosts }));
-  app.use(createEmbedCors(deps.store));
-  app.use(createOriginCheck(config.server.corsOrigins, embedKeyAllows(deps.store)));
-  if (config.server.corsOrigins.length > 0) {
-    // As browsers write an Origin: no trailing slash (the origin check compares the same way).
-    const origins = config.server.corsOrigins.map((origin) => origin.trim().replace(/\/+$/, ''));
-    app.use(
-      cors({
-        origin: origins.includes('*') ? '*' : origins,
-        exposeHeaders: ['Retry-After', 'Location', 'X-Request-Id'],
-        maxAge: 600,
-      }),
-    );
-  }
-  app.use(createAuth({ store: deps.store, openWithoutKeys: deps.openWithoutKeys }));
-  app.use(skipFor(['/health'], createRateLimit(config.server.rateLimitPerMinute)));
-  app.use(createBodyLimit(config.server.maxBodyBytes));
-  app.use(
-    createEmbedGuard({
-      store: deps.store,
-      ratePerMinute: config.server.embedRatePerMinute,
-      visitorRatePerMinute: config.server.embedVisitorRatePerMinute,
-    }),
-  );
-  app.use(createRequestTimeout(config.server.requestTimeoutMs));
+  app.use(createPipeline(createMiddleware(deps), onError));
   app.route('/health', createHealthRoutes(deps));
   app.route('/metrics', createMetricsRoutes(deps, asks));
   app.route('/', createDocsRoutes(ROUTE_DOCS));

@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, Next } from 'hono';
 import { type ApiKey, CairnError, type EmbedBinding } from '../../core/index.ts';
 import type { StoreContract } from '../../store/contract.ts';
 import type { AppEnv } from '../env.ts';
@@ -52,30 +52,35 @@ function corsHeaders(c: Context, origin: string): void {
  * it is such a refusal: nothing else is ever shared with an origin no key lists.
  */
 export function createEmbedCors(store: StoreContract): MiddlewareHandler<AppEnv> {
-  return async function embedCors(c, next) {
+  // Not an async function: a request without an Origin passes without a promise of its own.
+  return function embedCors(c, next) {
     const given = c.req.header('origin');
-    if (given === undefined) return next();
-    const origin = normalize(given);
-    const preflight = c.req.method === 'OPTIONS' && c.req.header('access-control-request-method') !== undefined;
-    if (preflight) {
-      const asksVisitor = (c.req.header('access-control-request-headers') ?? '').toLowerCase().includes(VISITOR_HEADER);
-      if (!asksVisitor && !(await store.apiKeys.embedOrigins()).has(origin)) return next();
-      return new Response(null, {
-        status: 204,
-        headers: {
-          'Access-Control-Allow-Origin': given,
-          'Access-Control-Allow-Methods': CORS_METHODS,
-          'Access-Control-Allow-Headers': CORS_HEADERS,
-          'Access-Control-Max-Age': '600',
-          Vary: 'Origin',
-        },
-      });
-    }
-    await next();
-    const listed = embedOf(c)?.embed.origins.includes(origin) === true;
-    const refusal = c.req.header(VISITOR_HEADER) !== undefined && READABLE_REFUSALS.has(c.res.status);
-    if (listed || refusal) corsHeaders(c, given);
+    return given === undefined ? next() : answerEmbedCors(store, c, next, given);
   };
+}
+
+/** Answers an embed preflight, or lets the request on and makes its answer readable where allowed. */
+async function answerEmbedCors(store: StoreContract, c: Context<AppEnv>, next: Next, given: string) {
+  const origin = normalize(given);
+  const preflight = c.req.method === 'OPTIONS' && c.req.header('access-control-request-method') !== undefined;
+  if (preflight) {
+    const asksVisitor = (c.req.header('access-control-request-headers') ?? '').toLowerCase().includes(VISITOR_HEADER);
+    if (!asksVisitor && !(await store.apiKeys.embedOrigins()).has(origin)) return next();
+    return new Response(null, {
+      status: 204,
+      headers: {
+        'Access-Control-Allow-Origin': given,
+        'Access-Control-Allow-Methods': CORS_METHODS,
+        'Access-Control-Allow-Headers': CORS_HEADERS,
+        'Access-Control-Max-Age': '600',
+        Vary: 'Origin',
+      },
+    });
+  }
+  await next();
+  const listed = embedOf(c)?.embed.origins.includes(origin) === true;
+  const refusal = c.req.header(VISITOR_HEADER) !== undefined && READABLE_REFUSALS.has(c.res.status);
+  if (listed || refusal) corsHeaders(c, given);
 }
 
 /** Token buckets by id, refilled continuously; idle full buckets are dropped when many pile up. */
@@ -212,22 +217,33 @@ async function bindAskChat(c: Context<AppEnv>, store: StoreContract, key: ApiKey
 /** After auth: holds an embed key to its origins, actions, rates and its visitor's chats. */
 export function createEmbedGuard(options: EmbedGuardOptions): MiddlewareHandler<AppEnv> {
   const take = createBuckets(options.now);
-  return async function guardEmbed(c, next) {
+  // Not an async function: a request without an embed key passes without a promise of its own.
+  return function guardEmbed(c, next) {
     const held = embedOf(c);
-    if (!held) return next();
-    const { key, embed } = held;
-    requireOrigin(c, embed);
-    const visitor = requireVisitor(c);
-    const action = embedAction(c.req.method, c.req.path, embed);
-    const keyRate = embed.ratePerMinute ?? options.ratePerMinute;
-    const keyWait = take(key.id, keyRate);
-    if (keyWait !== null) throw rateLimited('key', keyRate, keyWait);
-    const visitorWait = take(`${key.id}\u0000${visitor}`, options.visitorRatePerMinute);
-    if (visitorWait !== null) throw rateLimited('visitor', options.visitorRatePerMinute, visitorWait);
-    if (action.kind === 'ask') await bindAskChat(c, options.store, key, visitor, embed.collection);
-    if (action.kind === 'chat' && !(await options.store.apiKeys.ownsChat(action.chatId, key.id, visitor))) {
-      throw new CairnError('CHAT_NOT_FOUND', `No chat ${action.chatId} of this visitor`, { chatId: action.chatId });
-    }
-    await next();
+    return held ? guardEmbedded(options, take, c, next, held) : next();
   };
+}
+
+/** The embed key's origin, action, rate and chat checks. */
+async function guardEmbedded(
+  options: EmbedGuardOptions,
+  take: ReturnType<typeof createBuckets>,
+  c: Context<AppEnv>,
+  next: Next,
+  held: NonNullable<ReturnType<typeof embedOf>>,
+) {
+  const { key, embed } = held;
+  requireOrigin(c, embed);
+  const visitor = requireVisitor(c);
+  const action = embedAction(c.req.method, c.req.path, embed);
+  const keyRate = embed.ratePerMinute ?? options.ratePerMinute;
+  const keyWait = take(key.id, keyRate);
+  if (keyWait !== null) throw rateLimited('key', keyRate, keyWait);
+  const visitorWait = take(`${key.id}\u0000${visitor}`, options.visitorRatePerMinute);
+  if (visitorWait !== null) throw rateLimited('visitor', options.visitorRatePerMinute, visitorWait);
+  if (action.kind === 'ask') await bindAskChat(c, options.store, key, visitor, embed.collection);
+  if (action.kind === 'chat' && !(await options.store.apiKeys.ownsChat(action.chatId, key.id, visitor))) {
+    throw new CairnError('CHAT_NOT_FOUND', `No chat ${action.chatId} of this visitor`, { chatId: action.chatId });
+  }
+  await next();
 }

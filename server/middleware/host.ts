@@ -71,7 +71,7 @@ export function createHostCheck(policy: HostPolicy): MiddlewareHandler<AppEnv> {
     }
     return verdict;
   };
-  return async function checkHost(c, next) {
+  return function checkHost(c, next) {
     const host = requestHost(c);
     if (!allowed(host)) {
       throw new CairnError(
@@ -80,6 +80,6 @@ export function createHostCheck(policy: HostPolicy): MiddlewareHandler<AppEnv> {
         { host },
       );
     }
-    await next();
+    return next();
   };
 }

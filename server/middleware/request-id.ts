@@ -13,13 +13,13 @@ const WELL_FORMED = /^[\w\-=]+$/;
  * cost each request paid for this one header.
  */
 export function createRequestId(): MiddlewareHandler {
-  return async function requestId(c, next) {
+  return function requestId(c, next) {
     const given = c.req.header(HEADER);
     const id = given && given.length <= MAX_LENGTH && WELL_FORMED.test(given) ? given : crypto.randomUUID();
     c.set('requestId', id);
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
     if (outgoing && typeof outgoing.setHeader === 'function' && !outgoing.headersSent) outgoing.setHeader(HEADER, id);
     else c.header(HEADER, id);
-    await next();
+    return next();
   };
 }
