@@ -56,14 +56,13 @@ export const ROUTE_DOCS: RouteDoc[] = [
 
 /** Counts and times every request by its route pattern, so /metrics stays low-cardinality. */
 function createRequestMetrics(deps: AppDeps): MiddlewareHandler<AppEnv> {
-  return async function measureRequest(c, next) {
+  // Not an async function: one promise callback per request instead of an async frame.
+  return function measureRequest(c, next) {
     const started = performance.now();
-    try {
-      await next();
-    } finally {
+    return next().finally(() => {
       const route = c.res.status === 404 ? 'unmatched' : routePath(c, -1);
       deps.metrics.observeRequest(c.req.method, route, c.res.status, (performance.now() - started) / 1000);
-    }
+    });
   };
 }
 

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CairnError, type Config, createLogger } from '../core/index.ts';
+import { encodeJson } from './json-bytes.ts';
 import { createRuntime } from './runtime.ts';
 import type { ComponentStatus, SearchCall } from './services.ts';
 
@@ -56,13 +57,12 @@ const runtime = await createRuntime(config, createLogger({ level: config.logLeve
 // The query models load now, not on the first search (the generator is never used here).
 runtime.warm?.(['embedder', 'reranker']);
 const reply = (message: WorkerReply) => port.postMessage(message);
-const encoder = new TextEncoder();
 
 async function answer(id: number, call: SearchCall): Promise<void> {
   try {
     await warmed;
     // Encoded here, handed over without a copy: the server's thread only writes the bytes out.
-    const json = encoder.encode(JSON.stringify(await runtime.services.search(call)));
+    const json = encodeJson(await runtime.services.search(call));
     port.postMessage({ type: 'result', id, json } satisfies WorkerReply, [json.buffer as ArrayBuffer]);
   } catch (error) {
     fail(id, error);

@@ -1,5 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { serve } from '@hono/node-server';
 import { CairnError, type Config, type Logger } from '../core/index.ts';
 import type { StoreContract } from '../store/contract.ts';
@@ -96,7 +95,6 @@ export async function startServer(config: Config, logger: Logger, runtime?: Runt
     await rt.close();
     throw error;
   }
-  const closeIdle = trackConnections(server);
   // With search workers the reranker lives only there: this thread embeds for ingest and generates.
   rt.warm?.(searchPool ? ['embedder', 'generator'] : undefined);
   await jobs.resume();
@@ -118,6 +116,8 @@ export async function startServer(config: Config, logger: Logger, runtime?: Runt
         shutdown.abort();
         // Keep-alive connections become idle as their last request finishes: close them then,
         // not when the client's keep-alive timer runs out.
+        // Node's own list of connections knows which are between requests: no per-request bookkeeping here.
+        const closeIdle = () => server.closeIdleConnections?.();
         const sweep = setInterval(closeIdle, 50);
         closeIdle();
         const force = setTimeout(() => server.closeAllConnections?.(), config.server.shutdownGraceMs);
@@ -160,25 +160,6 @@ function componentsWith(rt: Runtime, pool: SearchPool | null): Runtime['services
  * Returns a function that closes every connection with no request in flight. Node's own
  * closeIdleConnections misses a connection whose streamed response was cut off by the client.
  */
-function trackConnections(server: NodeServer): () => void {
-  const sockets = new Set<Socket>();
-  const inFlight = new Map<Socket, number>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => {
-      sockets.delete(socket);
-      inFlight.delete(socket);
-    });
-  });
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    inFlight.set(req.socket, (inFlight.get(req.socket) ?? 0) + 1);
-    res.once('close', () => inFlight.set(req.socket, (inFlight.get(req.socket) ?? 1) - 1));
-  });
-  return () => {
-    for (const socket of sockets) if (!inFlight.get(socket)) socket.destroy();
-  };
-}
-
 function portInUse(hostname: string, port: number): CairnError {
   return new CairnError('PORT_IN_USE', `Port ${port} on ${hostname} is already in use; pick another with --port`, { port });
 }

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
+import { encodeJson } from '../json-bytes.ts';
 import { requireScope } from '../middleware/auth.ts';
 import type { RouteDoc } from '../openapi.ts';
 import { searchSchema } from '../schemas.ts';
@@ -34,6 +35,6 @@ export function createSearchRoutes(deps: AppDeps) {
     };
     // A worker hands back encoded JSON: the server's thread only writes it out.
     if (deps.searchPool?.available) return c.body(await deps.searchPool.searchJson(call), 200, JSON_TYPE);
-    return c.json(await deps.services.search(call));
+    return c.body(encodeJson(await deps.services.search(call)), 200, JSON_TYPE);
   });
 }
