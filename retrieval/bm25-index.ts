@@ -245,26 +245,46 @@ export function openBm25Index(snapshot: Bm25Snapshot): Bm25Index {
     return count;
   }
 
-  /** Collects the k best live documents and clears the scores; a dense scan beats the touched list when most were hit. */
+  /**
+   * Collects the k best live documents and clears the scores; a dense scan beats the touched list
+   * when most were hit. Both loops are written out: a helper closure made per call cost every search
+   * an allocation and, under tsx, a name definition, and kept V8 from inlining it reliably.
+   */
   function collect(count: number, k: number): LexicalHit[] {
     const { scores, touched } = scratch;
+    // Locals, not the factory's mutable bindings, so the loops need not re-read them.
+    const size = n;
+    const deleted = dead;
     const top = createTopK(k);
-    // Only scores above the heap's minimum can enter once it is full; tracking it here skips most pushes.
+    // Once the heap is full only a score above its minimum can enter, or an equal one with a smaller
+    // index. Tracking that here skips most pushes, ties included: documents of one length matching
+    // the same terms as often score the same, and letting ties reach the heap cost 20 % of a search.
+    // Untouched documents score 0 and never enter.
     let floor = 0;
+    let floorIndex = Number.POSITIVE_INFINITY;
     let kept = 0;
-    const consider = (d: number, s: number) => {
-      if (s <= floor || dead[d] === 1) return;
-      top.push(d, s);
-      if (++kept >= k) floor = top.min();
-    };
-    if (count * 4 > n) {
-      for (let d = 0; d < n; d++) consider(d, scores[d] as number);
-      scores.fill(0, 0, n);
+    if (count * 4 > size) {
+      for (let d = 0; d < size; d++) {
+        const s = scores[d] as number;
+        if ((s <= floor && (s < floor || s <= 0 || d > floorIndex)) || deleted[d] === 1) continue;
+        top.push(d, s);
+        if (++kept >= k) {
+          floor = top.min();
+          floorIndex = top.minIndex();
+        }
+      }
+      scores.fill(0, 0, size);
     } else {
       for (let i = 0; i < count; i++) {
         const d = touched[i] as number;
-        consider(d, scores[d] as number);
+        const s = scores[d] as number;
         scores[d] = 0;
+        if ((s <= floor && (s < floor || s <= 0 || d > floorIndex)) || deleted[d] === 1) continue;
+        top.push(d, s);
+        if (++kept >= k) {
+          floor = top.min();
+          floorIndex = top.minIndex();
+        }
       }
     }
     return top.sorted().map(({ index, score }) => ({ rowid: rowids[index] as number, score }));

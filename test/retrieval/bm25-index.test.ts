@@ -104,3 +104,50 @@ describe('createTopK', () => {
     expect(top.min()).toBe(7);
   });
 });
+
+/** A small deterministic generator, so a failure names the same data every run. */
+function createRandom(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return state / 2_147_483_648;
+  };
+}
+
+describe('createTopK against a full sort', () => {
+  it('keeps exactly the k best of many tied scores, for k from 0 to past the count', () => {
+    const random = createRandom(7);
+    const scores = Array.from({ length: 500 }, () => Math.floor(random() * 20));
+    const all = scores.map((score, index) => ({ index, score })).sort((a, b) => b.score - a.score || a.index - b.index);
+    for (const k of [0, 1, 2, 7, 64, 499, 500, 600]) {
+      const top = createTopK(k);
+      scores.forEach((score, index) => {
+        top.push(index, score);
+      });
+      expect(top.sorted()).toEqual(all.slice(0, k));
+    }
+  });
+});
+
+describe('collecting the best documents', () => {
+  // "common" is in every document (scores from every posting: the dense scan); "rare" in one in
+  // fifty (the touched list). Removed documents are tombstones both paths must skip.
+  const random = createRandom(11);
+  const corpus = Array.from({ length: 400 }, (_, i) => ({
+    rowid: i + 1,
+    searchTitle: '',
+    searchText: `common ${'filler '.repeat(1 + Math.floor(random() * 9))}${i % 50 === 0 ? 'rare rare' : ''}`,
+  }));
+
+  it.each(['common', 'rare'])('gives the first k of the full ranking for "%s", without removed rows', (term) => {
+    const index = buildBm25Index(corpus);
+    index.remove([1, 51, 2, 3]);
+    const full = index.search(term, 1000);
+    expect(full.length).toBe(term === 'common' ? 396 : 6);
+    expect(full.map((h) => h.rowid)).not.toContain(1);
+    expect(full.map((h) => h.rowid)).not.toContain(51);
+    for (let i = 1; i < full.length; i++)
+      expect((full[i - 1] as { score: number }).score).toBeGreaterThanOrEqual((full[i] as { score: number }).score);
+    for (const k of [1, 5, 30]) expect(index.search(term, k)).toEqual(full.slice(0, k));
+  });
+});
