@@ -14,7 +14,8 @@ export function createBodyLimit(maxBytes: number): MiddlewareHandler {
     throw new CairnError('PAYLOAD_TOO_LARGE', `The request body exceeds ${maxBytes} bytes`, { limit: maxBytes });
   };
   const streaming = bodyLimit({ maxSize: maxBytes, onError: tooLarge });
-  return async function limitBody(c, next) {
+  // Not an async function: a request within the limit hands on next()'s own promise (pipeline.ts).
+  return function limitBody(c, next) {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     const length = c.req.header('content-length');
     if (length === undefined || c.req.header('transfer-encoding') !== undefined) return streaming(c, next);
