@@ -2,8 +2,8 @@
  * HTTP overhead of the server: autocannon (in a worker thread, so it has its own event loop) on
  * loopback against POST /v1/collections/scifact/search in BM25 mode on the SciFact corpus, beside
  * the same searches called in-process in the same run.
- *   npm run bench -- server [--data folder] [--connections 50] [--duration 2] [--docs n] [--rounds 3]
- *                           [--latency-seconds 2] [--load-rounds 6] [--warmup 3] [--search-workers auto|n]
+ *   npm run bench -- server [--data folder] [--connections 50] [--duration 1] [--docs n] [--rounds 3]
+ *                           [--latency-seconds 2] [--load-rounds 20] [--warmup 3] [--search-workers auto|n]
  * Reports: requests/s, p50/p99 latency and errors under load, in like-for-like pairs: Cairn with
  * searches in the server's thread (searchWorkers 0) against bare node:http searching in its thread,
  * and Cairn with N search workers (`auto` = cores − 1) against bare node:http with the same N worker
@@ -31,8 +31,8 @@ const { values } = parseArgs({
   options: {
     data: { type: 'string', default: '/work/shared/eval/beir-scifact' },
     connections: { type: 'string', default: '50' },
-    duration: { type: 'string', default: '2' },
-    'load-rounds': { type: 'string', default: '6' },
+    duration: { type: 'string', default: '1' },
+    'load-rounds': { type: 'string', default: '20' },
     docs: { type: 'string', default: '0' },
     'latency-seconds': { type: 'string', default: '2' },
     rounds: { type: 'string', default: '3' },
@@ -196,7 +196,9 @@ type PairRow = LoadRow & { server_thread_cpu_us_per_request_min: number | null; 
  * Cairn and its bare baseline in alternated rounds (A B B A ...), after untimed load on each. The
  * pair's ratio is the median of the round-by-round ratios: both sides of a round run back to back,
  * so a slow stretch of the shared machine lands on both, and one lucky or unlucky round moves a
- * median little (a best-of-N ratio swung from 0.67 to 1.04 between runs here).
+ * median little (a best-of-N ratio swung from 0.67 to 1.04 between runs here). Round ratios here
+ * scatter with an SD near 0.1 whether rounds last 1 s or 2 s, so many short rounds (20 × 1 s) steady
+ * the median more than a few long ones (6 × 2 s left it an SD of ~0.04 from run to run).
  */
 async function loadPair(names: [string, string], targets: [Target, Target]): Promise<[PairRow, PairRow, number]> {
   const runs: [LoadRow[], LoadRow[]] = [[], []];
